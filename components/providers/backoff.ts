@@ -1,0 +1,42 @@
+// Capped exponential backoff with full jitter, shared by the dynamic providers.
+// Kept free of Pulumi imports: dynamic providers serialize this module by value.
+
+export interface BackoffOptions {
+    /** Delay scale of the first retry, in milliseconds. */
+    readonly baseMs: number;
+    /** Upper bound of any single delay, in milliseconds. */
+    readonly maxMs: number;
+}
+
+/**
+ * Delay before retry number `attempt` (0-based): a random value in [cap/2, cap] where
+ * cap = min(maxMs, baseMs * 2^attempt). Half-jitter keeps polls spread out without ever
+ * collapsing to zero.
+ */
+export function backoffDelay(
+    attempt: number,
+    opts: BackoffOptions,
+    random: () => number = Math.random,
+): number {
+    const cap = Math.min(opts.maxMs, opts.baseMs * Math.pow(2, Math.min(attempt, 30)));
+    return Math.round(cap / 2 + random() * (cap / 2));
+}
+
+/** Sleeps `ms`, or rejects early with the signal's reason when it aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted) {
+            reject(signal.reason ?? new Error("aborted"));
+            return;
+        }
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(signal?.reason ?? new Error("aborted"));
+        };
+        const timer = setTimeout(() => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+        }, ms);
+        signal?.addEventListener("abort", onAbort, { once: true });
+    });
+}
