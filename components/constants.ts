@@ -78,6 +78,14 @@ export const labels = {
     environment: "cluster-fleet/environment",
     cluster: "cluster-fleet/cluster",
     managedBy: "app.kubernetes.io/managed-by",
+    /** Machine role on VSphereMachineTemplates: one of `machineRoles`. */
+    role: "cluster-fleet/role",
+} as const;
+
+/** Values of `labels.role`. */
+export const machineRoles = {
+    controlPlane: "control-plane",
+    worker: "worker",
 } as const;
 
 export const annotations = {
