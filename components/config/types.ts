@@ -39,6 +39,8 @@ export interface ClusterConfig {
     readonly workerPools: readonly WorkerPoolConfig[];
     /** Pinned address block (CIDR inside the region subnet); derived from the name when absent. */
     readonly addressBlock?: string;
+    /** Pinned control-plane VIP; the block's first address when absent. Never inside a pool. */
+    readonly vip?: string;
     /** Pod network (Calico IPPool and Cluster.spec.clusterNetwork.pods). */
     readonly podCidr: string;
     /** Service network. */
@@ -73,6 +75,8 @@ export interface VsphereConfig {
     readonly network: string;
     /** Parent VM folder under which a folder per cluster is created. */
     readonly folder: string;
+    /** Parent resource pool (path) under which a pool per cluster is created. */
+    readonly resourcePool: string;
     /** VM template per Kubernetes version ("v1.34.2" -> template name). */
     readonly templates: Readonly<Record<string, string>>;
     /** Tag category for the per-cluster tags. */
@@ -83,7 +87,11 @@ export interface VsphereConfig {
 
 export interface ArgoRetryConfig {
     readonly limit: number;
-    readonly backoff: { readonly duration: string; readonly factor: number; readonly maxDuration: string };
+    readonly backoff: {
+        readonly duration: string;
+        readonly factor: number;
+        readonly maxDuration: string;
+    };
 }
 
 export interface ArgocdConfig {

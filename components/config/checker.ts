@@ -1,0 +1,219 @@
+// A small validation toolkit: walks untrusted config values, collects every problem with its key
+// path and a hint, and throws them together so that one `pulumi preview` shows all mistakes.
+
+export interface ConfigIssue {
+    readonly path: string;
+    readonly message: string;
+}
+
+export class ConfigError extends Error {
+    constructor(public readonly issues: readonly ConfigIssue[]) {
+        super(
+            `invalid cluster-fleet configuration (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n` +
+                issues.map((i) => `  - ${i.path}: ${i.message}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+export function isIpv4(s: string): boolean {
+    return IPV4.test(s);
+}
+
+export function isCidr(s: string): boolean {
+    const [ip, bits, ...rest] = s.split("/");
+    return rest.length === 0 && isIpv4(ip) && /^\d{1,2}$/.test(bits ?? "") && Number(bits) <= 32;
+}
+
+/** Levenshtein distance, for "did you mean" hints on misspelt keys. */
+function distance(a: string, b: string): number {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+            d[i][j] = Math.min(
+                d[i - 1][j] + 1,
+                d[i][j - 1] + 1,
+                d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1),
+            );
+        }
+    }
+    return d[a.length][b.length];
+}
+
+export function closest(key: string, known: readonly string[]): string | undefined {
+    let best: string | undefined;
+    let bestD = Infinity;
+    for (const k of known) {
+        const dd = distance(key, k);
+        if (dd < bestD) {
+            bestD = dd;
+            best = k;
+        }
+    }
+    return best !== undefined && bestD <= Math.max(2, Math.floor(key.length / 3))
+        ? best
+        : undefined;
+}
+
+type Obj = Record<string, unknown>;
+
+/** Collects issues; every accessor returns a usable fallback so that validation continues. */
+export class Checker {
+    readonly issues: ConfigIssue[] = [];
+
+    fail(path: string, message: string): void {
+        this.issues.push({ path, message });
+    }
+
+    throwIfAny(): void {
+        if (this.issues.length > 0) {
+            throw new ConfigError(this.issues);
+        }
+    }
+
+    /** An object whose keys must all be in `known`; unknown keys are errors with a hint. */
+    object(path: string, v: unknown, known: readonly string[], optional = false): Obj {
+        if (v === undefined && optional) {
+            return {};
+        }
+        if (v === null || typeof v !== "object" || Array.isArray(v)) {
+            this.fail(path, v === undefined ? "is required (an object)" : "must be an object");
+            return {};
+        }
+        for (const k of Object.keys(v)) {
+            if (!known.includes(k)) {
+                const hint = closest(k, known);
+                this.fail(
+                    `${path}.${k}`,
+                    `unknown key` +
+                        (hint
+                            ? `; did you mean "${hint}"?`
+                            : `; allowed keys: ${known.join(", ")}`),
+                );
+            }
+        }
+        return v as Obj;
+    }
+
+    array(path: string, v: unknown, optional = false): unknown[] {
+        if (v === undefined && optional) {
+            return [];
+        }
+        if (!Array.isArray(v)) {
+            this.fail(path, v === undefined ? "is required (a list)" : "must be a list");
+            return [];
+        }
+        return v;
+    }
+
+    string(path: string, v: unknown, fallback?: string): string {
+        if (v === undefined && fallback !== undefined) {
+            return fallback;
+        }
+        if (typeof v !== "string" || v.trim() === "") {
+            this.fail(
+                path,
+                v === undefined ? "is required (a non-empty string)" : "must be a non-empty string",
+            );
+            return "";
+        }
+        return v;
+    }
+
+    optionalString(path: string, v: unknown): string | undefined {
+        return v === undefined ? undefined : this.string(path, v);
+    }
+
+    integer(path: string, v: unknown, min: number, max: number, fallback?: number): number {
+        if (v === undefined && fallback !== undefined) {
+            return fallback;
+        }
+        if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+            this.fail(
+                path,
+                `${v === undefined ? "is required: " : `is ${JSON.stringify(v)}; `}must be a whole number from ${min} to ${max}`,
+            );
+            return fallback ?? min;
+        }
+        return v;
+    }
+
+    number(path: string, v: unknown, min: number, max: number, fallback?: number): number {
+        if (v === undefined && fallback !== undefined) {
+            return fallback;
+        }
+        if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max) {
+            this.fail(path, `must be a number from ${min} to ${max}`);
+            return fallback ?? min;
+        }
+        return v;
+    }
+
+    oneOf<T extends string>(path: string, v: unknown, allowed: readonly T[], fallback?: T): T {
+        if (v === undefined && fallback !== undefined) {
+            return fallback;
+        }
+        if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
+            this.fail(path, `must be one of ${allowed.map((a) => `"${a}"`).join(", ")}`);
+            return allowed[0];
+        }
+        return v as T;
+    }
+
+    dnsLabel(path: string, v: unknown, maxLength: number): string {
+        const s = this.string(path, v);
+        if (s && (!DNS1123_LABEL.test(s) || s.length > maxLength)) {
+            this.fail(
+                path,
+                `"${s}" is not a DNS-1123 label of at most ${maxLength} characters ` +
+                    `(lowercase letters, digits and "-", starting and ending with a letter or digit)`,
+            );
+        }
+        return s;
+    }
+
+    ip(path: string, v: unknown): string {
+        const s = this.string(path, v);
+        if (s && !isIpv4(s)) {
+            this.fail(path, `"${s}" is not an IPv4 address like 10.20.0.1`);
+        }
+        return s;
+    }
+
+    cidr(path: string, v: unknown): string {
+        const s = this.string(path, v);
+        if (s && !isCidr(s)) {
+            this.fail(path, `"${s}" is not an IPv4 CIDR like 10.20.0.0/20`);
+        }
+        return s;
+    }
+
+    /** A single IP, an "a-b" range or a CIDR. */
+    addressRange(path: string, v: unknown): string {
+        const s = this.string(path, v);
+        if (!s) return s;
+        const parts = s.split("-");
+        const ok =
+            isCidr(s) ||
+            isIpv4(s) ||
+            (parts.length === 2 && isIpv4(parts[0].trim()) && isIpv4(parts[1].trim()));
+        if (!ok) {
+            this.fail(path, `"${s}" is not an IPv4 address, "a-b" range or CIDR`);
+        }
+        return s;
+    }
+
+    stringMap(path: string, v: unknown): Record<string, string> {
+        if (v === undefined) return {};
+        const o = this.object(path, v, Object.keys((v as Obj) ?? {}));
+        const out: Record<string, string> = {};
+        for (const [k, val] of Object.entries(o)) {
+            out[k] = this.string(`${path}.${k}`, val);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,601 @@
+// Validates a region's raw stack configuration and returns the typed RegionConfig and IP plan.
+// Pure: no Pulumi calls, so it runs before any resource is registered and is unit-tested directly.
+import { Netmask } from "netmask";
+import { IpPlanError, IpPlanRequest, RegionIpPlan, parseRange, planRegion } from "../ipPlan";
+import { Checker, ConfigError, closest } from "./checker";
+import {
+    SUPPORTED_KUBERNETES_MINORS,
+    minorOf,
+    parseKubernetesVersion,
+    skewProblem,
+} from "./kubernetesVersion";
+import {
+    ArgocdConfig,
+    BgpConfig,
+    ClusterConfig,
+    ControlPlaneConfig,
+    Environment,
+    ManagementConfig,
+    NetworkConfig,
+    RegionConfig,
+    VsphereConfig,
+    WorkerPoolConfig,
+} from "./types";
+
+/** Keys of the project namespace that hold secrets; read by config/load.ts, never by parse. */
+export const SECRET_KEYS = [
+    "managementKubeconfig",
+    "vspherePassword",
+    "argocdToken",
+    "routerSshKey",
+] as const;
+
+export const REGION_KEYS = [
+    "region",
+    "environment",
+    "management",
+    "vsphere",
+    "network",
+    "argocd",
+    "bgp",
+    "sshAuthorizedKeys",
+    "kubeVipImage",
+    "clusters",
+] as const;
+
+/** Longest cluster name: `<cluster>-<pool>-<hash8>` must stay a 63-character label. */
+export const MAX_CLUSTER_NAME = 32;
+export const MAX_POOL_NAME = 20;
+
+const DURATION = /^\d+(s|m|h)$/;
+const THUMBPRINT = /^([0-9A-Fa-f]{2}:){19}[0-9A-Fa-f]{2}$/;
+const PINNED_IMAGE = /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/;
+
+const isPrivateAsn = (n: number) =>
+    (n >= 64512 && n <= 65534) || (n >= 4200000000 && n <= 4294967294);
+
+export interface ParsedRegion {
+    readonly config: RegionConfig;
+    readonly plan: RegionIpPlan;
+}
+
+/** Addresses a cluster's pool must hold: all machines plus one surge per rollout in flight. */
+export function addressesNeeded(c: Pick<ClusterConfig, "controlPlane" | "workerPools">): number {
+    const workers = c.workerPools.reduce((n, p) => n + p.replicas + p.maxSurge, 0);
+    // KubeadmControlPlane rolls out with maxSurge 1.
+    return c.controlPlane.replicas + 1 + workers;
+}
+
+/**
+ * Validates `raw` (the project's config keys without the "cluster-fleet:" prefix, values already
+ * JSON-parsed) and returns the typed region. Throws ConfigError listing every problem.
+ */
+export function parseRegionConfig(raw: Record<string, unknown>): ParsedRegion {
+    const c = new Checker();
+    for (const k of Object.keys(raw)) {
+        const known: readonly string[] = [...REGION_KEYS, ...SECRET_KEYS];
+        if (!known.includes(k)) {
+            const hint = closest(k, known);
+            c.fail(
+                `cluster-fleet:${k}`,
+                `unknown key${hint ? `; did you mean "cluster-fleet:${hint}"?` : ""}`,
+            );
+        }
+    }
+
+    const region = c.dnsLabel("region", raw.region, 20);
+    const environment = c.oneOf<Environment>("environment", raw.environment, ["dev", "prod"]);
+    const management = parseManagement(c, raw.management);
+    const vsphere = parseVsphere(c, raw.vsphere);
+    const network = parseNetwork(c, raw.network);
+    const argocd = parseArgocd(c, raw.argocd);
+    const bgp = parseBgp(c, raw.bgp);
+    const sshAuthorizedKeys = c.array("sshAuthorizedKeys", raw.sshAuthorizedKeys).map((k, i) => {
+        const s = c.string(`sshAuthorizedKeys[${i}]`, k);
+        if (s && !/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$/.test(s)) {
+            c.fail(
+                `sshAuthorizedKeys[${i}]`,
+                'is not an OpenSSH public key ("ssh-ed25519 AAAA… comment")',
+            );
+        }
+        return s;
+    });
+    if (Array.isArray(raw.sshAuthorizedKeys) && raw.sshAuthorizedKeys.length === 0) {
+        c.fail(
+            "sshAuthorizedKeys",
+            "needs at least one key, or nobody can log in to a node to debug it",
+        );
+    }
+    const kubeVipImage = c.string(
+        "kubeVipImage",
+        raw.kubeVipImage,
+        "ghcr.io/kube-vip/kube-vip:v1.0.1",
+    );
+    if (kubeVipImage && (!PINNED_IMAGE.test(kubeVipImage) || kubeVipImage.endsWith(":latest"))) {
+        c.fail(
+            "kubeVipImage",
+            `"${kubeVipImage}" must be an image pinned to a version tag or digest`,
+        );
+    }
+
+    const clusters = c
+        .array("clusters", raw.clusters)
+        .map((v, i) => parseCluster(c, `clusters[${i}]`, v, environment, vsphere));
+    checkClusterSet(c, clusters, network);
+
+    // The IP plan only makes sense on syntactically valid input.
+    c.throwIfAny();
+    let plan: RegionIpPlan;
+    try {
+        plan = planRegion(
+            network,
+            clusters.map((cl, i): IpPlanRequest => ({
+                name: cl.name,
+                addressBlock: cl.addressBlock,
+                vip: cl.vip,
+                needed: addressesNeeded(cl),
+                path: `clusters[${i}]`,
+            })),
+        );
+    } catch (e) {
+        if (e instanceof IpPlanError) {
+            throw new ConfigError(e.issues);
+        }
+        throw e;
+    }
+
+    return {
+        config: {
+            region,
+            environment,
+            management,
+            vsphere,
+            network,
+            argocd,
+            bgp,
+            sshAuthorizedKeys,
+            kubeVipImage,
+            clusters,
+        },
+        plan,
+    };
+}
+
+function parseManagement(c: Checker, v: unknown): ManagementConfig {
+    const o = c.object("management", v, ["namespace", "readinessTimeoutSeconds"], true);
+    return {
+        namespace: c.dnsLabel("management.namespace", o.namespace ?? "capi-clusters", 63),
+        readinessTimeoutSeconds: c.integer(
+            "management.readinessTimeoutSeconds",
+            o.readinessTimeoutSeconds,
+            60,
+            4 * 3600,
+            2400,
+        ),
+    };
+}
+
+function parseVsphere(c: Checker, v: unknown): VsphereConfig {
+    const p = "vsphere";
+    const o = c.object(p, v, [
+        "server",
+        "thumbprint",
+        "username",
+        "datacenter",
+        "computeCluster",
+        "datastore",
+        "network",
+        "folder",
+        "resourcePool",
+        "templates",
+        "tagCategory",
+        "storagePolicy",
+    ]);
+    const placement = (k: string, what: string) => {
+        if (o[k] === undefined) {
+            c.fail(`${p}.${k}`, `is required: the ${what} the machines are placed in`);
+            return "";
+        }
+        return c.string(`${p}.${k}`, o[k]);
+    };
+    const thumbprint = c.string(`${p}.thumbprint`, o.thumbprint);
+    if (thumbprint && !THUMBPRINT.test(thumbprint)) {
+        c.fail(
+            `${p}.thumbprint`,
+            "must be the SHA-1 fingerprint of the vCenter certificate as 20 colon-separated hex bytes " +
+                "(openssl x509 -noout -fingerprint -sha1)",
+        );
+    }
+    const templatesRaw = o.templates;
+    const templates: Record<string, string> = {};
+    if (templatesRaw === undefined || typeof templatesRaw !== "object" || templatesRaw === null) {
+        c.fail(
+            `${p}.templates`,
+            'is required: a map of Kubernetes version to VM template, e.g. {"v1.34.2": "ubuntu-2404-kube-v1.34.2"}',
+        );
+    } else {
+        for (const [ver, name] of Object.entries(templatesRaw)) {
+            if (!parseKubernetesVersion(ver)) {
+                c.fail(`${p}.templates.${ver}`, `key must be a Kubernetes version like "v1.34.2"`);
+            }
+            templates[ver] = c.string(`${p}.templates.${ver}`, name);
+        }
+    }
+    return {
+        server: c.string(`${p}.server`, o.server),
+        thumbprint,
+        username: c.string(`${p}.username`, o.username),
+        datacenter: placement("datacenter", "datacenter"),
+        computeCluster: placement("computeCluster", "compute cluster"),
+        datastore: placement("datastore", "datastore"),
+        network: placement("network", "port group (network)"),
+        folder: placement("folder", "parent VM folder"),
+        resourcePool: placement("resourcePool", "parent resource pool"),
+        templates,
+        tagCategory: c.string(`${p}.tagCategory`, o.tagCategory, "cluster-fleet"),
+        storagePolicy: c.optionalString(`${p}.storagePolicy`, o.storagePolicy),
+    };
+}
+
+function parseNetwork(c: Checker, v: unknown): NetworkConfig {
+    const p = "network";
+    const o = c.object(p, v, [
+        "subnet",
+        "gateway",
+        "nameservers",
+        "searchDomains",
+        "reserved",
+        "clusterBlockPrefix",
+    ]);
+    const subnet = c.cidr(`${p}.subnet`, o.subnet);
+    const gateway = c.ip(`${p}.gateway`, o.gateway);
+    const nameservers = c
+        .array(`${p}.nameservers`, o.nameservers)
+        .map((x, i) => c.ip(`${p}.nameservers[${i}]`, x));
+    if (Array.isArray(o.nameservers) && (o.nameservers.length === 0 || o.nameservers.length > 3)) {
+        c.fail(`${p}.nameservers`, "needs 1 to 3 addresses (there is no DHCP to provide them)");
+    }
+    const reserved = c
+        .array(`${p}.reserved`, o.reserved, true)
+        .map((x, i) => c.addressRange(`${p}.reserved[${i}]`, x));
+    let prefix = 0;
+    if (subnet && /\/\d+$/.test(subnet) && c.issues.every((i) => i.path !== `${p}.subnet`)) {
+        const nm = new Netmask(subnet);
+        prefix = nm.bitmask;
+        if (nm.base !== subnet.split("/")[0]) {
+            c.fail(`${p}.subnet`, `${subnet} has host bits set; use ${nm.base}/${nm.bitmask}`);
+        }
+        if (gateway && c.issues.every((i) => i.path !== `${p}.gateway`) && !nm.contains(gateway)) {
+            c.fail(
+                `${p}.gateway`,
+                `${gateway} is outside the subnet ${subnet}; the nodes could not reach it`,
+            );
+        }
+        reserved.forEach((r, i) => {
+            if (c.issues.some((x) => x.path === `${p}.reserved[${i}]`)) return;
+            const { lo, hi } = parseRange(r);
+            const s = parseRange(subnet);
+            if (lo < s.lo || hi > s.hi) {
+                c.fail(`${p}.reserved[${i}]`, `${r} is not inside the subnet ${subnet}`);
+            }
+        });
+    }
+    const clusterBlockPrefix = c.integer(
+        `${p}.clusterBlockPrefix`,
+        o.clusterBlockPrefix,
+        Math.max(prefix + 1, 16),
+        29,
+        Math.max(26, prefix + 1),
+    );
+    return {
+        subnet,
+        gateway,
+        nameservers,
+        searchDomains: c
+            .array(`${p}.searchDomains`, o.searchDomains, true)
+            .map((x, i) => c.string(`${p}.searchDomains[${i}]`, x)),
+        reserved,
+        clusterBlockPrefix,
+    };
+}
+
+function parseArgocd(c: Checker, v: unknown): ArgocdConfig {
+    const p = "argocd";
+    const o = c.object(p, v, [
+        "url",
+        "namespace",
+        "project",
+        "account",
+        "caCert",
+        "repoURL",
+        "targetRevision",
+        "path",
+        "tigeraOperatorVersion",
+        "retry",
+        "syncTimeoutSeconds",
+    ]);
+    const url = c.string(`${p}.url`, o.url);
+    if (url && !/^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(url)) {
+        c.fail(
+            `${p}.url`,
+            `"${url}" must be an https:// URL of the Argo CD API (TLS is never optional)`,
+        );
+    }
+    const caCert = c.optionalString(`${p}.caCert`, o.caCert);
+    if (caCert && !caCert.includes("-----BEGIN CERTIFICATE-----")) {
+        c.fail(`${p}.caCert`, "must be a PEM certificate (-----BEGIN CERTIFICATE-----)");
+    }
+    const r = c.object(`${p}.retry`, o.retry, ["limit", "backoff"], true);
+    const b = c.object(
+        `${p}.retry.backoff`,
+        r.backoff,
+        ["duration", "factor", "maxDuration"],
+        true,
+    );
+    const duration = (k: string, d: string) => {
+        const s = c.string(`${p}.retry.backoff.${k}`, b[k], d);
+        if (s && !DURATION.test(s)) {
+            c.fail(`${p}.retry.backoff.${k}`, `"${s}" must be a duration like "10s", "5m" or "1h"`);
+        }
+        return s;
+    };
+    const repoURL = c.string(`${p}.repoURL`, o.repoURL);
+    return {
+        url: url.replace(/\/+$/, ""),
+        namespace: c.dnsLabel(`${p}.namespace`, o.namespace ?? "argocd", 63),
+        project: c.dnsLabel(`${p}.project`, o.project ?? "cluster-fleet", 63),
+        account: c.string(`${p}.account`, o.account, "cluster-fleet"),
+        caCert,
+        repoURL,
+        targetRevision: c.string(`${p}.targetRevision`, o.targetRevision, "main"),
+        path: c.string(`${p}.path`, o.path, "cluster-config"),
+        tigeraOperatorVersion: c.string(
+            `${p}.tigeraOperatorVersion`,
+            o.tigeraOperatorVersion,
+            "v3.30.3",
+        ),
+        retry: {
+            limit: c.integer(`${p}.retry.limit`, r.limit, 1, 100, 10),
+            backoff: {
+                duration: duration("duration", "10s"),
+                factor: c.integer(`${p}.retry.backoff.factor`, b.factor, 1, 10, 2),
+                maxDuration: duration("maxDuration", "5m"),
+            },
+        },
+        syncTimeoutSeconds: c.integer(
+            `${p}.syncTimeoutSeconds`,
+            o.syncTimeoutSeconds,
+            60,
+            4 * 3600,
+            1800,
+        ),
+    };
+}
+
+function parseBgp(c: Checker, v: unknown): BgpConfig {
+    const o = c.object("bgp", v, ["routers"]);
+    const routers = c.array("bgp.routers", o.routers).map((r, i) => {
+        const p = `bgp.routers[${i}]`;
+        const ro = c.object(p, r, ["name", "address", "asNumber", "ssh"]);
+        let ssh: { host: string; port: number; user: string } | undefined;
+        if (ro.ssh !== undefined) {
+            const so = c.object(`${p}.ssh`, ro.ssh, ["host", "port", "user"]);
+            ssh = {
+                host: c.string(`${p}.ssh.host`, so.host),
+                port: c.integer(`${p}.ssh.port`, so.port, 1, 65535, 22),
+                user: c.string(`${p}.ssh.user`, so.user),
+            };
+        }
+        return {
+            name: c.dnsLabel(`${p}.name`, ro.name, 63),
+            address: c.ip(`${p}.address`, ro.address),
+            asNumber: c.integer(`${p}.asNumber`, ro.asNumber, 1, 4294967294),
+            ssh,
+        };
+    });
+    if (Array.isArray(o.routers) && o.routers.length === 0) {
+        c.fail(
+            "bgp.routers",
+            "needs at least one router: without peers the pod network is not routed",
+        );
+    }
+    const names = new Set<string>();
+    routers.forEach((r, i) => {
+        if (names.has(r.name))
+            c.fail(`bgp.routers[${i}].name`, `duplicate router name "${r.name}"`);
+        names.add(r.name);
+    });
+    return { routers };
+}
+
+function parseMachine(
+    c: Checker,
+    p: string,
+    o: Record<string, unknown>,
+    d: { cpus: number; memoryMiB: number; diskGiB: number },
+) {
+    return {
+        cpus: c.integer(`${p}.cpus`, o.cpus, 1, 128, d.cpus),
+        memoryMiB: c.integer(`${p}.memoryMiB`, o.memoryMiB, 1024, 1024 * 1024, d.memoryMiB),
+        diskGiB: c.integer(`${p}.diskGiB`, o.diskGiB, 20, 4096, d.diskGiB),
+    };
+}
+
+function checkVersion(c: Checker, path: string, v: string, vsphere: VsphereConfig): void {
+    const parsed = parseKubernetesVersion(v);
+    if (!parsed) {
+        c.fail(
+            path,
+            `"${v}" is not a Kubernetes version like "v1.34.2" (leading "v", major.minor.patch)`,
+        );
+        return;
+    }
+    if (!SUPPORTED_KUBERNETES_MINORS.includes(minorOf(parsed))) {
+        c.fail(
+            path,
+            `${v} is not supported; use a v${SUPPORTED_KUBERNETES_MINORS.join(".x, v")}.x release`,
+        );
+        return;
+    }
+    if (Object.keys(vsphere.templates).length > 0 && !(v in vsphere.templates)) {
+        c.fail(
+            path,
+            `no VM template for ${v}; add it to vsphere.templates (have: ${Object.keys(vsphere.templates).join(", ")})`,
+        );
+    }
+}
+
+function parseCluster(
+    c: Checker,
+    p: string,
+    v: unknown,
+    env: Environment,
+    vsphere: VsphereConfig,
+): ClusterConfig {
+    const o = c.object(p, v, [
+        "name",
+        "kubernetesVersion",
+        "controlPlane",
+        "workerPools",
+        "addressBlock",
+        "vip",
+        "podCidr",
+        "serviceCidr",
+        "bgp",
+        "labels",
+    ]);
+    const name = c.dnsLabel(`${p}.name`, o.name, MAX_CLUSTER_NAME);
+    const kubernetesVersion = c.string(`${p}.kubernetesVersion`, o.kubernetesVersion);
+    if (kubernetesVersion) checkVersion(c, `${p}.kubernetesVersion`, kubernetesVersion, vsphere);
+
+    const cpo = c.object(`${p}.controlPlane`, o.controlPlane, [
+        "replicas",
+        "cpus",
+        "memoryMiB",
+        "diskGiB",
+    ]);
+    const controlPlane: ControlPlaneConfig = {
+        replicas: c.integer(`${p}.controlPlane.replicas`, cpo.replicas, 1, 7),
+        ...parseMachine(c, `${p}.controlPlane`, cpo, { cpus: 4, memoryMiB: 8192, diskGiB: 50 }),
+    };
+    if (env === "prod" && controlPlane.replicas % 2 === 0) {
+        c.fail(
+            `${p}.controlPlane.replicas`,
+            `is ${controlPlane.replicas}; prod control planes need an odd count (3 or 5) so etcd keeps quorum`,
+        );
+    }
+
+    const poolNames = new Set<string>();
+    const workerPools = c.array(`${p}.workerPools`, o.workerPools).map((w, i): WorkerPoolConfig => {
+        const wp = `${p}.workerPools[${i}]`;
+        const wo = c.object(wp, w, [
+            "name",
+            "replicas",
+            "maxSurge",
+            "kubernetesVersion",
+            "cpus",
+            "memoryMiB",
+            "diskGiB",
+        ]);
+        const poolName = c.dnsLabel(`${wp}.name`, wo.name, MAX_POOL_NAME);
+        if (poolName === "cp") {
+            c.fail(`${wp}.name`, `"cp" is reserved for the control plane's machine template`);
+        }
+        if (poolNames.has(poolName)) {
+            c.fail(`${wp}.name`, `duplicate worker pool name "${poolName}" in cluster "${name}"`);
+        }
+        poolNames.add(poolName);
+        const version = c.string(
+            `${wp}.kubernetesVersion`,
+            wo.kubernetesVersion,
+            kubernetesVersion,
+        );
+        if (wo.kubernetesVersion !== undefined && version) {
+            checkVersion(c, `${wp}.kubernetesVersion`, version, vsphere);
+            const skew = skewProblem(kubernetesVersion, version);
+            if (skew) c.fail(`${wp}.kubernetesVersion`, skew);
+        }
+        return {
+            name: poolName,
+            replicas: c.integer(`${wp}.replicas`, wo.replicas, 0, 500),
+            maxSurge: c.integer(`${wp}.maxSurge`, wo.maxSurge, 0, 50, 1),
+            kubernetesVersion: version,
+            ...parseMachine(c, wp, wo, { cpus: 4, memoryMiB: 16384, diskGiB: 80 }),
+        };
+    });
+
+    const bo = c.object(`${p}.bgp`, o.bgp, ["asNumber"]);
+    const asNumber = c.integer(`${p}.bgp.asNumber`, bo.asNumber, 1, 4294967294);
+    if (bo.asNumber !== undefined && !isPrivateAsn(asNumber)) {
+        c.fail(
+            `${p}.bgp.asNumber`,
+            `${asNumber} is not a private AS number (64512–65534 or 4200000000–4294967294)`,
+        );
+    }
+    const addressBlock =
+        o.addressBlock === undefined ? undefined : c.cidr(`${p}.addressBlock`, o.addressBlock);
+    const vip = o.vip === undefined ? undefined : c.ip(`${p}.vip`, o.vip);
+    return {
+        name,
+        kubernetesVersion,
+        controlPlane,
+        workerPools,
+        addressBlock,
+        vip,
+        podCidr: c.cidr(`${p}.podCidr`, o.podCidr),
+        serviceCidr: c.cidr(`${p}.serviceCidr`, o.serviceCidr ?? "10.96.0.0/12"),
+        bgp: { asNumber },
+        labels: c.stringMap(`${p}.labels`, o.labels),
+    };
+}
+
+/** Cross-cluster checks: unique names, pod networks that do not collide on the shared routers. */
+function checkClusterSet(
+    c: Checker,
+    clusters: readonly ClusterConfig[],
+    network: NetworkConfig,
+): void {
+    const seen = new Map<string, number>();
+    clusters.forEach((cl, i) => {
+        if (!cl.name) return;
+        const prev = seen.get(cl.name);
+        if (prev !== undefined) {
+            c.fail(
+                `clusters[${i}].name`,
+                `duplicate cluster name "${cl.name}" (also clusters[${prev}])`,
+            );
+        }
+        seen.set(cl.name, i);
+    });
+    const valid = (path: string) => c.issues.every((x) => x.path !== path);
+    const subnetOk = network.subnet && valid("network.subnet");
+    clusters.forEach((cl, i) => {
+        const pod = `clusters[${i}].podCidr`;
+        const svc = `clusters[${i}].serviceCidr`;
+        if (!cl.podCidr || !valid(pod)) return;
+        const podR = parseRange(cl.podCidr);
+        if (subnetOk && overlap(podR, parseRange(network.subnet))) {
+            c.fail(pod, `${cl.podCidr} overlaps the node subnet ${network.subnet}`);
+        }
+        if (cl.serviceCidr && valid(svc) && overlap(podR, parseRange(cl.serviceCidr))) {
+            c.fail(svc, `${cl.serviceCidr} overlaps the pod network ${cl.podCidr}`);
+        }
+        for (let j = 0; j < i; j++) {
+            const other = clusters[j];
+            if (
+                other.podCidr &&
+                valid(`clusters[${j}].podCidr`) &&
+                overlap(podR, parseRange(other.podCidr))
+            ) {
+                c.fail(
+                    pod,
+                    `${cl.podCidr} overlaps the pod network of cluster "${other.name}" (${other.podCidr}); ` +
+                        `pod routes are advertised to the same routers, so they must be unique in the region`,
+                );
+            }
+        }
+    });
+}
+
+const overlap = (a: { lo: number; hi: number }, b: { lo: number; hi: number }) =>
+    a.lo <= b.hi && b.lo <= a.hi;

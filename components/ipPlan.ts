@@ -1,0 +1,342 @@
+// The region's static-IP plan: each cluster gets an address block inside the region subnet; the
+// block's first address is the control-plane VIP and the rest is the node pool the cluster's
+// machines draw from (InClusterIPPool).
+//
+// Stickiness: a cluster's block depends only on its own name (or its pinned CIDR) and on the
+// region's network settings, never on the other clusters. Adding, removing or reordering clusters
+// therefore cannot move anyone's VIP or pool; a collision is reported as an error that suggests a
+// free block to pin instead of silently shifting somebody.
+import { createHash } from "node:crypto";
+import { Netmask, ip2long, long2ip } from "netmask";
+import { ClusterIpPlan, NetworkConfig } from "./config/types";
+
+/** What the plan needs to know about one cluster. */
+export interface IpPlanRequest {
+    readonly name: string;
+    /** Pinned block CIDR, if any. */
+    readonly addressBlock?: string;
+    /** Pinned VIP, if any (must lie outside every cluster block). */
+    readonly vip?: string;
+    /** Addresses the pool must hold: control plane + workers + rollout surge. */
+    readonly needed: number;
+    /** Config path of this cluster, for error messages (e.g. "clusters[2]"). */
+    readonly path: string;
+}
+
+export interface RegionIpPlan {
+    readonly clusters: readonly ClusterIpPlan[];
+    /** Unused blocks of the region's default block size that a new cluster could pin. */
+    readonly freeBlocks: readonly string[];
+    /** Addresses of the subnet that are neither reserved nor in a cluster block nor a pinned VIP. */
+    readonly freeAddresses: number;
+}
+
+/** One problem with the plan, tied to a config path. */
+export interface IpPlanIssue {
+    readonly path: string;
+    readonly message: string;
+}
+
+export class IpPlanError extends Error {
+    constructor(public readonly issues: readonly IpPlanIssue[]) {
+        super("invalid IP plan:\n" + issues.map((i) => `  - ${i.path}: ${i.message}`).join("\n"));
+        this.name = "IpPlanError";
+    }
+}
+
+interface Interval {
+    readonly lo: number;
+    readonly hi: number;
+}
+
+const u32 = (n: number) => n >>> 0;
+
+/** Parses "a.b.c.d", "a-b" or a CIDR into an inclusive interval of unsigned longs. */
+export function parseRange(spec: string): Interval {
+    if (spec.includes("/")) {
+        const nm = new Netmask(spec);
+        return { lo: u32(nm.netLong), hi: u32(nm.netLong + nm.size - 1) };
+    }
+    const [a, b] = spec.split("-").map((s) => s.trim());
+    const lo = u32(ip2long(a));
+    const hi = b === undefined ? lo : u32(ip2long(b));
+    return { lo: Math.min(lo, hi), hi: Math.max(lo, hi) };
+}
+
+const overlaps = (a: Interval, b: Interval) => a.lo <= b.hi && b.lo <= a.hi;
+const contains = (outer: Interval, x: number) => x >= outer.lo && x <= outer.hi;
+const cidrOf = (lo: number, prefix: number) => `${long2ip(lo)}/${prefix}`;
+
+/** Stable 32-bit hash of a cluster name: the start of its block search. */
+export function nameHash(name: string): number {
+    return createHash("sha256").update(name, "utf8").digest().readUInt32BE(0);
+}
+
+/** The region-level facts every block decision uses. */
+class Region {
+    readonly subnet: Interval;
+    readonly prefix: number;
+    readonly forbidden: Interval[];
+
+    constructor(readonly network: NetworkConfig) {
+        const nm = new Netmask(network.subnet);
+        this.prefix = nm.bitmask;
+        this.subnet = { lo: u32(nm.netLong), hi: u32(nm.netLong + nm.size - 1) };
+        const gw = u32(ip2long(network.gateway));
+        this.forbidden = [
+            { lo: this.subnet.lo, hi: this.subnet.lo },
+            { lo: this.subnet.hi, hi: this.subnet.hi },
+            { lo: gw, hi: gw },
+            ...network.reserved.map(parseRange),
+        ];
+    }
+
+    /** Blocks of `prefix` bits that hold no forbidden address, in address order. */
+    blockCount(prefix: number): number {
+        return 2 ** (prefix - this.prefix);
+    }
+
+    block(index: number, prefix: number): Interval {
+        const size = 2 ** (32 - prefix);
+        const lo = this.subnet.lo + index * size;
+        return { lo, hi: lo + size - 1 };
+    }
+
+    eligible(block: Interval): boolean {
+        return !this.forbidden.some((f) => overlaps(f, block));
+    }
+
+    isForbidden(addr: number): boolean {
+        return this.forbidden.some((f) => contains(f, addr));
+    }
+}
+
+/** The block a cluster gets when it is not pinned: first eligible block from its name's hash. */
+function derivedBlock(region: Region, name: string, prefix: number): Interval | undefined {
+    const n = region.blockCount(prefix);
+    const start = nameHash(name) % n;
+    for (let k = 0; k < n; k++) {
+        const b = region.block((start + k) % n, prefix);
+        if (region.eligible(b)) {
+            return b;
+        }
+    }
+    return undefined;
+}
+
+/**
+ * Builds the plan for a region. Inputs must already be syntactically valid (config/parse.ts does
+ * that); every semantic problem (overlap, VIP in a pool, pool too small, no room) is collected
+ * and thrown together as an IpPlanError.
+ */
+export function planRegion(
+    network: NetworkConfig,
+    requests: readonly IpPlanRequest[],
+): RegionIpPlan {
+    const region = new Region(network);
+    const issues: IpPlanIssue[] = [];
+    const defaultPrefix = network.clusterBlockPrefix;
+
+    const placed: { req: IpPlanRequest; block: Interval; prefix: number }[] = [];
+    for (const req of requests) {
+        if (req.addressBlock) {
+            const nm = new Netmask(req.addressBlock);
+            const block = { lo: u32(nm.netLong), hi: u32(nm.netLong + nm.size - 1) };
+            if (long2ip(block.lo) !== req.addressBlock.split("/")[0]) {
+                issues.push({
+                    path: `${req.path}.addressBlock`,
+                    message: `${req.addressBlock} has host bits set; use ${cidrOf(block.lo, nm.bitmask)}`,
+                });
+                continue;
+            }
+            if (!(block.lo >= region.subnet.lo && block.hi <= region.subnet.hi)) {
+                issues.push({
+                    path: `${req.path}.addressBlock`,
+                    message: `${req.addressBlock} is not inside the region subnet ${network.subnet}`,
+                });
+                continue;
+            }
+            if (!region.eligible(block)) {
+                issues.push({
+                    path: `${req.path}.addressBlock`,
+                    message:
+                        `${req.addressBlock} contains the gateway, the network/broadcast address or a ` +
+                        `reserved range (network.reserved); pick another block`,
+                });
+                continue;
+            }
+            placed.push({ req, block, prefix: nm.bitmask });
+        } else {
+            const block = derivedBlock(region, req.name, defaultPrefix);
+            if (!block) {
+                issues.push({
+                    path: req.path,
+                    message:
+                        `no /${defaultPrefix} block of ${network.subnet} is free of reserved addresses; ` +
+                        `shrink network.reserved or network.clusterBlockPrefix`,
+                });
+                continue;
+            }
+            placed.push({ req, block, prefix: defaultPrefix });
+        }
+    }
+
+    // Overlaps between clusters' blocks.
+    const overlapping = new Set<string>();
+    for (let i = 0; i < placed.length; i++) {
+        for (let j = i + 1; j < placed.length; j++) {
+            const a = placed[i];
+            const b = placed[j];
+            if (overlaps(a.block, b.block)) {
+                overlapping.add(a.req.name).add(b.req.name);
+                const movable = b.req.addressBlock ? a : b;
+                issues.push({
+                    path: `${movable.req.path}.addressBlock`,
+                    message:
+                        `the address block of cluster "${b.req.name}" (${cidrOf(b.block.lo, b.prefix)}) ` +
+                        `overlaps that of cluster "${a.req.name}" (${cidrOf(a.block.lo, a.prefix)}); ` +
+                        `pin "${movable.req.name}" to a free block with addressBlock` +
+                        suggestion(
+                            region,
+                            placed.map((p) => p.block),
+                            movable.prefix,
+                        ),
+                });
+            }
+        }
+    }
+
+    const plans: ClusterIpPlan[] = [];
+    const vips = new Map<number, string>();
+    for (const { req, block, prefix } of placed) {
+        let vip = block.lo;
+        let poolLo = block.lo + 1;
+        if (req.vip) {
+            vip = u32(ip2long(req.vip));
+            poolLo = block.lo;
+            const vipIssue = checkPinnedVip(region, vip, req, placed);
+            if (vipIssue) {
+                issues.push(vipIssue);
+            }
+        }
+        const other = vips.get(vip);
+        if (other !== undefined) {
+            issues.push({
+                path: `${req.path}.vip`,
+                message: `VIP ${long2ip(vip)} is already the VIP of cluster "${other}"; VIPs must be unique`,
+            });
+        }
+        vips.set(vip, req.name);
+
+        const capacity = block.hi - poolLo + 1;
+        if (capacity < req.needed && !overlapping.has(req.name)) {
+            issues.push({
+                path: `${req.path}`,
+                message:
+                    `the node pool ${long2ip(poolLo)}-${long2ip(block.hi)} holds ${capacity} addresses ` +
+                    `but the cluster needs ${req.needed} (control plane + workers + rollout surge); ` +
+                    `pin a larger addressBlock (prefix < /${prefix}) or lower replicas/maxSurge`,
+            });
+        }
+        plans.push({
+            cluster: req.name,
+            block: cidrOf(block.lo, prefix),
+            vip: long2ip(vip),
+            poolStart: long2ip(poolLo),
+            poolEnd: long2ip(block.hi),
+            capacity,
+            needed: req.needed,
+        });
+    }
+
+    if (issues.length > 0) {
+        throw new IpPlanError(issues);
+    }
+
+    const used = placed.map((p) => p.block);
+    return {
+        clusters: [...plans].sort((a, b) => a.cluster.localeCompare(b.cluster)),
+        freeBlocks: freeBlocks(region, used, defaultPrefix),
+        freeAddresses: countFree(region, used, [...vips.keys()]),
+    };
+}
+
+function checkPinnedVip(
+    region: Region,
+    vip: number,
+    req: IpPlanRequest,
+    placed: readonly { req: IpPlanRequest; block: Interval }[],
+): IpPlanIssue | undefined {
+    const path = `${req.path}.vip`;
+    if (!contains(region.subnet, vip)) {
+        return {
+            path,
+            message: `${req.vip} is not inside the region subnet ${region.network.subnet}`,
+        };
+    }
+    if (region.isForbidden(vip)) {
+        return {
+            path,
+            message: `${req.vip} is the gateway, the network/broadcast address or reserved; pick another address`,
+        };
+    }
+    const owner = placed.find((p) => contains(p.block, vip));
+    if (owner) {
+        return {
+            path,
+            message:
+                `VIP ${req.vip} lies inside the node pool of cluster "${owner.req.name}" ` +
+                `(${long2ip(owner.block.lo)}-${long2ip(owner.block.hi)}); pick an address outside every ` +
+                `cluster's address block, or remove vip to use the block's first address`,
+        };
+    }
+    return undefined;
+}
+
+function freeBlockList(region: Region, used: readonly Interval[], prefix: number, limit: number) {
+    const out: string[] = [];
+    const n = region.blockCount(prefix);
+    for (let i = 0; i < n && out.length < limit; i++) {
+        const b = region.block(i, prefix);
+        if (region.eligible(b) && !used.some((u) => overlaps(u, b))) {
+            out.push(cidrOf(b.lo, prefix));
+        }
+    }
+    return out;
+}
+
+function freeBlocks(region: Region, used: readonly Interval[], prefix: number): string[] {
+    return freeBlockList(region, used, prefix, Number.MAX_SAFE_INTEGER);
+}
+
+function suggestion(region: Region, used: readonly Interval[], prefix: number): string {
+    const free = freeBlockList(region, used, prefix, 3);
+    return free.length > 0
+        ? ` (free: ${free.join(", ")})`
+        : ` (no free /${prefix} block left; widen network.subnet)`;
+}
+
+function countFree(region: Region, used: readonly Interval[], vips: readonly number[]): number {
+    // Merge every taken interval, then subtract from the subnet size.
+    const taken = [...region.forbidden, ...used, ...vips.map((v) => ({ lo: v, hi: v }))]
+        .map((t) => ({
+            lo: Math.max(t.lo, region.subnet.lo),
+            hi: Math.min(t.hi, region.subnet.hi),
+        }))
+        .filter((t) => t.lo <= t.hi)
+        .sort((a, b) => a.lo - b.lo);
+    let total = 0;
+    let curLo = -1;
+    let curHi = -2;
+    for (const t of taken) {
+        if (t.lo > curHi + 1) {
+            total += curHi - curLo + 1;
+            curLo = t.lo;
+            curHi = t.hi;
+        } else {
+            curHi = Math.max(curHi, t.hi);
+        }
+    }
+    total += curHi - curLo + 1;
+    return region.subnet.hi - region.subnet.lo + 1 - total;
+}
