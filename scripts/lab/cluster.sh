@@ -1,0 +1,303 @@
+#!/usr/bin/env bash
+# Local Kubernetes control planes for the lab, on loopback only, without Docker or root:
+# one etcd + kube-apiserver + kube-controller-manager per named cluster (no scheduler, no kubelet).
+#
+# Usage: scripts/lab/cluster.sh up|down|status|env NAME [--crds] [--purge]
+#   up NAME      start (or keep) the cluster; with --crds, server-side apply every CRD under
+#                LAB_CRDS_DIR (default: <repo>/../shared/crds) and wait until all are Established
+#   down NAME    stop it (state kept for the next 'up'); --purge also deletes its state dir
+#   status NAME  exit 0 if the apiserver answers /readyz
+#   env NAME     print shell exports for the cluster (kubeconfig path, server URL, token file)
+#
+# Wrappers: mgmt-up.sh / mgmt-down.sh (NAME=mgmt, with CRDs), workload-up.sh / workload-down.sh.
+#
+# State: LAB_HOME/state/NAME/{admin.kubeconfig,admin-token.kubeconfig,pki/,etcd-data/,*.log,*.pid,ports.env}
+# Ports: random free loopback ports chosen on first 'up' and kept in ports.env; override with
+#   LAB_<NAME>_APISERVER_PORT, LAB_<NAME>_ETCD_PORT, LAB_<NAME>_ETCD_PEER_PORT, LAB_<NAME>_KCM_PORT
+#   (NAME upper-cased, e.g. LAB_MGMT_APISERVER_PORT=6443). LAB_KCM=0 skips the controller manager.
+# TLS: a private CA per cluster signs the serving cert (127.0.0.1, localhost) and an admin client
+#   cert (O=system:masters); kubeconfigs embed the CA, verification stays on.
+set -euo pipefail
+# shellcheck source=scripts/lab/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+
+[[ $# -ge 2 ]] || {
+  usage >&2
+  exit 2
+}
+ACTION=$1
+NAME=$2
+shift 2
+WANT_CRDS=0
+PURGE=0
+for a in "$@"; do
+  case "$a" in
+    --crds) WANT_CRDS=1 ;;
+    --purge) PURGE=1 ;;
+    *) lab_die "unknown argument '$a'" ;;
+  esac
+done
+[[ "$NAME" =~ ^[a-z][a-z0-9-]*$ ]] || lab_die "cluster name must match [a-z][a-z0-9-]*: '$NAME'"
+
+UNAME=$(tr 'a-z-' 'A-Z_' <<<"$NAME")
+D="$LAB_STATE/$NAME"
+PKI="$D/pki"
+KUBECONFIG_ADMIN="$D/admin.kubeconfig"
+KUBECONFIG_TOKEN="$D/admin-token.kubeconfig"
+ETCD_BIN="$LAB_BIN/etcd"
+APISERVER_BIN="$LAB_BIN/kube-apiserver"
+KCM_BIN="$LAB_BIN/kube-controller-manager"
+
+kubectl_bin() {
+  local k
+  k=$(lab_find kubectl) || lab_die "kubectl not found on PATH"
+  printf '%s\n' "$k"
+}
+
+load_ports() {
+  local var val
+  # shellcheck source=/dev/null
+  [[ -f "$D/ports.env" ]] && source "$D/ports.env"
+  for var in APISERVER_PORT ETCD_PORT ETCD_PEER_PORT KCM_PORT; do
+    val="LAB_${UNAME}_${var}"
+    if [[ -n "${!val:-}" ]]; then
+      printf -v "$var" '%s' "${!val}"
+    elif [[ -z "${!var:-}" ]]; then
+      printf -v "$var" '%s' "$(lab_pick_port)"
+    fi
+  done
+  cat >"$D/ports.env" <<EOF
+APISERVER_PORT=$APISERVER_PORT
+ETCD_PORT=$ETCD_PORT
+ETCD_PEER_PORT=$ETCD_PEER_PORT
+KCM_PORT=$KCM_PORT
+EOF
+}
+
+ensure_pki() {
+  mkdir -p "$PKI"
+  chmod 700 "$PKI"
+  (
+    cd "$PKI"
+    if [[ ! -f ca.crt ]]; then
+      openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3650 \
+        -subj "/CN=cluster-fleet-lab-$NAME-ca" -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null
+    fi
+    if [[ ! -f apiserver.crt ]]; then
+      openssl req -newkey rsa:2048 -nodes -keyout apiserver.key -out apiserver.csr \
+        -subj "/CN=kube-apiserver" 2>/dev/null
+      printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+        "extendedKeyUsage=serverAuth" \
+        "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.96.0.1" \
+        >apiserver.ext
+      openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+        -extfile apiserver.ext -out apiserver.crt 2>/dev/null
+    fi
+    if [[ ! -f admin.crt ]]; then
+      openssl req -newkey rsa:2048 -nodes -keyout admin.key -out admin.csr \
+        -subj "/O=system:masters/CN=lab-admin" 2>/dev/null
+      printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+        "extendedKeyUsage=clientAuth" >admin.ext
+      openssl x509 -req -in admin.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+        -extfile admin.ext -out admin.crt 2>/dev/null
+    fi
+    if [[ ! -f sa.key ]]; then
+      openssl genrsa -out sa.key 2048 2>/dev/null
+      openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+    fi
+    if [[ ! -f admin.token ]]; then
+      (umask 077 && od -An -tx1 -N24 /dev/urandom | tr -d ' \n' >admin.token)
+      printf '%s,lab-admin-token,lab-admin-token-uid,"system:masters"\n' "$(cat admin.token)" >tokens.csv
+    fi
+  )
+}
+
+write_kubeconfigs() {
+  local k server="https://127.0.0.1:$APISERVER_PORT"
+  k=$(kubectl_bin)
+  rm -f "$KUBECONFIG_ADMIN" "$KUBECONFIG_TOKEN"
+  for f in "$KUBECONFIG_ADMIN" "$KUBECONFIG_TOKEN"; do
+    "$k" config --kubeconfig="$f" set-cluster "lab-$NAME" --server="$server" \
+      --certificate-authority="$PKI/ca.crt" --embed-certs=true >/dev/null
+  done
+  "$k" config --kubeconfig="$KUBECONFIG_ADMIN" set-credentials "lab-$NAME-admin" \
+    --client-certificate="$PKI/admin.crt" --client-key="$PKI/admin.key" --embed-certs=true >/dev/null
+  "$k" config --kubeconfig="$KUBECONFIG_TOKEN" set-credentials "lab-$NAME-admin" \
+    --token="$(cat "$PKI/admin.token")" >/dev/null
+  for f in "$KUBECONFIG_ADMIN" "$KUBECONFIG_TOKEN"; do
+    "$k" config --kubeconfig="$f" set-context "lab-$NAME" --cluster="lab-$NAME" --user="lab-$NAME-admin" >/dev/null
+    "$k" config --kubeconfig="$f" use-context "lab-$NAME" >/dev/null
+    chmod 600 "$f"
+  done
+}
+
+readyz() {
+  curl -sf --max-time 2 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
+    "https://127.0.0.1:$APISERVER_PORT/readyz" >/dev/null 2>&1
+}
+
+etcd_healthy() {
+  curl -sf --max-time 2 "http://127.0.0.1:$ETCD_PORT/health" 2>/dev/null | grep -q '"health":"true"'
+}
+
+# start NAME PIDFILE LOG BIN ARGS... : start a daemon in its own session, detached from this shell.
+start_daemon() {
+  local name=$1 pidfile=$2 log=$3 bin=$4
+  shift 4
+  if lab_pid_alive "$pidfile" "$bin"; then
+    return 0
+  fi
+  setsid "$bin" "$@" >>"$log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  lab_log "started $name (pid $!, log $log)"
+}
+
+wait_for() { # description timeout-seconds check-function pidfile bin log
+  local what=$1 timeout=$2 check=$3 pidfile=$4 bin=$5 log=$6 i
+  for ((i = 0; i < timeout * 5; i++)); do
+    "$check" && return 0
+    if ! lab_pid_alive "$pidfile" "$bin"; then
+      tail -n 30 "$log" >&2 || true
+      lab_die "$what exited during startup; see $log"
+    fi
+    sleep 0.2
+  done
+  tail -n 30 "$log" >&2 || true
+  lab_die "$what not ready after ${timeout}s; see $log"
+}
+
+install_crds() {
+  local k dir
+  k=$(kubectl_bin)
+  [[ -d "$LAB_CRDS_DIR" ]] || lab_die "CRD directory not found: $LAB_CRDS_DIR (set LAB_CRDS_DIR)"
+  dir=$(cd "$LAB_CRDS_DIR" && pwd)
+  lab_time_start
+  # Server-side apply: several CRDs exceed the 256 KiB last-applied annotation of client-side apply.
+  "$k" --kubeconfig="$KUBECONFIG_ADMIN" apply --server-side --force-conflicts \
+    --field-manager=cluster-fleet-lab -R -f "$dir" >"$D/crds-apply.log" 2>&1 ||
+    {
+      cat "$D/crds-apply.log" >&2
+      lab_die "applying CRDs from $dir failed"
+    }
+  "$k" --kubeconfig="$KUBECONFIG_ADMIN" wait --for=condition=Established --timeout=120s crd --all >/dev/null ||
+    lab_die "CRDs did not become Established"
+  lab_time_end "install CRDs ($NAME, $(grep -c . "$D/crds-apply.log") objects from $dir)"
+}
+
+cmd_up() {
+  lab_need openssl curl setsid
+  "$LAB_SCRIPTS_DIR/k8s-bins.sh"
+  mkdir -p "$D"
+  load_ports
+  ensure_pki
+
+  if ! lab_pid_alive "$D/etcd.pid" "$ETCD_BIN"; then
+    lab_port_free "$ETCD_PORT" || lab_die "etcd port $ETCD_PORT is in use by another process (set LAB_${UNAME}_ETCD_PORT)"
+    lab_port_free "$ETCD_PEER_PORT" || lab_die "etcd peer port $ETCD_PEER_PORT is in use (set LAB_${UNAME}_ETCD_PEER_PORT)"
+    start_daemon etcd "$D/etcd.pid" "$D/etcd.log" "$ETCD_BIN" \
+      --name "lab-$NAME" --data-dir "$D/etcd-data" \
+      --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+      --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+      --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+      --initial-cluster "lab-$NAME=http://127.0.0.1:$ETCD_PEER_PORT" \
+      --unsafe-no-fsync --log-level warn
+  fi
+  wait_for etcd 30 etcd_healthy "$D/etcd.pid" "$ETCD_BIN" "$D/etcd.log"
+
+  if ! lab_pid_alive "$D/apiserver.pid" "$APISERVER_BIN"; then
+    lab_port_free "$APISERVER_PORT" || lab_die "apiserver port $APISERVER_PORT is in use by another process (set LAB_${UNAME}_APISERVER_PORT)"
+    lab_time_start
+    start_daemon kube-apiserver "$D/apiserver.pid" "$D/apiserver.log" "$APISERVER_BIN" \
+      --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
+      --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$APISERVER_PORT" \
+      --cert-dir="$PKI" --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
+      --client-ca-file="$PKI/ca.crt" --token-auth-file="$PKI/tokens.csv" \
+      --authorization-mode=RBAC --allow-privileged=true \
+      --service-cluster-ip-range=10.96.0.0/24 --endpoint-reconciler-type=none \
+      --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+      --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
+      --profiling=false
+    wait_for kube-apiserver 120 readyz "$D/apiserver.pid" "$APISERVER_BIN" "$D/apiserver.log"
+    lab_time_end "kube-apiserver start to /readyz ($NAME)"
+  fi
+  wait_for kube-apiserver 120 readyz "$D/apiserver.pid" "$APISERVER_BIN" "$D/apiserver.log"
+  write_kubeconfigs
+
+  if [[ "${LAB_KCM:-1}" != 0 ]] && ! lab_pid_alive "$D/kcm.pid" "$KCM_BIN"; then
+    lab_port_free "$KCM_PORT" || lab_die "controller-manager port $KCM_PORT is in use (set LAB_${UNAME}_KCM_PORT)"
+    start_daemon kube-controller-manager "$D/kcm.pid" "$D/kcm.log" "$KCM_BIN" \
+      --kubeconfig="$KUBECONFIG_ADMIN" --authentication-kubeconfig="$KUBECONFIG_ADMIN" \
+      --authorization-kubeconfig="$KUBECONFIG_ADMIN" --authentication-skip-lookup=true \
+      --bind-address=127.0.0.1 --secure-port="$KCM_PORT" --cert-dir="$D/kcm-certs" --leader-elect=false \
+      --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
+      --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
+      --use-service-account-credentials=false \
+      --controllers='*,-node-ipam-controller,-node-lifecycle-controller,-cloud-node-lifecycle-controller,-node-route-controller,-service-lb-controller,-persistentvolume-binder-controller,-persistentvolume-attach-detach-controller,-persistentvolume-expander-controller'
+  fi
+
+  [[ $WANT_CRDS == 1 ]] && install_crds
+  cmd_env
+  lab_log "cluster '$NAME' is up: https://127.0.0.1:$APISERVER_PORT  (kubeconfig: $KUBECONFIG_ADMIN)"
+}
+
+cmd_down() {
+  if [[ -d "$D" ]]; then
+    lab_stop "$D/kcm.pid" "$KCM_BIN" "kube-controller-manager ($NAME)"
+    lab_stop "$D/apiserver.pid" "$APISERVER_BIN" "kube-apiserver ($NAME)"
+    lab_stop "$D/etcd.pid" "$ETCD_BIN" "etcd ($NAME)"
+  fi
+  if [[ $PURGE == 1 ]]; then
+    rm -rf "$D"
+    lab_log "removed state of cluster '$NAME' ($D)"
+  fi
+}
+
+cmd_status() {
+  [[ -f "$D/ports.env" ]] || {
+    lab_log "cluster '$NAME' has no state in $D"
+    return 1
+  }
+  # shellcheck source=/dev/null
+  source "$D/ports.env"
+  local s
+  for s in etcd:"$ETCD_BIN" apiserver:"$APISERVER_BIN" kcm:"$KCM_BIN"; do
+    if lab_pid_alive "$D/${s%%:*}.pid" "${s#*:}"; then
+      lab_log "${s%%:*}: running (pid $(cat "$D/${s%%:*}.pid"))"
+    else
+      lab_log "${s%%:*}: not running"
+    fi
+  done
+  if readyz; then
+    lab_log "apiserver https://127.0.0.1:$APISERVER_PORT is ready"
+  else
+    lab_log "apiserver https://127.0.0.1:$APISERVER_PORT is not ready"
+    return 1
+  fi
+}
+
+cmd_env() {
+  [[ -f "$D/ports.env" ]] || lab_die "cluster '$NAME' has never been started"
+  # shellcheck source=/dev/null
+  source "$D/ports.env"
+  cat <<EOF
+export LAB_${UNAME}_KUBECONFIG='$KUBECONFIG_ADMIN'
+export LAB_${UNAME}_TOKEN_KUBECONFIG='$KUBECONFIG_TOKEN'
+export LAB_${UNAME}_SERVER='https://127.0.0.1:$APISERVER_PORT'
+export LAB_${UNAME}_CA_FILE='$PKI/ca.crt'
+export LAB_${UNAME}_TOKEN_FILE='$PKI/admin.token'
+EOF
+}
+
+case "$ACTION" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  env) cmd_env ;;
+  *)
+    usage >&2
+    exit 2
+    ;;
+esac

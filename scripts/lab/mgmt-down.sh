@@ -1,0 +1,4 @@
+#!/usr/bin/env bash
+# Stop the lab's mgmt cluster (kube-controller-manager, kube-apiserver, etcd). --purge deletes its state.
+set -euo pipefail
+exec "$(dirname "${BASH_SOURCE[0]}")/cluster.sh" down mgmt "$@"
