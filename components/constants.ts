@@ -71,6 +71,17 @@ export const types = {
 /** Module name passed to dynamic.Resource so its token reads pulumi-nodejs:dynamic/fleet:<Type>. */
 export const DYNAMIC_MODULE = "fleet";
 
+/** Invoke tokens of the vsphere provider's data sources (components/vsphere/functions.ts). */
+export const vsphereFunctions = {
+    getDatacenter: "vsphere:index/getDatacenter:getDatacenter",
+    getComputeCluster: "vsphere:index/getComputeCluster:getComputeCluster",
+    getDatastore: "vsphere:index/getDatastore:getDatastore",
+    getNetwork: "vsphere:index/getNetwork:getNetwork",
+    getVirtualMachine: "vsphere:index/getVirtualMachine:getVirtualMachine",
+    getResourcePool: "vsphere:index/getResourcePool:getResourcePool",
+    getFolder: "vsphere:index/getFolder:getFolder",
+} as const;
+
 export const labels = {
     clusterName: "cluster.x-k8s.io/cluster-name",
     argocdSecretType: "argocd.argoproj.io/secret-type",
