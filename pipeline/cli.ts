@@ -1,0 +1,234 @@
+// Entry point of the pipeline driver:
+//   node -r ts-node/register/transpile-only pipeline/cli.ts <command> [options]
+// `main` takes its process dependencies as arguments so tests can drive it without the engine.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+    parsePipelineArgs,
+    USAGE,
+    type EngineCommand,
+    type ReportArgs,
+    type RunArgs,
+} from "./args";
+import { displayBackend, resolveEngineEnvironment } from "./environment";
+import { ExitCode } from "./exitCodes";
+import { resolvePolicies, type PolicyAttachment } from "./policyFiles";
+import { prefixedLines } from "./prefixedLines";
+import { runRegion, type StackOps } from "./region";
+import { renderReport, formatDuration } from "./report";
+import { planRollout, runRollout } from "./rollout";
+import { discoverStacks, isProductionStack, readStackFile, selectStacks } from "./stacks";
+import { buildRunSummary, errorSummary } from "./summary";
+import { latestSummaryFile, readSummary, writeSummary, writeTextFile } from "./summaryFile";
+import { UsageError } from "./usageError";
+
+/** A connected Pulumi CLI: its version and a way to open a region's stack. */
+export interface EngineAccess {
+    readonly version: string;
+    opener(
+        stack: string,
+        command: EngineCommand,
+        envVars: Readonly<Record<string, string>>,
+    ): () => Promise<StackOps>;
+}
+
+export interface SignalSource {
+    on(signal: "SIGINT" | "SIGTERM", listener: () => void): unknown;
+    off(signal: "SIGINT" | "SIGTERM", listener: () => void): unknown;
+}
+
+export interface CliDeps {
+    readonly env: NodeJS.ProcessEnv;
+    readonly cwd: string;
+    /** The repository root (the Pulumi program directory). */
+    readonly defaultWorkDir: string;
+    readonly stdout: (text: string) => void;
+    readonly stderr: (text: string) => void;
+    readonly signals: SignalSource;
+    /** Called on a second SIGINT: stop now without waiting for the engine. */
+    readonly forceExit: (code: number) => void;
+    readonly now: () => Date;
+    readonly connect: (pulumiRoot: string | undefined, workDir: string) => Promise<EngineAccess>;
+}
+
+/** Production wiring: the pinned CLI and LocalWorkspace stacks. */
+export async function connectEngine(
+    pulumiRoot: string | undefined,
+    workDir: string,
+): Promise<EngineAccess> {
+    // Loaded here so `report` and `--help` do not pay for the Automation API.
+    const ws = await import("./workspace");
+    const pulumiCommand = await ws.resolvePulumiCommand(pulumiRoot);
+    return {
+        version: pulumiCommand.version?.version ?? ws.sdkVersion(),
+        opener: (stack, command, envVars) =>
+            ws.stackOpener({ workDir, stack, command, pulumiCommand, envVars }),
+    };
+}
+
+function runReport(args: ReportArgs, deps: CliDeps): number {
+    const files =
+        args.summaryPaths.length > 0 ? args.summaryPaths : [latestSummaryFile(args.workDir)];
+    const text = files.map((f) => renderReport(readSummary(f))).join("\n");
+    deps.stdout(text);
+    if (args.reportPath) {
+        writeTextFile(args.reportPath, text);
+    }
+    return ExitCode.Ok;
+}
+
+/** Refuses destroy without --yes, and of production stacks without --allow-prod-destroy. */
+function checkDestroy(args: RunArgs, stacks: readonly string[]): void {
+    if (!args.yes) {
+        throw new UsageError(
+            `destroy deletes every resource of ${stacks.join(", ")}; pass --yes to confirm`,
+        );
+    }
+    const prod = stacks.filter((s) => isProductionStack(s, readStackFile(args.workDir, s)));
+    if (prod.length > 0 && !args.allowProdDestroy) {
+        throw new UsageError(
+            `destroy: ${prod.join(", ")} ${prod.length > 1 ? "are" : "is a"} production ` +
+                "stack(s); pass --allow-prod-destroy as well if you really mean it",
+        );
+    }
+}
+
+async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
+    const startedAt = deps.now();
+    const selection = selectStacks(args.stacks, args.canary, discoverStacks(args.workDir));
+    if (args.command === "destroy") {
+        checkDestroy(args, selection.stacks);
+    }
+    const policies: Map<string, PolicyAttachment> =
+        args.command === "preview" || args.command === "up"
+            ? resolvePolicies(args.workDir, selection.stacks)
+            : new Map();
+    const engineEnv = resolveEngineEnvironment(args.backendUrl, args.workDir, deps.env);
+    if (engineEnv.stateDir) {
+        fs.mkdirSync(engineEnv.stateDir, { recursive: true });
+    }
+    const engine = await deps.connect(args.pulumiRoot, args.workDir);
+
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSignal = () => {
+        interrupts += 1;
+        if (interrupts === 1) {
+            deps.stderr(
+                "Interrupted: cancelling the running regions and skipping the rest " +
+                    "(press Ctrl-C again to stop at once)\n",
+            );
+            controller.abort();
+        } else {
+            deps.forceExit(ExitCode.Interrupted);
+        }
+    };
+    deps.signals.on("SIGINT", onSignal);
+    deps.signals.on("SIGTERM", onSignal);
+
+    let regions;
+    try {
+        const plan = planRollout(
+            selection.stacks,
+            selection.canary,
+            args.command,
+            args.concurrency,
+        );
+        regions = await runRollout({
+            plan,
+            command: args.command,
+            signal: controller.signal,
+            run: async (stack, signal) => {
+                const out = args.quiet ? undefined : prefixedLines(`[${stack}] `, deps.stderr);
+                try {
+                    return await runRegion(
+                        engine.opener(stack, args.command, engineEnv.envVars),
+                        {
+                            stack,
+                            command: args.command,
+                            expectNoChanges: args.expectNoChanges,
+                            policy: policies.get(stack),
+                            onOutput: out,
+                        },
+                        signal,
+                    );
+                } finally {
+                    out?.flush();
+                }
+            },
+            onRegionDone: (r) =>
+                deps.stderr(
+                    `[${r.stack}] ${args.command}: ${r.result} (${formatDuration(r.durationMs)})\n`,
+                ),
+        });
+    } finally {
+        deps.signals.off("SIGINT", onSignal);
+        deps.signals.off("SIGTERM", onSignal);
+    }
+
+    const summary = buildRunSummary({
+        command: args.command,
+        startedAt,
+        finishedAt: deps.now(),
+        interrupted: controller.signal.aborted,
+        canary: selection.canary,
+        concurrency: args.concurrency,
+        backend: displayBackend(engineEnv.backendUrl),
+        pulumiVersion: engine.version,
+        regions,
+    });
+    writeSummary(args.summaryPath, summary);
+    const report = renderReport(summary);
+    writeTextFile(args.reportPath, report);
+    deps.stdout(report);
+    deps.stderr(
+        `Summary: ${path.relative(deps.cwd, args.summaryPath) || args.summaryPath}; ` +
+            `report: ${path.relative(deps.cwd, args.reportPath) || args.reportPath}\n`,
+    );
+    return summary.exitCode;
+}
+
+/** Runs the driver; resolves to the process exit code. */
+export async function main(argv: readonly string[], deps: CliDeps): Promise<number> {
+    try {
+        const args = parsePipelineArgs(argv, deps.env, deps.cwd, deps.defaultWorkDir);
+        switch (args.command) {
+            case "help":
+                deps.stdout(USAGE);
+                return ExitCode.Ok;
+            case "report":
+                return runReport(args, deps);
+            default:
+                return await runCommand(args, deps);
+        }
+    } catch (err) {
+        if (err instanceof UsageError) {
+            deps.stderr(`error: ${err.message}\n`);
+            return ExitCode.Usage;
+        }
+        deps.stderr(`error: ${errorSummary(err)}\n`);
+        return ExitCode.Failure;
+    }
+}
+
+if (require.main === module) {
+    const workDir = path.resolve(__dirname, "..");
+    main(process.argv.slice(2), {
+        env: process.env,
+        cwd: process.cwd(),
+        defaultWorkDir: workDir,
+        stdout: (t) => process.stdout.write(t),
+        stderr: (t) => process.stderr.write(t),
+        signals: process,
+        forceExit: (code) => process.exit(code),
+        now: () => new Date(),
+        connect: connectEngine,
+    }).then(
+        (code) => process.exit(code),
+        (err) => {
+            process.stderr.write(`error: ${errorSummary(err)}\n`);
+            process.exit(ExitCode.Failure);
+        },
+    );
+}

@@ -1,0 +1,82 @@
+// The engine's environment: state backend, secrets passphrase and CLI settings.
+// Fails early with a clear message instead of letting the CLI prompt (stdin is closed in CI).
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { UsageError } from "./usageError";
+
+export interface EngineEnvironment {
+    readonly backendUrl: string;
+    /** Local directory of a file:// backend, created before the run. */
+    readonly stateDir?: string;
+    /** Extra variables for every CLI call (the passphrase is inherited, never copied here). */
+    readonly envVars: Readonly<Record<string, string>>;
+}
+
+/** The state directory of the default backend. Gitignored. */
+export function defaultBackendUrl(workDir: string): string {
+    return `file://${path.join(workDir, ".pulumi-state")}`;
+}
+
+function isServiceBackend(url: string): boolean {
+    return /^https?:\/\//i.test(url);
+}
+
+/**
+ * Resolves the backend (--backend, else PULUMI_BACKEND_URL, else file://<workDir>/.pulumi-state)
+ * and checks the passphrase for non-service backends, whose stacks use the passphrase provider.
+ */
+export function resolveEngineEnvironment(
+    backendFlag: string | undefined,
+    workDir: string,
+    env: NodeJS.ProcessEnv,
+): EngineEnvironment {
+    const backendUrl = backendFlag ?? (env.PULUMI_BACKEND_URL || defaultBackendUrl(workDir));
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(backendUrl)) {
+        throw new UsageError(
+            `backend "${displayBackend(backendUrl)}" is not a URL; use e.g. file:///abs/dir or https://api.pulumi.com`,
+        );
+    }
+    if (!isServiceBackend(backendUrl)) {
+        const passphraseFile = env.PULUMI_CONFIG_PASSPHRASE_FILE;
+        if (env.PULUMI_CONFIG_PASSPHRASE === undefined && !passphraseFile) {
+            throw new UsageError(
+                "PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE must be set: the " +
+                    `${displayBackend(backendUrl)} backend encrypts secrets with a passphrase and ` +
+                    "the driver never prompts",
+            );
+        }
+        if (env.PULUMI_CONFIG_PASSPHRASE === undefined && passphraseFile) {
+            try {
+                fs.accessSync(passphraseFile, fs.constants.R_OK);
+            } catch {
+                throw new UsageError(
+                    `PULUMI_CONFIG_PASSPHRASE_FILE: cannot read ${passphraseFile}; fix the path or permissions`,
+                );
+            }
+        }
+    }
+    let stateDir: string | undefined;
+    if (/^file:\/\/\//i.test(backendUrl)) {
+        stateDir = fileURLToPath(backendUrl.replace(/\?.*$/, ""));
+    }
+    return {
+        backendUrl,
+        stateDir,
+        envVars: { PULUMI_BACKEND_URL: backendUrl, PULUMI_SKIP_UPDATE_CHECK: "true" },
+    };
+}
+
+/** The backend URL without credentials or query parameters, for logs and the summary. */
+export function displayBackend(url: string): string {
+    try {
+        const u = new URL(url);
+        u.username = "";
+        u.password = "";
+        u.search = "";
+        return u.toString();
+    } catch {
+        return url.replace(/\/\/[^@/]*@/, "//").replace(/\?.*$/, "");
+    }
+}

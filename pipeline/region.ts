@@ -1,0 +1,127 @@
+// One region's operation through the Automation API: run it with the policy pack attached,
+// collect its engine events, read its cluster outputs and classify the result. The Stack is
+// reached through the StackOps subset so tests can replay recorded events without the engine.
+
+import type {
+    DestroyOptions,
+    Deployment,
+    EngineEvent,
+    PreviewOptions,
+    RefreshOptions,
+    UpOptions,
+} from "@pulumi/pulumi/automation";
+import type { EngineCommand } from "./args";
+import { clusterOutputs, stackOutputsFromDeployment } from "./clusterOutputs";
+import { digestEvents } from "./events";
+import type { PolicyAttachment } from "./policyFiles";
+import { classifyRegion, errorSummary, type RegionSummary } from "./summary";
+
+/** The part of automation.Stack the driver uses. */
+export interface StackOps {
+    preview(opts: PreviewOptions): Promise<unknown>;
+    up(opts: UpOptions): Promise<unknown>;
+    previewRefresh(opts: RefreshOptions): Promise<unknown>;
+    destroy(opts: DestroyOptions): Promise<unknown>;
+    exportStack(): Promise<Deployment>;
+}
+
+export interface RegionRequest {
+    readonly stack: string;
+    readonly command: EngineCommand;
+    /** preview only: fail with "changes" when the preview has any. */
+    readonly expectNoChanges: boolean;
+    /** Required for preview and up. */
+    readonly policy?: PolicyAttachment;
+    /** Engine progress text, for streaming to the terminal. */
+    readonly onOutput?: (text: string) => void;
+}
+
+/** Runs `req.command` on the stack `open()` yields. Never throws: failures become the result. */
+export async function runRegion(
+    open: () => Promise<StackOps>,
+    req: RegionRequest,
+    signal: AbortSignal,
+    now: () => number = Date.now,
+): Promise<RegionSummary> {
+    const started = now();
+    const events: EngineEvent[] = [];
+    const common = {
+        onEvent: (e: EngineEvent) => events.push(e),
+        onOutput: req.onOutput,
+        signal,
+        color: "never" as const,
+    };
+    const policy = () => {
+        if (!req.policy) {
+            throw new Error(`${req.command} of ${req.stack} needs the policy pack and its config`);
+        }
+        return {
+            policyPacks: [req.policy.packDir],
+            policyPackConfigs: [req.policy.configFile],
+        };
+    };
+
+    let error: unknown;
+    let ops: StackOps | undefined;
+    try {
+        if (signal.aborted) {
+            throw new Error("interrupted before start");
+        }
+        ops = await open();
+        switch (req.command) {
+            case "preview":
+                await ops.preview({
+                    ...common,
+                    ...policy(),
+                    ...(req.expectNoChanges ? { expectNoChanges: true } : {}),
+                });
+                break;
+            case "up":
+                await ops.up({ ...common, ...policy() });
+                break;
+            case "drift":
+                await ops.previewRefresh({ ...common, expectNoChanges: true });
+                break;
+            case "destroy":
+                await ops.destroy({ ...common });
+                break;
+        }
+    } catch (err) {
+        error = err;
+    }
+
+    const digest = digestEvents(events);
+    const classification = classifyRegion({
+        command: req.command,
+        expectNoChanges: req.expectNoChanges,
+        digest,
+        error,
+        aborted: signal.aborted,
+    });
+
+    let clusters: RegionSummary["clusters"];
+    let note: string | undefined;
+    if (ops && req.command !== "destroy" && classification.result !== "interrupted") {
+        try {
+            clusters = clusterOutputs(stackOutputsFromDeployment(await ops.exportStack()));
+        } catch (err) {
+            note = `cluster outputs unavailable: ${errorSummary(err)}`;
+        }
+    }
+
+    return {
+        stack: req.stack,
+        command: req.command,
+        result: classification.result,
+        durationMs: now() - started,
+        changes: digest.changes,
+        policyViolations: digest.policyViolations,
+        errors: [...digest.errors, ...classification.extraErrors],
+        failedResources: digest.failedResources,
+        ...(clusters !== undefined ? { clusters } : {}),
+        ...(classification.cliExitCode !== undefined
+            ? { cliExitCode: classification.cliExitCode }
+            : {}),
+        ...(note !== undefined ? { note } : {}),
+    };
+}

@@ -1,0 +1,100 @@
+// Which region stacks a run covers, which goes first, and which are production.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { validateStackName } from "./args";
+import { UsageError } from "./usageError";
+
+const STACK_FILE = /^Pulumi\.([^/]+)\.ya?ml$/;
+
+/** Stack names that have a Pulumi.<stack>.yaml in `workDir`, sorted. */
+export function discoverStacks(workDir: string): string[] {
+    if (!fs.existsSync(path.join(workDir, "Pulumi.yaml"))) {
+        throw new UsageError(
+            `${workDir} has no Pulumi.yaml; point --work-dir at the Pulumi program directory`,
+        );
+    }
+    return fs
+        .readdirSync(workDir)
+        .map((f) => STACK_FILE.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+export interface StackSelection {
+    readonly stacks: readonly string[];
+    readonly canary: string;
+}
+
+/**
+ * Checks the requested stacks against the stack files and picks the canary: the given one, else
+ * the first stack. Every stack needs its Pulumi.<stack>.yaml: that is where its config lives.
+ */
+export function selectStacks(
+    requested: readonly string[] | undefined,
+    canary: string | undefined,
+    discovered: readonly string[],
+): StackSelection {
+    const stacks = requested ?? discovered.map((s) => validateStackName(s, "Pulumi.<stack>.yaml"));
+    if (stacks.length === 0) {
+        throw new UsageError(
+            "no stacks: the program directory has no Pulumi.<stack>.yaml; pass --stacks or add one",
+        );
+    }
+    const missing = stacks.filter((s) => !discovered.includes(s));
+    if (missing.length > 0) {
+        throw new UsageError(
+            `--stacks: no Pulumi.<stack>.yaml for ${missing.join(", ")}; ` +
+                `known stacks are ${discovered.join(", ") || "(none)"}`,
+        );
+    }
+    const chosen = canary ?? stacks[0];
+    if (!stacks.includes(chosen)) {
+        throw new UsageError(`--canary: "${chosen}" is not one of ${stacks.join(", ")}`);
+    }
+    return { stacks, canary: chosen };
+}
+
+const PROD_NAME = /^prod(uction)?([-_.]|$)/i;
+const PROD_VALUE = /^prod(uction)?$/i;
+
+function isProdValue(v: unknown): boolean {
+    return typeof v === "string" && PROD_VALUE.test(v);
+}
+
+/**
+ * A stack is production when its name starts with "prod" or its config sets an `environment`
+ * (a `<ns>:environment` key, or a field of an object-valued key) to "prod"/"production".
+ */
+export function isProductionStack(name: string, stackYaml: string | undefined): boolean {
+    if (PROD_NAME.test(name)) {
+        return true;
+    }
+    if (stackYaml === undefined) {
+        return false;
+    }
+    const doc = yaml.load(stackYaml) as { config?: Record<string, unknown> } | undefined;
+    for (const [key, value] of Object.entries(doc?.config ?? {})) {
+        const isEnvKey = key.split(":").pop() === "environment";
+        const nested =
+            value !== null && typeof value === "object"
+                ? (value as Record<string, unknown>).environment
+                : undefined;
+        if ((isEnvKey && isProdValue(value)) || isProdValue(nested)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/** Reads Pulumi.<stack>.yaml (or .yml) from `workDir`, undefined when absent. */
+export function readStackFile(workDir: string, stack: string): string | undefined {
+    for (const ext of ["yaml", "yml"]) {
+        const file = path.join(workDir, `Pulumi.${stack}.${ext}`);
+        if (fs.existsSync(file)) {
+            return fs.readFileSync(file, "utf8");
+        }
+    }
+    return undefined;
+}
