@@ -1,0 +1,187 @@
+// Pure evaluation of an Application's status with `argocd app wait --sync --health --operation`
+// semantics, plus the failing/unhealthy resource lists the sync provider reports
+// (../shared/notes/argocd.md §6 "Completion algorithm", §9).
+// Kept free of Pulumi imports: dynamic providers serialize this module by value.
+import type { components } from "./generated/argocd-api";
+
+type Application = components["schemas"]["v1alpha1Application"];
+
+export type AppWaitState =
+    /** An operation is set, unfinished, or not yet reconciled after it finished. */
+    | "in-progress"
+    /** Operation finished, Synced and Healthy. */
+    | "done"
+    /** Operation finished in phase Failed or Error: fail fast. */
+    | "failed"
+    /** Operation finished but the app is not (yet) Synced+Healthy: keep polling until the deadline. */
+    | "waiting";
+
+export interface AppEvaluation {
+    readonly state: AppWaitState;
+    readonly syncStatus: string;
+    readonly healthStatus: string;
+    readonly operationPhase: string;
+    readonly operationMessage: string;
+    readonly retryCount: number;
+    /** Revision of the last sync operation, else the compared revision. */
+    readonly revision: string;
+    readonly finishedAt: string;
+    readonly startedAt: string;
+}
+
+function time(t: string | undefined): number | undefined {
+    if (!t) {
+        return undefined;
+    }
+    const ms = Date.parse(t);
+    return Number.isNaN(ms) ? undefined : ms;
+}
+
+function num(v: unknown): number | undefined {
+    const n = typeof v === "string" ? Number(v) : v;
+    return typeof n === "number" && Number.isFinite(n) ? n : undefined;
+}
+
+/** The `argocd app wait` in-progress rule. */
+export function operationInProgress(app: Application): boolean {
+    if (app.operation) {
+        return true;
+    }
+    const op = app.status?.operationState;
+    if (!op) {
+        return false;
+    }
+    const finished = time(op.finishedAt);
+    if (finished === undefined) {
+        return true;
+    }
+    if (op.operation?.sync?.dryRun) {
+        return false;
+    }
+    const reconciled = time(app.status?.reconciledAt);
+    return reconciled === undefined || reconciled < finished;
+}
+
+export function evaluateApp(app: Application): AppEvaluation {
+    const op = app.status?.operationState;
+    const syncStatus = app.status?.sync?.status ?? "";
+    const healthStatus = app.status?.health?.status ?? "";
+    const operationPhase = op?.phase ?? "";
+    const inProgress = operationInProgress(app);
+    let state: AppWaitState;
+    if (inProgress) {
+        state = "in-progress";
+    } else if (operationPhase === "Failed" || operationPhase === "Error") {
+        state = "failed";
+    } else if (syncStatus === "Synced" && healthStatus === "Healthy") {
+        state = "done";
+    } else {
+        state = "waiting";
+    }
+    return {
+        state,
+        syncStatus,
+        healthStatus,
+        operationPhase,
+        operationMessage: op?.message ?? "",
+        retryCount: num(op?.retryCount) ?? 0,
+        revision: op?.syncResult?.revision || app.status?.sync?.revision || "",
+        finishedAt: op?.finishedAt ?? "",
+        startedAt: op?.startedAt ?? "",
+    };
+}
+
+export interface ResourceReport {
+    readonly group: string;
+    readonly kind: string;
+    readonly namespace: string;
+    readonly name: string;
+    readonly wave?: number;
+    readonly status: string;
+    readonly message: string;
+}
+
+const key = (r: { group?: string; kind?: string; namespace?: string; name?: string }) =>
+    [r.group ?? "", r.kind ?? "", r.namespace ?? "", r.name ?? ""].join("/");
+
+function waves(app: Application): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const r of app.status?.resources ?? []) {
+        const w = num(r.syncWave);
+        if (w !== undefined) {
+            out.set(key(r), w);
+        }
+    }
+    return out;
+}
+
+/**
+ * Resources of the last sync with status SyncFailed or hook phase Failed/Error, with their wave
+ * joined from status.resources (syncResult carries no wave). Sorted by wave, then kind/ns/name.
+ */
+export function failingResources(app: Application): ResourceReport[] {
+    const w = waves(app);
+    const out: ResourceReport[] = [];
+    for (const r of app.status?.operationState?.syncResult?.resources ?? []) {
+        const hookFailed = r.hookPhase === "Failed" || r.hookPhase === "Error";
+        if (r.status !== "SyncFailed" && !hookFailed) {
+            continue;
+        }
+        out.push({
+            group: r.group ?? "",
+            kind: r.kind ?? "",
+            namespace: r.namespace ?? "",
+            name: r.name ?? "",
+            wave: w.get(key(r)),
+            status: hookFailed ? `hook ${r.hookPhase}` : (r.status ?? ""),
+            message: r.message ?? "",
+        });
+    }
+    return sortReports(out);
+}
+
+/** Resources whose health is present and not Healthy (what a timeout reports). */
+export function unhealthyResources(app: Application): ResourceReport[] {
+    const out: ResourceReport[] = [];
+    for (const r of app.status?.resources ?? []) {
+        const h = r.health?.status;
+        if (!h || h === "Healthy") {
+            continue;
+        }
+        out.push({
+            group: r.group ?? "",
+            kind: r.kind ?? "",
+            namespace: r.namespace ?? "",
+            name: r.name ?? "",
+            wave: num(r.syncWave),
+            status: h,
+            message: r.health?.message ?? "",
+        });
+    }
+    return sortReports(out);
+}
+
+function sortReports(rs: ResourceReport[]): ResourceReport[] {
+    return rs.sort((a, b) => (a.wave ?? 0) - (b.wave ?? 0) || key(a).localeCompare(key(b), "en"));
+}
+
+/** "Kind ns/name (wave N): status: message". */
+export function formatResource(r: ResourceReport): string {
+    const id = r.namespace ? `${r.namespace}/${r.name}` : r.name;
+    const wave = r.wave !== undefined ? ` (wave ${r.wave})` : "";
+    return `${r.kind} ${id}${wave}: ${r.status}${r.message ? `: ${r.message}` : ""}`;
+}
+
+export interface OperationInitiator {
+    readonly username: string;
+    readonly automated: boolean;
+}
+
+/** Who started the current (or last) operation. */
+export function operationInitiator(app: Application): OperationInitiator | undefined {
+    const by = app.operation?.initiatedBy ?? app.status?.operationState?.operation?.initiatedBy;
+    if (!by) {
+        return undefined;
+    }
+    return { username: by.username ?? "", automated: by.automated === true };
+}

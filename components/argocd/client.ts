@@ -1,0 +1,496 @@
+// The one wrapper around the Argo CD REST API: openapi-fetch typed on the generated `paths`, an
+// undici Agent for a private CA, per-request timeouts, jittered retries on 429/5xx/network errors,
+// gRPC-code error mapping and "403 may mean missing" handling (../shared/notes/argocd.md §1, §4, §9).
+// Kept free of Pulumi imports and module-level handles: dynamic providers serialize it by value and
+// create clients inside their methods.
+import * as tls from "node:tls";
+import createClient, { type Client } from "openapi-fetch";
+import { Agent, fetch as undiciFetch } from "undici";
+import type { components, paths } from "./generated/argocd-api";
+import { backoffDelay, sleep } from "../providers/backoff";
+import { redact } from "../providers/redact";
+import { ArgoCdApiError, isArgoCdApiError, type RbacTarget } from "./errors";
+
+export type Application = components["schemas"]["v1alpha1Application"];
+export type Cluster = components["schemas"]["v1alpha1Cluster"];
+export type SyncRequest = components["schemas"]["applicationApplicationSyncRequest"];
+export type RetryStrategy = components["schemas"]["v1alpha1RetryStrategy"];
+export type ArgoCdApi = Client<paths>;
+
+export interface RetryTuning {
+    /** Attempts per call, first one included. */
+    readonly maxAttempts: number;
+    /** Attempts when the server answers 500 (Unknown/Internal): worth a few, not many. */
+    readonly maxInternalErrorAttempts: number;
+    readonly baseMs: number;
+    readonly maxMs: number;
+    /** No new attempt starts once this much time has passed since the first. */
+    readonly maxTotalMs: number;
+}
+
+export const DEFAULT_RETRY: RetryTuning = {
+    maxAttempts: 6,
+    maxInternalErrorAttempts: 3,
+    baseMs: 1000,
+    maxMs: 30_000,
+    maxTotalMs: 300_000,
+};
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export interface ArgoCdClientOptions {
+    /** Argo CD base URL, with the --rootpath prefix if any. */
+    readonly url: string;
+    /** Argo CD API token (a JWT). */
+    readonly token: string;
+    /** PEM of the CA that signs the Argo CD server certificate, added to the system roots. */
+    readonly caPem?: string;
+    /** Account the token belongs to, for error messages. */
+    readonly account?: string;
+    readonly requestTimeoutMs?: number;
+    readonly retry?: Partial<RetryTuning>;
+}
+
+export interface ArgoCdClient {
+    readonly url: string;
+    readonly account: string;
+    readonly api: ArgoCdApi;
+    readonly requestTimeoutMs: number;
+    readonly retry: RetryTuning;
+    /** Values redacted from every error this client raises. */
+    readonly secrets: readonly string[];
+    /** Closes the connection pool; call when the provider method is done. */
+    close(): Promise<void>;
+}
+
+/** Trims trailing slashes: Argo CD matches server URLs as exact strings. */
+export function normalizeUrl(url: string): string {
+    return url.trim().replace(/\/+$/, "");
+}
+
+/** The account name from an Argo CD JWT's `sub` ("pulumi-ci:apiKey" → "pulumi-ci"), if readable. */
+export function accountFromToken(token: string): string | undefined {
+    const parts = token.split(".");
+    if (parts.length !== 3) {
+        return undefined;
+    }
+    try {
+        const claims = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8")) as {
+            sub?: unknown;
+        };
+        return typeof claims.sub === "string"
+            ? claims.sub.replace(/:(apiKey|login)$/, "")
+            : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** Creates a client with its own connection pool; TLS verification always stays on. */
+export function createArgoCdClient(opts: ArgoCdClientOptions): ArgoCdClient {
+    const url = normalizeUrl(opts.url);
+    const ca = opts.caPem ? [...tls.rootCertificates, opts.caPem] : undefined;
+    const agent = new Agent({ connect: ca ? { ca } : {} });
+    // openapi-fetch builds a global Request; re-issue it through undici's fetch with our dispatcher.
+    const fetchWithCa = async (req: Request): Promise<Response> => {
+        const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.text();
+        const res = await undiciFetch(req.url, {
+            method: req.method,
+            headers: [...req.headers.entries()],
+            body,
+            signal: req.signal,
+            dispatcher: agent,
+        });
+        return res as unknown as Response;
+    };
+    const api = createClient<paths>({
+        baseUrl: url,
+        fetch: fetchWithCa,
+        headers: { Authorization: `Bearer ${opts.token}`, Accept: "application/json" },
+    });
+    return {
+        url,
+        account: opts.account ?? accountFromToken(opts.token) ?? "the token's account",
+        api,
+        requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        retry: { ...DEFAULT_RETRY, ...opts.retry },
+        secrets: [opts.token],
+        close: () => agent.close(),
+    };
+}
+
+export interface CallSpec {
+    /** Operation name for errors, e.g. "GET /api/v1/applications/{name} (argocd/cc-eu1-a)". */
+    readonly operation: string;
+    readonly rbac?: RbacTarget;
+    readonly timeoutMs?: number;
+    /** Caller's overall deadline: when it fires, no further attempt is made. */
+    readonly signal?: AbortSignal;
+}
+
+interface RawResult<T> {
+    data?: T;
+    error?: unknown;
+    response: Response;
+}
+
+const TLS_CODES = new Set([
+    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    "SELF_SIGNED_CERT_IN_CHAIN",
+    "DEPTH_ZERO_SELF_SIGNED_CERT",
+    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+    "ERR_TLS_CERT_ALTNAME_INVALID",
+    "CERT_HAS_EXPIRED",
+    "CERT_NOT_YET_VALID",
+]);
+
+function errorChain(e: unknown): { text: string; code?: string; tls: boolean } {
+    const parts: string[] = [];
+    let code: string | undefined;
+    let cur: unknown = e;
+    for (let i = 0; i < 4 && cur instanceof Error; i++) {
+        const c = (cur as { code?: unknown }).code;
+        if (typeof c === "string") {
+            code = code ?? c;
+        }
+        parts.push(typeof c === "string" ? `${cur.message} (${c})` : cur.message);
+        cur = (cur as { cause?: unknown }).cause;
+    }
+    return { text: parts.join(": ") || String(e), code, tls: code ? TLS_CODES.has(code) : false };
+}
+
+function bodyMessage(error: unknown): { message: string; code?: number } {
+    if (error && typeof error === "object") {
+        const e = error as { message?: unknown; error?: unknown; code?: unknown };
+        const message =
+            typeof e.message === "string" && e.message
+                ? e.message
+                : typeof e.error === "string"
+                  ? e.error
+                  : JSON.stringify(error);
+        return { message, code: typeof e.code === "number" ? e.code : undefined };
+    }
+    return { message: typeof error === "string" && error ? error : "(empty body)" };
+}
+
+function retryableStatus(status: number): "always" | "internal" | "never" {
+    if (status === 429 || status === 502 || status === 503 || status === 504) {
+        return "always";
+    }
+    return status === 500 ? "internal" : "never";
+}
+
+function retryAfterMs(res: Response): number | undefined {
+    const v = res.headers.get("retry-after");
+    const s = v ? Number(v) : NaN;
+    return Number.isFinite(s) && s >= 0 ? s * 1000 : undefined;
+}
+
+/**
+ * Runs one API call with timeouts and retries. Returns the 2xx body, or throws ArgoCdApiError
+ * (redacted) naming the operation, URL, HTTP status, gRPC code, message and attempt count.
+ */
+export async function callArgoCd<T>(
+    client: ArgoCdClient,
+    spec: CallSpec,
+    send: (signal: AbortSignal) => Promise<RawResult<T>>,
+): Promise<T> {
+    const started = Date.now();
+    const r = client.retry;
+    const fail = (
+        attempts: number,
+        extra: Partial<ConstructorParameters<typeof ArgoCdApiError>[0]>,
+    ) =>
+        new ArgoCdApiError(
+            {
+                operation: spec.operation,
+                argoUrl: client.url,
+                account: client.account,
+                argoMessage: "",
+                attempts,
+                rbac: spec.rbac,
+                ...extra,
+            },
+            client.secrets,
+        );
+    for (let attempt = 1; ; attempt++) {
+        if (spec.signal?.aborted) {
+            throw fail(attempt - 1, {
+                reason: "timeout",
+                argoMessage: "the caller's deadline passed before the call could complete",
+            });
+        }
+        const perRequest = AbortSignal.timeout(spec.timeoutMs ?? client.requestTimeoutMs);
+        const signal = spec.signal ? AbortSignal.any([perRequest, spec.signal]) : perRequest;
+        let lastError: ArgoCdApiError;
+        let limit = r.maxAttempts;
+        let minDelay = 0;
+        try {
+            const res = await send(signal);
+            if (res.response.ok) {
+                return res.data as T;
+            }
+            const { message, code } = bodyMessage(res.error);
+            lastError = fail(attempt, {
+                httpStatus: res.response.status,
+                grpcCode: code,
+                argoMessage: message,
+            });
+            const kind = retryableStatus(res.response.status);
+            if (kind === "never") {
+                throw lastError;
+            }
+            if (kind === "internal") {
+                limit = Math.min(limit, r.maxInternalErrorAttempts);
+            }
+            minDelay = retryAfterMs(res.response) ?? 0;
+        } catch (e) {
+            if (isArgoCdApiError(e)) {
+                throw e;
+            }
+            const chain = errorChain(e);
+            const timedOut = perRequest.aborted && !spec.signal?.aborted;
+            if (spec.signal?.aborted) {
+                throw fail(attempt, {
+                    reason: "timeout",
+                    argoMessage: "the caller's deadline passed",
+                });
+            }
+            lastError = fail(attempt, {
+                reason: timedOut ? "timeout" : chain.tls ? "tls" : "network",
+                argoMessage: timedOut
+                    ? `no response within ${spec.timeoutMs ?? client.requestTimeoutMs} ms`
+                    : redact(chain.text, client.secrets),
+            });
+            if (chain.tls) {
+                throw lastError;
+            }
+        }
+        const delay = Math.min(Math.max(backoffDelay(attempt - 1, r), minDelay), r.maxMs);
+        if (attempt >= limit || Date.now() - started + delay > r.maxTotalMs) {
+            throw lastError;
+        }
+        try {
+            await sleep(delay, spec.signal);
+        } catch {
+            throw lastError;
+        }
+    }
+}
+
+// ---- Version ---------------------------------------------------------------------------------
+
+/** GET /api/version: a cheap probe that also proves the token's TLS path works. */
+export async function getVersion(client: ArgoCdClient, signal?: AbortSignal): Promise<string> {
+    const data = await callArgoCd(client, { operation: "GET /api/version", signal }, (s) =>
+        client.api.GET("/api/version", { signal: s }),
+    );
+    return data?.Version ?? "";
+}
+
+// ---- Clusters --------------------------------------------------------------------------------
+
+/** GET /api/v1/clusters?server=|name=, filtered again on the client (servers before v2.8 ignore it). */
+export async function listClusters(
+    client: ArgoCdClient,
+    query: { readonly server?: string; readonly name?: string },
+    signal?: AbortSignal,
+): Promise<Cluster[]> {
+    const server = query.server !== undefined ? normalizeUrl(query.server) : undefined;
+    const data = await callArgoCd(
+        client,
+        {
+            operation: `GET /api/v1/clusters (${server ?? query.name ?? "all"})`,
+            rbac: { resource: "clusters", action: "get", object: server ?? "*" },
+            signal,
+        },
+        (s) =>
+            client.api.GET("/api/v1/clusters", {
+                params: { query: { server, name: query.name } },
+                signal: s,
+            }),
+    );
+    return (data?.items ?? []).filter(
+        (c) =>
+            (server === undefined || normalizeUrl(c.server ?? "") === server) &&
+            (query.name === undefined || c.name === query.name),
+    );
+}
+
+/**
+ * The cluster registered under `server`, or undefined when Argo CD has none. The GET answers 403
+ * for a missing cluster, so a 403 is settled with the list call: absent there means missing.
+ */
+export async function getClusterByServer(
+    client: ArgoCdClient,
+    server: string,
+    signal?: AbortSignal,
+): Promise<Cluster | undefined> {
+    const url = normalizeUrl(server);
+    try {
+        return await callArgoCd(
+            client,
+            {
+                operation: `GET /api/v1/clusters/{id.value} (${url})`,
+                rbac: { resource: "clusters", action: "get", object: url },
+                signal,
+            },
+            (s) =>
+                client.api.GET("/api/v1/clusters/{id.value}", {
+                    params: { path: { "id.value": url }, query: { "id.type": "server" } },
+                    signal: s,
+                }),
+        );
+    } catch (e) {
+        if (!isArgoCdApiError(e) || e.reason !== "permission-denied") {
+            throw e;
+        }
+        const found = await listClusters(client, { server: url }, signal);
+        if (found.length === 0) {
+            return undefined;
+        }
+        throw e;
+    }
+}
+
+/** Connection state, from `info` or the deprecated top-level mirror. */
+export function clusterConnectionState(c: Cluster): { status: string; message: string } {
+    const cs = c.info?.connectionState ?? c.connectionState ?? {};
+    return { status: cs.status ?? "", message: cs.message ?? "" };
+}
+
+// ---- Applications ----------------------------------------------------------------------------
+
+export interface AppRef {
+    readonly name: string;
+    readonly project: string;
+    /** Namespace the Application lives in (Argo CD's own namespace for cluster-config). */
+    readonly appNamespace?: string;
+}
+
+function appRbac(ref: AppRef, action: string): RbacTarget {
+    return {
+        resource: "applications",
+        action,
+        object: `${ref.project}/${ref.name}`,
+        policyObject: `${ref.project}/*`,
+    };
+}
+
+function appLabel(ref: AppRef): string {
+    return `${ref.appNamespace ? ref.appNamespace + "/" : ""}${ref.name}, project ${ref.project}`;
+}
+
+/**
+ * GET /api/v1/applications/{name}?project=P: always with the project, so a missing app is a 404
+ * (returned as undefined) and a 403 is RBAC. `refresh` blocks until the controller has compared,
+ * so it gets a longer timeout.
+ */
+export async function getApplication(
+    client: ArgoCdClient,
+    ref: AppRef,
+    opts: { readonly refresh?: "normal" | "hard"; readonly signal?: AbortSignal } = {},
+): Promise<Application | undefined> {
+    try {
+        return await callArgoCd(
+            client,
+            {
+                operation: `GET /api/v1/applications/{name} (${appLabel(ref)})`,
+                rbac: appRbac(ref, "get"),
+                timeoutMs: opts.refresh
+                    ? Math.max(client.requestTimeoutMs, 60_000)
+                    : client.requestTimeoutMs,
+                signal: opts.signal,
+            },
+            (s) =>
+                client.api.GET("/api/v1/applications/{name}", {
+                    params: {
+                        path: { name: ref.name },
+                        query: {
+                            project: [ref.project],
+                            appNamespace: ref.appNamespace,
+                            refresh: opts.refresh,
+                        },
+                    },
+                    signal: s,
+                }),
+        );
+    } catch (e) {
+        if (isArgoCdApiError(e) && e.reason === "not-found") {
+            return undefined;
+        }
+        throw e;
+    }
+}
+
+/**
+ * POST /api/v1/applications/{name}/sync. Returns the app with `operation` set. A 400 "another
+ * operation is already in progress" is thrown as reason "operation-in-progress" for the caller
+ * to resolve; it is never retried here.
+ */
+export async function syncApplication(
+    client: ArgoCdClient,
+    ref: AppRef,
+    request: Omit<SyncRequest, "name" | "project" | "appNamespace">,
+    signal?: AbortSignal,
+): Promise<Application> {
+    const data = await callArgoCd(
+        client,
+        {
+            operation: `POST /api/v1/applications/{name}/sync (${appLabel(ref)})`,
+            rbac: appRbac(ref, "sync"),
+            signal,
+        },
+        (s) =>
+            client.api.POST("/api/v1/applications/{name}/sync", {
+                params: { path: { name: ref.name } },
+                body: {
+                    ...request,
+                    name: ref.name,
+                    project: ref.project,
+                    appNamespace: ref.appNamespace,
+                },
+                signal: s,
+            }),
+    );
+    return data ?? {};
+}
+
+/**
+ * DELETE /api/v1/applications/{name}/operation. Returns false when there was no operation to
+ * terminate (400 "No operation is in progress").
+ */
+export async function terminateOperation(
+    client: ArgoCdClient,
+    ref: AppRef,
+    signal?: AbortSignal,
+): Promise<boolean> {
+    try {
+        await callArgoCd(
+            client,
+            {
+                operation: `DELETE /api/v1/applications/{name}/operation (${appLabel(ref)})`,
+                rbac: appRbac(ref, "sync"),
+                signal,
+            },
+            (s) =>
+                client.api.DELETE("/api/v1/applications/{name}/operation", {
+                    params: {
+                        path: { name: ref.name },
+                        query: { project: ref.project, appNamespace: ref.appNamespace },
+                    },
+                    signal: s,
+                }),
+        );
+        return true;
+    } catch (e) {
+        if (
+            isArgoCdApiError(e) &&
+            e.httpStatus === 400 &&
+            /no operation is in progress/i.test(e.argoMessage)
+        ) {
+            return false;
+        }
+        throw e;
+    }
+}

@@ -1,0 +1,224 @@
+// Typed errors for the Argo CD API client and the sync provider. Every message is built once, here,
+// and passed through redact() so tokens and credentials never reach Pulumi's output.
+// Kept free of Pulumi imports: dynamic providers serialize this module by value.
+import { redact } from "../providers/redact";
+
+/** gRPC status names (grpc-gateway puts the number in the error body's `code`). */
+export const GRPC_CODE_NAMES: Readonly<Record<number, string>> = {
+    0: "OK",
+    1: "Canceled",
+    2: "Unknown",
+    3: "InvalidArgument",
+    4: "DeadlineExceeded",
+    5: "NotFound",
+    6: "AlreadyExists",
+    7: "PermissionDenied",
+    8: "ResourceExhausted",
+    9: "FailedPrecondition",
+    10: "Aborted",
+    11: "OutOfRange",
+    12: "Unimplemented",
+    13: "Internal",
+    14: "Unavailable",
+    15: "DataLoss",
+    16: "Unauthenticated",
+};
+
+export type ArgoCdApiErrorReason =
+    | "unauthenticated"
+    | "permission-denied"
+    | "sync-window"
+    | "not-found"
+    | "operation-in-progress"
+    | "app-deleting"
+    | "invalid-request"
+    | "conflict"
+    | "unavailable"
+    | "internal"
+    | "network"
+    | "tls"
+    | "timeout"
+    | "unexpected";
+
+/** The RBAC triple a call needs, so a 403 can say exactly which policy line is missing. */
+export interface RbacTarget {
+    readonly resource: string;
+    readonly action: string;
+    readonly object: string;
+    /** Object pattern for the suggested policy.csv line (defaults to `object`). */
+    readonly policyObject?: string;
+}
+
+export interface ArgoCdApiErrorDetails {
+    /** Operation name, e.g. "GET /api/v1/applications/{name}" plus the identifiers involved. */
+    readonly operation: string;
+    /** Argo CD base URL. */
+    readonly argoUrl: string;
+    /** Argo CD account the token belongs to. */
+    readonly account: string;
+    readonly httpStatus?: number;
+    readonly grpcCode?: number;
+    /** The server's `message` (or the network error text). */
+    readonly argoMessage: string;
+    readonly attempts: number;
+    readonly rbac?: RbacTarget;
+    /** Overrides the reason derived from status and message (network, TLS, timeout). */
+    readonly reason?: ArgoCdApiErrorReason;
+}
+
+const IN_PROGRESS = /another operation is already in progress/i;
+const CLUSTER_CREDS = /^(error getting server version|failed to get server version)/i;
+
+/** Classifies an HTTP status, gRPC code and message as the notes' error table does. */
+export function classifyArgoCdError(
+    httpStatus: number | undefined,
+    grpcCode: number | undefined,
+    message: string,
+): ArgoCdApiErrorReason {
+    if (httpStatus === 401 || grpcCode === 16) {
+        return "unauthenticated";
+    }
+    if (httpStatus === 403 || grpcCode === 7) {
+        return /blocked by sync window/i.test(message) ? "sync-window" : "permission-denied";
+    }
+    if (httpStatus === 404 || grpcCode === 5) {
+        return "not-found";
+    }
+    if (IN_PROGRESS.test(message)) {
+        return "operation-in-progress";
+    }
+    if (/application is deleting/i.test(message)) {
+        return "app-deleting";
+    }
+    if (httpStatus === 409 || grpcCode === 6 || grpcCode === 10) {
+        return "conflict";
+    }
+    if (httpStatus === 400 || grpcCode === 3 || grpcCode === 9) {
+        return "invalid-request";
+    }
+    if (
+        httpStatus === 429 ||
+        httpStatus === 502 ||
+        httpStatus === 503 ||
+        httpStatus === 504 ||
+        grpcCode === 4 ||
+        grpcCode === 8 ||
+        grpcCode === 14
+    ) {
+        return "unavailable";
+    }
+    if (httpStatus !== undefined && httpStatus >= 500) {
+        return "internal";
+    }
+    return "unexpected";
+}
+
+function hintFor(reason: ArgoCdApiErrorReason, d: ArgoCdApiErrorDetails): string {
+    switch (reason) {
+        case "unauthenticated":
+            if (CLUSTER_CREDS.test(d.argoMessage)) {
+                return (
+                    "Argo CD could not reach the workload cluster with the supplied credentials " +
+                    "(check its CA, certificate SANs, token, and that the API is reachable from the Argo CD network)"
+                );
+            }
+            return (
+                `the token of account ${d.account} is expired, revoked or invalid; regenerate it with ` +
+                `\`argocd account generate-token --account ${d.account}\` and store it with ` +
+                "`pulumi config set --secret cluster-fleet:argocdToken <token>`"
+            );
+        case "permission-denied": {
+            if (CLUSTER_CREDS.test(d.argoMessage)) {
+                return "Argo CD was refused by the workload cluster: the cluster credentials lack permissions";
+            }
+            if (!d.rbac) {
+                return `account ${d.account} lacks the permission for this call`;
+            }
+            const obj = d.rbac.policyObject ?? d.rbac.object;
+            return (
+                `account ${d.account} lacks \`${d.rbac.resource}, ${d.rbac.action}\` on \`${d.rbac.object}\`; ` +
+                `add to argocd-rbac-cm policy.csv: \`p, role:${d.account}, ${d.rbac.resource}, ${d.rbac.action}, ${obj}, allow\` ` +
+                `and \`g, ${d.account}, role:${d.account}\``
+            );
+        }
+        case "sync-window":
+            return "a sync window of the AppProject blocks syncs now; wait for it to reopen or adjust the window";
+        case "unavailable":
+        case "internal":
+        case "network":
+            return `Argo CD API unreachable or failing after ${d.attempts} attempt(s), no change made by this call`;
+        case "tls":
+            return "the Argo CD server certificate is not trusted; set the region's Argo CD CA (argocd.caCert)";
+        case "timeout":
+            return `no answer within the request timeout after ${d.attempts} attempt(s)`;
+        default:
+            return "";
+    }
+}
+
+/** An Argo CD REST call that failed; the message is redacted and self-explanatory. */
+export class ArgoCdApiError extends Error {
+    readonly reason: ArgoCdApiErrorReason;
+    readonly operation: string;
+    readonly argoUrl: string;
+    readonly httpStatus?: number;
+    readonly grpcCode?: number;
+    readonly argoMessage: string;
+    readonly attempts: number;
+
+    constructor(details: ArgoCdApiErrorDetails, secrets: readonly string[] = []) {
+        const reason =
+            details.reason ??
+            classifyArgoCdError(details.httpStatus, details.grpcCode, details.argoMessage);
+        const status =
+            details.httpStatus !== undefined
+                ? `HTTP ${details.httpStatus}` +
+                  (details.grpcCode !== undefined
+                      ? ` (gRPC ${details.grpcCode} ${GRPC_CODE_NAMES[details.grpcCode] ?? "?"})`
+                      : "")
+                : reason;
+        const hint = hintFor(reason, details);
+        const text =
+            `Argo CD ${details.operation} at ${details.argoUrl} failed: ${status}: ` +
+            `${details.argoMessage}` +
+            (hint ? `; ${hint}` : "");
+        super(redact(text, secrets));
+        this.name = "ArgoCdApiError";
+        this.reason = reason;
+        this.operation = details.operation;
+        this.argoUrl = details.argoUrl;
+        this.httpStatus = details.httpStatus;
+        this.grpcCode = details.grpcCode;
+        this.argoMessage = redact(details.argoMessage, secrets);
+        this.attempts = details.attempts;
+    }
+}
+
+/** Structural check, so it also holds across the provider's serialized copy of this class. */
+export function isArgoCdApiError(e: unknown): e is ArgoCdApiError {
+    return e instanceof Error && e.name === "ArgoCdApiError" && "reason" in e;
+}
+
+export type ArgoCdSyncErrorReason =
+    | "cluster-missing"
+    | "cluster-failed"
+    | "cluster-not-ready"
+    | "app-not-visible"
+    | "foreign-operation"
+    | "sync-failed"
+    | "timeout";
+
+/** The sync provider's own failures (Argo CD answered, but the outcome is not what we need). */
+export class ArgoCdSyncError extends Error {
+    readonly reason: ArgoCdSyncErrorReason;
+
+    constructor(reason: ArgoCdSyncErrorReason, message: string, secrets: readonly string[] = []) {
+        super(redact(message, secrets));
+        this.name = "ArgoCdSyncError";
+        this.reason = reason;
+    }
+}
+
+export function isArgoCdSyncError(e: unknown): e is ArgoCdSyncError {
+    return e instanceof Error && e.name === "ArgoCdSyncError" && "reason" in e;
+}

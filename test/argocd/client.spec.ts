@@ -1,0 +1,308 @@
+// The Argo CD client against a real local https server that answers like Argo CD v3.5.
+import * as assert from "node:assert/strict";
+import {
+    accountFromToken,
+    createArgoCdClient,
+    getApplication,
+    getClusterByServer,
+    getVersion,
+    listClusters,
+    syncApplication,
+    terminateOperation,
+    type ArgoCdClient,
+    type ArgoCdClientOptions,
+} from "../../components/argocd/client";
+import { isArgoCdApiError, type ArgoCdApiError } from "../../components/argocd/errors";
+import { startFakeArgoCd, type FakeArgoCd } from "../support/fakeArgoCd";
+
+const FAST = { baseMs: 5, maxMs: 20, maxTotalMs: 10_000 };
+
+async function rejects(p: Promise<unknown>): Promise<ArgoCdApiError> {
+    try {
+        await p;
+    } catch (e) {
+        assert.ok(isArgoCdApiError(e), `expected ArgoCdApiError, got ${String(e)}`);
+        return e;
+    }
+    assert.fail("expected a rejection");
+}
+
+describe("Argo CD client", () => {
+    let fake: FakeArgoCd;
+    const clients: ArgoCdClient[] = [];
+    const client = (o: Partial<ArgoCdClientOptions> = {}) => {
+        const c = createArgoCdClient({
+            url: fake.url + "/",
+            token: fake.token,
+            caPem: fake.caPem,
+            account: "pulumi-ci",
+            retry: FAST,
+            ...o,
+        });
+        clients.push(c);
+        return c;
+    };
+
+    beforeEach(async () => {
+        fake = await startFakeArgoCd();
+    });
+    afterEach(async () => {
+        await Promise.all(clients.splice(0).map((c) => c.close()));
+        await fake.close();
+    });
+
+    describe("TLS and auth", () => {
+        it("trusts the server through the given CA, without touching global TLS settings", async () => {
+            assert.equal(await getVersion(client()), "v3.5.1+109ca7c");
+            assert.equal(process.env.NODE_TLS_REJECT_UNAUTHORIZED, undefined);
+        });
+
+        it("refuses an untrusted server certificate at once, naming the CA setting", async () => {
+            const e = await rejects(getVersion(client({ caPem: undefined })));
+            assert.equal(e.reason, "tls");
+            assert.equal(e.attempts, 1);
+            assert.match(e.message, /argocd\.caCert/);
+            assert.equal(fake.requests.length, 0);
+        });
+
+        it("401 for an expired token: no retry, says how to regenerate, never shows the token", async () => {
+            const c = client({ token: fake.expiredToken });
+            const e = await rejects(getVersion(c));
+            assert.equal(e.reason, "unauthenticated");
+            assert.equal(e.httpStatus, 401);
+            assert.equal(e.grpcCode, 16);
+            assert.equal(fake.requests.length, 1);
+            assert.match(e.message, /token has invalid claims: token is expired/);
+            assert.match(e.message, /argocd account generate-token --account pulumi-ci/);
+            assert.match(e.message, /cluster-fleet:argocdToken/);
+            assert.ok(!e.message.includes(fake.expiredToken));
+        });
+
+        it("derives the account from the token's sub claim when none is given", () => {
+            assert.equal(accountFromToken(fake.token), "pulumi-ci");
+            assert.equal(accountFromToken("not-a-jwt"), undefined);
+        });
+
+        it("redacts the token even when the server echoes it back", async () => {
+            fake.inject({
+                path: /version/,
+                status: 400,
+                body: { code: 3, message: `bad header Authorization: Bearer ${fake.token}` },
+                times: 1,
+            });
+            const e = await rejects(getVersion(client()));
+            assert.ok(!e.message.includes(fake.token), e.message);
+            assert.ok(!e.argoMessage.includes(fake.token));
+            assert.match(e.message, /\[redacted\]/);
+        });
+    });
+
+    describe("retries", () => {
+        it("rides out 5xx flapping (503, 502, 504) and a reset connection, then succeeds", async () => {
+            fake.inject({ path: /version/, status: 503, times: 1 });
+            fake.inject({ path: /version/, destroy: true, times: 1 });
+            fake.inject({ path: /version/, status: 502, times: 1 });
+            fake.inject({ path: /version/, status: 504, times: 1 });
+            assert.equal(await getVersion(client()), "v3.5.1+109ca7c");
+            assert.equal(fake.count("GET", /version/), 5);
+        });
+
+        it("retries 429 honouring Retry-After", async () => {
+            fake.inject({
+                path: /version/,
+                status: 429,
+                headers: { "Retry-After": "0" },
+                times: 2,
+            });
+            assert.equal(await getVersion(client()), "v3.5.1+109ca7c");
+            assert.equal(fake.count("GET", /version/), 3);
+        });
+
+        it("gives up after maxAttempts with the attempt count and 'no change made'", async () => {
+            fake.inject({ path: /version/, status: 503, times: 100 });
+            const e = await rejects(getVersion(client({ retry: { ...FAST, maxAttempts: 4 } })));
+            assert.equal(e.reason, "unavailable");
+            assert.equal(e.attempts, 4);
+            assert.equal(fake.count("GET", /version/), 4);
+            assert.match(e.message, /HTTP 503 \(gRPC 14 Unavailable\)/);
+            assert.match(e.message, /after 4 attempt\(s\), no change made/);
+            assert.match(e.message, new RegExp(fake.url.replace(/[.]/g, "\\.")));
+        });
+
+        it("retries a 500 only a few times", async () => {
+            fake.inject({
+                path: /version/,
+                status: 500,
+                body: {
+                    code: 2,
+                    message: "error getting server version: dial tcp 10.0.0.10:6443: i/o timeout",
+                },
+                times: 100,
+            });
+            const e = await rejects(
+                getVersion(client({ retry: { ...FAST, maxInternalErrorAttempts: 2 } })),
+            );
+            assert.equal(e.reason, "internal");
+            assert.equal(fake.count("GET", /version/), 2);
+            assert.match(e.message, /dial tcp/);
+        });
+
+        it("applies a per-request timeout and retries it", async () => {
+            fake.inject({ path: /version/, delayMs: 400, times: 1 });
+            assert.equal(await getVersion(client({ requestTimeoutMs: 100 })), "v3.5.1+109ca7c");
+            fake.inject({ path: /version/, delayMs: 400, times: 100 });
+            const e = await rejects(
+                getVersion(client({ requestTimeoutMs: 50, retry: { ...FAST, maxAttempts: 2 } })),
+            );
+            assert.equal(e.reason, "timeout");
+            assert.equal(e.attempts, 2);
+        });
+
+        it("does not retry 400/403/404", async () => {
+            fake.inject({
+                path: /version/,
+                status: 400,
+                body: { code: 3, message: "bad" },
+                times: 5,
+            });
+            await rejects(getVersion(client()));
+            assert.equal(fake.count("GET", /version/), 1);
+        });
+    });
+
+    describe("clusters: 403 means missing or RBAC", () => {
+        it("getClusterByServer: 403 and an empty list call → undefined (missing)", async () => {
+            fake.addCluster("https://10.0.0.99:6443");
+            const c = await getClusterByServer(client(), "https://10.0.0.10:6443/");
+            assert.equal(c, undefined);
+            assert.equal(fake.count("GET", /^\/api\/v1\/clusters\/.+/), 1);
+            const list = fake.requests.find((r) => r.path === "/api/v1/clusters");
+            assert.equal(list?.query.get("server"), "https://10.0.0.10:6443");
+        });
+
+        it("getClusterByServer: 403 but listed → the RBAC error with the policy line", async () => {
+            fake.addCluster("https://10.0.0.10:6443").denyGet = true;
+            const e = await rejects(getClusterByServer(client(), "https://10.0.0.10:6443"));
+            assert.equal(e.reason, "permission-denied");
+            assert.match(
+                e.message,
+                /account pulumi-ci lacks `clusters, get` on `https:\/\/10\.0\.0\.10:6443`/,
+            );
+            assert.match(
+                e.message,
+                /p, role:pulumi-ci, clusters, get, https:\/\/10\.0\.0\.10:6443, allow/,
+            );
+        });
+
+        it("getClusterByServer: found → the sanitized cluster, path-encoded server", async () => {
+            fake.addCluster("https://10.0.0.10:6443");
+            const c = await getClusterByServer(client(), "https://10.0.0.10:6443");
+            assert.equal(c?.server, "https://10.0.0.10:6443");
+            const get = fake.requests.find((r) => r.path.startsWith("/api/v1/clusters/"));
+            assert.equal(
+                get?.path,
+                "/api/v1/clusters/" + encodeURIComponent("https://10.0.0.10:6443"),
+            );
+            assert.equal(get?.query.get("id.type"), "server");
+        });
+
+        it("listClusters filters on the client too (servers before v2.8 ignore ?server=)", async () => {
+            fake.addCluster("https://10.0.0.10:6443");
+            fake.addCluster("https://10.0.0.11:6443");
+            fake.inject({
+                path: /^\/api\/v1\/clusters$/,
+                status: 200,
+                body: { items: fake.clusters.map((c) => c.cluster) },
+                times: 1,
+            });
+            const found = await listClusters(client(), { server: "https://10.0.0.11:6443/" });
+            assert.deepEqual(
+                found.map((c) => c.server),
+                ["https://10.0.0.11:6443"],
+            );
+        });
+    });
+
+    describe("applications", () => {
+        const ref = { name: "cc-wc1", project: "clusters", appNamespace: "argocd" };
+
+        it("always sends project= (and appNamespace=): missing app is 404 → undefined", async () => {
+            assert.equal(await getApplication(client(), ref), undefined);
+            const r = fake.requests.at(-1);
+            assert.deepEqual(r?.query.getAll("project"), ["clusters"]);
+            assert.equal(r?.query.get("appNamespace"), "argocd");
+        });
+
+        it("403 with project= is RBAC: names account, `applications, get`, object and policy line", async () => {
+            fake.addApp("cc-wc1", "clusters").denyGet = true;
+            const e = await rejects(getApplication(client(), ref));
+            assert.equal(e.reason, "permission-denied");
+            assert.equal(e.httpStatus, 403);
+            assert.match(
+                e.message,
+                /account pulumi-ci lacks `applications, get` on `clusters\/cc-wc1`/,
+            );
+            assert.match(
+                e.message,
+                /policy\.csv: `p, role:pulumi-ci, applications, get, clusters\/\*, allow`/,
+            );
+        });
+
+        it("refresh=normal is passed through", async () => {
+            fake.addApp("cc-wc1", "clusters");
+            const app = await getApplication(client(), ref, { refresh: "normal" });
+            assert.equal(app?.metadata?.name, "cc-wc1");
+            assert.equal(fake.requests.at(-1)?.query.get("refresh"), "normal");
+        });
+
+        it("sync: the request body shape; a second sync is 400 in-progress, not retried", async () => {
+            fake.addApp("cc-wc1", "clusters");
+            const c = client();
+            const app = await syncApplication(c, ref, {
+                prune: false,
+                retryStrategy: {
+                    limit: 3,
+                    backoff: { duration: "5s", factor: 2, maxDuration: "3m" },
+                },
+                syncOptions: { items: ["ServerSideApply=true"] },
+            });
+            assert.ok(app.operation);
+            assert.deepEqual(fake.requests.at(-1)?.body, {
+                name: "cc-wc1",
+                project: "clusters",
+                appNamespace: "argocd",
+                prune: false,
+                retryStrategy: {
+                    limit: 3,
+                    backoff: { duration: "5s", factor: 2, maxDuration: "3m" },
+                },
+                syncOptions: { items: ["ServerSideApply=true"] },
+            });
+            const e = await rejects(syncApplication(c, ref, {}));
+            assert.equal(e.reason, "operation-in-progress");
+            assert.equal(e.grpcCode, 9);
+            assert.equal(fake.count("POST", /sync$/), 2);
+        });
+
+        it("sync blocked by a sync window is its own reason", async () => {
+            fake.addApp("cc-wc1", "clusters");
+            fake.inject({
+                path: /sync$/,
+                status: 403,
+                body: { code: 7, message: "cannot sync: blocked by sync window" },
+                times: 1,
+            });
+            const e = await rejects(syncApplication(client(), ref, {}));
+            assert.equal(e.reason, "sync-window");
+        });
+
+        it("terminateOperation: true when one ran, false when none is in progress", async () => {
+            fake.addApp("cc-wc1", "clusters");
+            const c = client();
+            await syncApplication(c, ref, {});
+            assert.equal(await terminateOperation(c, ref), true);
+            assert.equal(await terminateOperation(c, ref), false);
+            assert.equal(fake.requests.at(-1)?.query.get("project"), "clusters");
+        });
+    });
+});
