@@ -189,13 +189,15 @@ export function planRegion(
             const b = placed[j];
             if (overlaps(a.block, b.block)) {
                 overlapping.add(a.req.name).add(b.req.name);
+                // Move the derived one if there is one: pinned blocks are deliberate.
                 const movable = b.req.addressBlock ? a : b;
+                const other = movable === a ? b : a;
                 issues.push({
                     path: `${movable.req.path}.addressBlock`,
                     message:
-                        `the address block of cluster "${b.req.name}" (${cidrOf(b.block.lo, b.prefix)}) ` +
-                        `overlaps that of cluster "${a.req.name}" (${cidrOf(a.block.lo, a.prefix)}); ` +
-                        `pin "${movable.req.name}" to a free block with addressBlock` +
+                        `the address block ${cidrOf(movable.block.lo, movable.prefix)} of cluster ` +
+                        `"${movable.req.name}" overlaps ${cidrOf(other.block.lo, other.prefix)} of cluster ` +
+                        `"${other.req.name}"; pin "${movable.req.name}" to a free block with addressBlock` +
                         suggestion(
                             region,
                             placed.map((p) => p.block),
@@ -220,7 +222,7 @@ export function planRegion(
             }
         }
         const other = vips.get(vip);
-        if (other !== undefined) {
+        if (other !== undefined && !overlapping.has(req.name)) {
             issues.push({
                 path: `${req.path}.vip`,
                 message: `VIP ${long2ip(vip)} is already the VIP of cluster "${other}"; VIPs must be unique`,
