@@ -29,11 +29,14 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
             reject(signal.reason ?? new Error("aborted"));
             return;
         }
+        // `timer` is declared before `onAbort` uses it: Pulumi's closure serializer rejects a
+        // function that refers to a const declared later ("missing variable in closure").
+        let timer: ReturnType<typeof setTimeout> | undefined = undefined;
         const onAbort = () => {
             clearTimeout(timer);
             reject(signal?.reason ?? new Error("aborted"));
         };
-        const timer = setTimeout(() => {
+        timer = setTimeout(() => {
             signal?.removeEventListener("abort", onAbort);
             resolve();
         }, ms);

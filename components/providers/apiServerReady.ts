@@ -1,0 +1,599 @@
+// ApiServerReady: a dynamic resource that waits until CAPI has written a workload cluster's
+// `<cluster>-kubeconfig` Secret and the cluster's API server answers /readyz over verified TLS.
+//
+// The provider class below is serialized into state by value (see notes/pulumi.md §3). Its
+// methods therefore use only local helper modules, Node built-ins imported by name and
+// js-yaml; no agents or clients live outside a method call, and no Pulumi value is captured.
+import * as pulumi from "@pulumi/pulumi";
+import { DYNAMIC_MODULE } from "../constants";
+import { backoffDelay, sleep } from "./backoff";
+import { describeRequestError, httpsGet, isTlsVerifyError } from "./httpsProbe";
+import { KubeconfigError, KubeconfigTarget, parseKubeconfig } from "./kubeconfig";
+import { redact } from "./redact";
+
+/** Value the engine sends for inputs that are unknown during preview. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export const DEFAULT_TIMEOUT_SECONDS = 1800;
+export const DEFAULT_POLL_INTERVAL_SECONDS = 1;
+export const DEFAULT_MAX_POLL_INTERVAL_SECONDS = 5;
+/** Progress lines are written at most this often while waiting. */
+export const DEFAULT_PROGRESS_INTERVAL_MS = 30_000;
+/** Upper bound of a single HTTP request (Secret GET or /readyz probe). */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** Inputs as the provider receives them (secrets already unwrapped by the engine). */
+export interface ApiServerReadyInputs {
+    clusterName: string;
+    namespace: string;
+    managementKubeconfig: string;
+    timeoutSeconds?: number;
+    pollIntervalSeconds?: number;
+    maxPollIntervalSeconds?: number;
+}
+
+/**
+ * State written by create/update/read: every input (diff receives old outputs, not old inputs)
+ * plus what was read. Nothing time-dependent, so an unchanged cluster keeps identical state.
+ */
+export interface ApiServerReadyOutputs extends Required<ApiServerReadyInputs> {
+    /** `<clusterName>-kubeconfig`. */
+    secretName: string;
+    /** Workload API server URL from the kubeconfig, e.g. https://10.0.0.5:6443. */
+    server: string;
+    /** Workload cluster CA, base64 of PEM (kubeconfig `certificate-authority-data`). */
+    caData: string;
+    /** Workload kubeconfig YAML exactly as CAPI wrote it. Secret. */
+    kubeconfig: string;
+    /** Client certificate / key of the kubeconfig user, base64 of PEM, "" if absent. Secret. */
+    certData: string;
+    keyData: string;
+}
+
+/** Outputs that carry credentials; the resource class marks them secret. */
+export const SECRET_OUTPUTS = ["kubeconfig", "certData", "keyData", "managementKubeconfig"];
+
+export interface ApiServerReadyProviderOptions {
+    /** Receives progress lines while waiting. Default: stderr, which the engine shows. */
+    readonly progress?: (line: string) => void;
+    /** Minimum spacing of progress lines. Default 30 s. */
+    readonly progressIntervalMs?: number;
+}
+
+type CheckFailure = { property: string; reason: string };
+
+// The dynamic-provider host forwards plugin stderr to the engine as diagnostics, which the CLI
+// prints while the step runs (pulumi.log is not wired inside the provider process).
+function stderrProgress(line: string): void {
+    process.stderr.write(`${line}\n`);
+}
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const SECRET_SUFFIX = "-kubeconfig";
+
+function isUnknown(v: unknown): boolean {
+    return v === UNKNOWN;
+}
+
+/** Validates known inputs; unknown values (preview) are skipped. Messages never hold values of secrets. */
+export function validateInputs(news: Record<string, unknown>): CheckFailure[] {
+    const failures: CheckFailure[] = [];
+    const name = news.clusterName;
+    if (!isUnknown(name)) {
+        if (typeof name !== "string" || name === "") {
+            failures.push({ property: "clusterName", reason: "clusterName is required" });
+        } else if (!DNS1123_SUBDOMAIN.test(name) || name.length > 253 - SECRET_SUFFIX.length) {
+            failures.push({
+                property: "clusterName",
+                reason:
+                    `clusterName "${name}" is not a valid Kubernetes object name (lowercase ` +
+                    `letters, digits, '-' and '.', at most ${253 - SECRET_SUFFIX.length} chars)`,
+            });
+        }
+    }
+    const ns = news.namespace;
+    if (!isUnknown(ns)) {
+        if (typeof ns !== "string" || !DNS1123_LABEL.test(ns) || ns.length > 63) {
+            failures.push({
+                property: "namespace",
+                reason:
+                    "namespace must be a Kubernetes namespace name (lowercase letters, digits " +
+                    "and '-', at most 63 chars)",
+            });
+        }
+    }
+    const mk = news.managementKubeconfig;
+    if (!isUnknown(mk)) {
+        try {
+            parseKubeconfig(typeof mk === "string" ? mk : "", "managementKubeconfig");
+        } catch (e) {
+            failures.push({ property: "managementKubeconfig", reason: redact(errorMessage(e)) });
+        }
+    }
+    const positives: [keyof ApiServerReadyInputs, string][] = [
+        ["timeoutSeconds", "the overall deadline"],
+        ["pollIntervalSeconds", "the first retry delay"],
+        ["maxPollIntervalSeconds", "the retry delay cap"],
+    ];
+    for (const [key, what] of positives) {
+        const v = news[key];
+        if (v === undefined || isUnknown(v)) {
+            continue;
+        }
+        if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
+            failures.push({
+                property: key,
+                reason: `${key} (${what}) must be a positive number of seconds`,
+            });
+        }
+    }
+    return failures;
+}
+
+function errorMessage(e: unknown): string {
+    return e instanceof Error ? e.message : String(e);
+}
+
+/** Fills defaults. Callers validate first; create/read also run on state written earlier. */
+function normalize(props: Record<string, unknown>): Required<ApiServerReadyInputs> {
+    const num = (v: unknown, d: number) => (typeof v === "number" && v > 0 ? v : d);
+    return {
+        clusterName: String(props.clusterName ?? ""),
+        namespace: String(props.namespace ?? ""),
+        managementKubeconfig: String(props.managementKubeconfig ?? ""),
+        timeoutSeconds: num(props.timeoutSeconds, DEFAULT_TIMEOUT_SECONDS),
+        pollIntervalSeconds: num(props.pollIntervalSeconds, DEFAULT_POLL_INTERVAL_SECONDS),
+        maxPollIntervalSeconds: num(
+            props.maxPollIntervalSeconds,
+            DEFAULT_MAX_POLL_INTERVAL_SECONDS,
+        ),
+    };
+}
+
+/**
+ * What decides where and how the provider connects. Comparing this instead of the raw text
+ * means re-serializing the management kubeconfig (key order, comments, context names) is no
+ * change; a new server, CA or credential is.
+ */
+function connectionFingerprint(text: unknown): string {
+    if (typeof text !== "string") {
+        return "absent";
+    }
+    try {
+        const t = parseKubeconfig(text, "managementKubeconfig");
+        return JSON.stringify([
+            t.server,
+            t.caPem ?? "",
+            t.tlsServerName ?? "",
+            t.auth.token ?? "",
+            t.auth.certPem ?? "",
+            t.auth.keyPem ?? "",
+        ]);
+    } catch {
+        return `invalid:${text}`;
+    }
+}
+
+/** Secret values of a kubeconfig, for redact(). */
+function secretsOf(text: string | undefined): string[] {
+    if (!text) {
+        return [];
+    }
+    const out = [text];
+    try {
+        const t = parseKubeconfig(text);
+        for (const s of [t.auth.token, t.auth.keyPem, t.auth.certPem]) {
+            if (s) {
+                out.push(s);
+            }
+        }
+    } catch {
+        // Unparseable text is already covered by redacting it whole.
+    }
+    return out;
+}
+
+type SecretLookup =
+    | { readonly kind: "found"; readonly kubeconfig: string }
+    | { readonly kind: "waiting"; readonly state: string; readonly notFound: boolean };
+
+interface Ctx {
+    /** "namespace/cluster", for messages. */
+    readonly label: string;
+    readonly inputs: Required<ApiServerReadyInputs>;
+    readonly mgmt: KubeconfigTarget;
+    readonly secretName: string;
+}
+
+const NO_SECRET_YET = "no kubeconfig Secret yet";
+
+/**
+ * Reads the kubeconfig Secret once. Throws (fail fast) when waiting cannot help: rejected
+ * credentials, missing RBAC, or a management server certificate that does not verify.
+ */
+async function lookupSecret(ctx: Ctx, timeoutMs: number): Promise<SecretLookup> {
+    const { namespace } = ctx.inputs;
+    const path =
+        `/api/v1/namespaces/${encodeURIComponent(namespace)}` +
+        `/secrets/${encodeURIComponent(ctx.secretName)}`;
+    const where = `Secret ${namespace}/${ctx.secretName} on the management API server ${ctx.mgmt.server}`;
+    let res;
+    try {
+        res = await httpsGet({
+            url: `${ctx.mgmt.server}${path}`,
+            caPem: ctx.mgmt.caPem,
+            certPem: ctx.mgmt.auth.certPem,
+            keyPem: ctx.mgmt.auth.keyPem,
+            token: ctx.mgmt.auth.token,
+            servername: ctx.mgmt.tlsServerName,
+            timeoutMs,
+        });
+    } catch (e) {
+        if (isTlsVerifyError(e)) {
+            throw new Error(
+                `cannot read ${where}: ${describeRequestError(e)}; check ` +
+                    `certificate-authority-data in managementKubeconfig`,
+            );
+        }
+        return {
+            kind: "waiting",
+            state: `management API server: ${describeRequestError(e)}`,
+            notFound: false,
+        };
+    }
+    if (res.status === 401) {
+        throw new Error(
+            `cannot read ${where}: HTTP 401 Unauthorized; the credentials in ` +
+                `managementKubeconfig were rejected, replace them with a valid token or client certificate`,
+        );
+    }
+    if (res.status === 403) {
+        throw new Error(
+            `cannot read ${where}: HTTP 403 Forbidden; grant the managementKubeconfig user ` +
+                `"get" on secrets in namespace ${namespace}`,
+        );
+    }
+    if (res.status === 404) {
+        return { kind: "waiting", state: NO_SECRET_YET, notFound: true };
+    }
+    if (res.status !== 200) {
+        return {
+            kind: "waiting",
+            state: `management API server: HTTP ${res.status}`,
+            notFound: false,
+        };
+    }
+    let value: unknown;
+    try {
+        value = (JSON.parse(res.body) as { data?: Record<string, unknown> }).data?.value;
+    } catch {
+        return {
+            kind: "waiting",
+            state: "management API server: response is not JSON",
+            notFound: false,
+        };
+    }
+    if (typeof value !== "string" || value === "") {
+        return {
+            kind: "waiting",
+            state: "kubeconfig Secret has no key value yet",
+            notFound: false,
+        };
+    }
+    return { kind: "found", kubeconfig: Buffer.from(value, "base64").toString("utf8") };
+}
+
+/** Parses the workload kubeconfig; it must carry the CA, since TLS is always verified. */
+function workloadTarget(ctx: Ctx, kubeconfig: string): KubeconfigTarget {
+    const what = `kubeconfig Secret ${ctx.inputs.namespace}/${ctx.secretName} (key value)`;
+    const t = parseKubeconfig(kubeconfig, what);
+    if (!t.caPem || !t.caData) {
+        throw new KubeconfigError(
+            `${what}: the cluster has no certificate-authority-data, so its API server cannot be verified`,
+        );
+    }
+    return t;
+}
+
+function outputsFor(ctx: Ctx, kubeconfig: string, t: KubeconfigTarget): ApiServerReadyOutputs {
+    const b64 = (pem: string | undefined) =>
+        pem ? Buffer.from(pem, "utf8").toString("base64") : "";
+    return {
+        ...ctx.inputs,
+        secretName: ctx.secretName,
+        server: t.server,
+        caData: t.caData ?? "",
+        kubeconfig,
+        certData: b64(t.auth.certPem),
+        keyData: b64(t.auth.keyPem),
+    };
+}
+
+/** Provider of ApiServerReady. Exported for tests, which drive its methods directly. */
+export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
+    private readonly progress: (line: string) => void;
+    private readonly progressIntervalMs: number;
+
+    constructor(opts: ApiServerReadyProviderOptions = {}) {
+        this.progress = opts.progress ?? stderrProgress;
+        this.progressIntervalMs = opts.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
+    }
+
+    async check(
+        _olds: Record<string, unknown>,
+        news: Record<string, unknown>,
+    ): Promise<pulumi.dynamic.CheckResult> {
+        const failures = validateInputs(news);
+        const inputs: Record<string, unknown> = { ...news };
+        const defaults: [string, number][] = [
+            ["timeoutSeconds", DEFAULT_TIMEOUT_SECONDS],
+            ["pollIntervalSeconds", DEFAULT_POLL_INTERVAL_SECONDS],
+            ["maxPollIntervalSeconds", DEFAULT_MAX_POLL_INTERVAL_SECONDS],
+        ];
+        for (const [k, d] of defaults) {
+            if (inputs[k] === undefined) {
+                inputs[k] = d;
+            }
+        }
+        return { inputs, failures };
+    }
+
+    /**
+     * `olds` are the previous outputs. Only the cluster identity forces replacement. A
+     * management kubeconfig that reaches a different server or uses other credentials is an
+     * in-place update (so state, used by refresh, holds working credentials); a re-serialized
+     * but equivalent one is no change. Timeout and poll knobs and `__provider` never diff.
+     */
+    async diff(
+        _id: string,
+        olds: Record<string, unknown>,
+        news: Record<string, unknown>,
+    ): Promise<pulumi.dynamic.DiffResult> {
+        const replaces: string[] = [];
+        for (const key of ["clusterName", "namespace"]) {
+            if (isUnknown(news[key]) || olds[key] !== news[key]) {
+                replaces.push(key);
+            }
+        }
+        const mk = news.managementKubeconfig;
+        const mgmtChanged =
+            isUnknown(mk) ||
+            connectionFingerprint(olds.managementKubeconfig) !== connectionFingerprint(mk);
+        return { changes: replaces.length > 0 || mgmtChanged, replaces };
+    }
+
+    async create(inputs: ApiServerReadyInputs): Promise<pulumi.dynamic.CreateResult> {
+        const outs = await this.guard(inputs, (ctx) => this.waitForReady(ctx));
+        return { id: `${outs.namespace}/${outs.clusterName}`, outs };
+    }
+
+    async update(
+        _id: string,
+        _olds: ApiServerReadyOutputs,
+        news: ApiServerReadyInputs,
+    ): Promise<pulumi.dynamic.UpdateResult> {
+        // Full outputs: an update that returns none leaves only __provider in state.
+        return { outs: await this.guard(news, (ctx) => this.waitForReady(ctx)) };
+    }
+
+    /**
+     * Refresh: re-reads the Secret (no /readyz wait) so a rotated CA or client certificate
+     * shows up. A deleted Secret means the cluster is gone: an empty id drops it from state.
+     */
+    async read(id: string, props: ApiServerReadyOutputs): Promise<pulumi.dynamic.ReadResult> {
+        if (typeof props?.managementKubeconfig !== "string" || props.managementKubeconfig === "") {
+            throw new Error(
+                `ApiServerReady ${id}: state has no managementKubeconfig, so it cannot be ` +
+                    `refreshed or imported; create the resource with pulumi up instead`,
+            );
+        }
+        return this.guard(props, async (ctx) => {
+            const found = await lookupSecret(ctx, REQUEST_TIMEOUT_MS);
+            if (found.kind === "waiting") {
+                if (found.notFound) {
+                    return { id: "", props: {} };
+                }
+                throw new Error(`refresh could not read the kubeconfig Secret: ${found.state}`);
+            }
+            const t = workloadTarget(ctx, found.kubeconfig);
+            return { id, props: { ...props, ...outputsFor(ctx, found.kubeconfig, t) } };
+        });
+    }
+
+    /**
+     * Nothing to delete: this resource only observes. The Secret belongs to the
+     * KubeadmControlPlane and goes away with the CAPI Cluster, which Pulumi deletes separately.
+     */
+    async delete(): Promise<void> {
+        return;
+    }
+
+    /** Parses inputs, runs `fn`, and rewrites any error into a redacted one naming the cluster. */
+    private async guard<T>(
+        props: Partial<ApiServerReadyInputs>,
+        fn: (ctx: Ctx) => Promise<T>,
+    ): Promise<T> {
+        const inputs = normalize(props as Record<string, unknown>);
+        const label = `${inputs.namespace}/${inputs.clusterName}`;
+        const secrets = secretsOf(inputs.managementKubeconfig);
+        try {
+            const failures = validateInputs(inputs as unknown as Record<string, unknown>);
+            if (failures.length > 0) {
+                throw new Error(failures.map((f) => f.reason).join("; "));
+            }
+            const mgmt = parseKubeconfig(inputs.managementKubeconfig, "managementKubeconfig");
+            const ctx: Ctx = {
+                label,
+                inputs,
+                mgmt,
+                secretName: `${inputs.clusterName}${SECRET_SUFFIX}`,
+            };
+            return await fn(ctx);
+        } catch (e) {
+            const err = e as { workloadKubeconfig?: string };
+            const msg = redact(errorMessage(e), [...secrets, ...secretsOf(err.workloadKubeconfig)]);
+            throw new Error(
+                msg.startsWith("ApiServerReady") ? msg : `ApiServerReady ${label}: ${msg}`,
+            );
+        }
+    }
+
+    /** Polls the Secret, then /readyz, with capped jittered backoff until 200 or the deadline. */
+    private async waitForReady(ctx: Ctx): Promise<ApiServerReadyOutputs> {
+        const { timeoutSeconds, pollIntervalSeconds, maxPollIntervalSeconds } = ctx.inputs;
+        const backoff = {
+            baseMs: pollIntervalSeconds * 1000,
+            maxMs: maxPollIntervalSeconds * 1000,
+        };
+        const start = Date.now();
+        const deadline = start + timeoutSeconds * 1000;
+        let kubeconfig: string | undefined;
+        let target: KubeconfigTarget | undefined;
+        let endpoint = `(unknown until Secret ${ctx.inputs.namespace}/${ctx.secretName} exists)`;
+        let last = "not checked yet";
+        let attempts = 0;
+        let lastReport = -Infinity;
+
+        for (;;) {
+            const remaining = deadline - Date.now();
+            if (remaining <= 0) {
+                throw Object.assign(
+                    new Error(
+                        `ApiServerReady ${ctx.label}: the API server ${endpoint} of cluster ` +
+                            `"${ctx.inputs.clusterName}" was not ready within ${timeoutSeconds}s ` +
+                            `(${attempts} attempts); last state: ${last}. Check the control plane ` +
+                            `machines, or raise timeoutSeconds.`,
+                    ),
+                    { workloadKubeconfig: kubeconfig },
+                );
+            }
+            const timeoutMs = Math.max(1, Math.min(REQUEST_TIMEOUT_MS, remaining));
+            if (!target) {
+                const found = await lookupSecret(ctx, timeoutMs);
+                if (found.kind === "found") {
+                    kubeconfig = found.kubeconfig;
+                    try {
+                        target = workloadTarget(ctx, kubeconfig);
+                    } catch (e) {
+                        throw Object.assign(e as Error, { workloadKubeconfig: kubeconfig });
+                    }
+                    endpoint = `${target.server}/readyz`;
+                } else {
+                    last = found.state;
+                }
+            }
+            if (target && kubeconfig) {
+                try {
+                    const res = await httpsGet({
+                        url: endpoint,
+                        caPem: target.caPem,
+                        certPem: target.auth.certPem,
+                        keyPem: target.auth.keyPem,
+                        servername: target.tlsServerName,
+                        timeoutMs: Math.max(1, Math.min(REQUEST_TIMEOUT_MS, deadline - Date.now())),
+                    });
+                    if (res.status === 200) {
+                        this.report(
+                            `ApiServerReady ${ctx.label}: ${endpoint} is ready after ` +
+                                `${Math.round((Date.now() - start) / 1000)}s`,
+                            [kubeconfig],
+                        );
+                        return outputsFor(ctx, kubeconfig, target);
+                    }
+                    last = `HTTP ${res.status}`;
+                } catch (e) {
+                    last = describeRequestError(e);
+                    // The Secret may have been re-created with a new CA: read it again next time.
+                    if (isTlsVerifyError(e)) {
+                        target = undefined;
+                    }
+                }
+            }
+            attempts++;
+            const now = Date.now();
+            if (now - lastReport >= this.progressIntervalMs) {
+                lastReport = now;
+                this.report(
+                    `ApiServerReady ${ctx.label}: waiting for ${endpoint}; last state: ${last} ` +
+                        `(attempt ${attempts}, ${Math.round((now - start) / 1000)}s elapsed, ` +
+                        `${Math.max(0, Math.round((deadline - now) / 1000))}s left)`,
+                    [kubeconfig],
+                );
+            }
+            const delay = Math.min(backoffDelay(attempts - 1, backoff), deadline - Date.now());
+            if (delay > 0) {
+                await sleep(delay);
+            }
+        }
+    }
+
+    private report(line: string, extraSecrets: (string | undefined)[]): void {
+        try {
+            this.progress(redact(line, extraSecrets));
+        } catch {
+            // Progress is best effort and must never fail the wait.
+        }
+    }
+}
+
+/** Arguments of ApiServerReady. */
+export interface ApiServerReadyArgs {
+    /** CAPI Cluster name; the Secret read is `<clusterName>-kubeconfig`. Changing it replaces. */
+    readonly clusterName: pulumi.Input<string>;
+    /** Namespace of the CAPI Cluster on the management cluster. Changing it replaces. */
+    readonly namespace: pulumi.Input<string>;
+    /**
+     * Kubeconfig YAML of the management cluster (current context; token or client
+     * certificate, embedded CA). Always stored as a secret.
+     */
+    readonly managementKubeconfig: pulumi.Input<string>;
+    /** Overall deadline of create/update. customTimeouts do not reach dynamic providers. Default 1800. */
+    readonly timeoutSeconds?: pulumi.Input<number>;
+    /** First retry delay. Default 1. */
+    readonly pollIntervalSeconds?: pulumi.Input<number>;
+    /** Retry delay cap. Default 5. */
+    readonly maxPollIntervalSeconds?: pulumi.Input<number>;
+}
+
+/**
+ * Waits for the workload cluster's API server to be ready and exposes how to reach it.
+ * Token: pulumi-nodejs:dynamic/fleet:ApiServerReady (`types.ApiServerReady`).
+ */
+export class ApiServerReady extends pulumi.dynamic.Resource {
+    declare public readonly clusterName: pulumi.Output<string>;
+    declare public readonly namespace: pulumi.Output<string>;
+    declare public readonly secretName: pulumi.Output<string>;
+    declare public readonly server: pulumi.Output<string>;
+    declare public readonly caData: pulumi.Output<string>;
+    /** Secret. */
+    declare public readonly kubeconfig: pulumi.Output<string>;
+    /** Secret; "" when the kubeconfig user has no client certificate. */
+    declare public readonly certData: pulumi.Output<string>;
+    /** Secret; "" when the kubeconfig user has no client certificate. */
+    declare public readonly keyData: pulumi.Output<string>;
+
+    constructor(name: string, args: ApiServerReadyArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            new ApiServerReadyProvider(),
+            name,
+            {
+                clusterName: args.clusterName,
+                namespace: args.namespace,
+                managementKubeconfig: pulumi.secret(args.managementKubeconfig),
+                timeoutSeconds: args.timeoutSeconds,
+                pollIntervalSeconds: args.pollIntervalSeconds,
+                maxPollIntervalSeconds: args.maxPollIntervalSeconds,
+                secretName: undefined,
+                server: undefined,
+                caData: undefined,
+                kubeconfig: undefined,
+                certData: undefined,
+                keyData: undefined,
+            },
+            pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }),
+            DYNAMIC_MODULE,
+            "ApiServerReady",
+        );
+    }
+}

@@ -1,0 +1,153 @@
+// One HTTPS GET with TLS verified against a given CA, and a short description of why one failed.
+// Free of Pulumi imports and of captured agents: dynamic providers serialize this module by
+// value, and node:https is imported by name so the serializer captures require("https").
+import { request } from "node:https";
+
+export interface HttpsGetOptions {
+    /** Full URL, https only. */
+    readonly url: string;
+    /** PEM CA bundle to verify the server against; undefined means Node's default roots. */
+    readonly caPem?: string;
+    /** Client certificate and key (PEM) for mTLS. */
+    readonly certPem?: string;
+    readonly keyPem?: string;
+    /** Sent as `Authorization: Bearer <token>`. */
+    readonly token?: string;
+    /** Name to verify the server certificate against, when it differs from the URL host. */
+    readonly servername?: string;
+    /** Whole-request deadline in milliseconds. */
+    readonly timeoutMs: number;
+}
+
+export interface HttpsResponse {
+    readonly status: number;
+    readonly body: string;
+}
+
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** GET `url`; resolves with any HTTP status, rejects on network, TLS or timeout errors. */
+export function httpsGet(opts: HttpsGetOptions): Promise<HttpsResponse> {
+    return new Promise((resolve, reject) => {
+        const url = new URL(opts.url);
+        if (url.protocol !== "https:") {
+            reject(new Error(`refusing non-https URL ${url.origin}`));
+            return;
+        }
+        // Declared before the callbacks that clear it (the closure serializer needs that order).
+        let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+        const headers: Record<string, string> = { Accept: "application/json" };
+        if (opts.token) {
+            headers.Authorization = `Bearer ${opts.token}`;
+        }
+        const req = request(
+            {
+                protocol: "https:",
+                hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+                port: url.port === "" ? 443 : Number(url.port),
+                path: `${url.pathname}${url.search}`,
+                method: "GET",
+                headers,
+                ca: opts.caPem,
+                cert: opts.certPem,
+                key: opts.keyPem,
+                servername: opts.servername,
+                // A fresh connection per request: no agent outlives the call.
+                agent: false,
+                rejectUnauthorized: true,
+                timeout: opts.timeoutMs,
+            },
+            (res) => {
+                const chunks: Buffer[] = [];
+                let size = 0;
+                res.on("data", (c: Buffer) => {
+                    size += c.length;
+                    if (size > MAX_BODY_BYTES) {
+                        req.destroy(new Error(`response body exceeds ${MAX_BODY_BYTES} bytes`));
+                        return;
+                    }
+                    chunks.push(c);
+                });
+                res.on("end", () => {
+                    clearTimeout(timer);
+                    resolve({
+                        status: res.statusCode ?? 0,
+                        body: Buffer.concat(chunks).toString("utf8"),
+                    });
+                });
+                res.on("error", (e) => {
+                    clearTimeout(timer);
+                    reject(e);
+                });
+            },
+        );
+        // `timeout` above only covers socket idleness; this bounds the whole request.
+        timer = setTimeout(() => req.destroy(timeoutError()), opts.timeoutMs);
+        req.on("timeout", () => req.destroy(timeoutError()));
+        req.on("error", (e) => {
+            clearTimeout(timer);
+            reject(e);
+        });
+        req.end();
+    });
+}
+
+function timeoutError(): Error {
+    return Object.assign(new Error("request timed out"), { code: "ETIMEDOUT" });
+}
+
+// Codes of certificate-verification failures (OpenSSL X509_V_ERR names plus Node's own).
+const TLS_VERIFY_CODES = new Set([
+    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    "UNABLE_TO_GET_ISSUER_CERT",
+    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+    "SELF_SIGNED_CERT_IN_CHAIN",
+    "DEPTH_ZERO_SELF_SIGNED_CERT",
+    "CERT_HAS_EXPIRED",
+    "CERT_NOT_YET_VALID",
+    "CERT_SIGNATURE_FAILURE",
+    "CERT_UNTRUSTED",
+    "CERT_REJECTED",
+    "INVALID_CA",
+    "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+/** True when `err` is a failed verification of the server certificate. */
+export function isTlsVerifyError(err: unknown): boolean {
+    const code = (err as { code?: unknown })?.code;
+    return typeof code === "string" && TLS_VERIFY_CODES.has(code);
+}
+
+/**
+ * Short, secret-free description of a failed request, e.g. "connection refused",
+ * "TLS error: SELF_SIGNED_CERT_IN_CHAIN (self-signed certificate in certificate chain)".
+ */
+export function describeRequestError(err: unknown): string {
+    const e = err as { code?: unknown; message?: unknown };
+    const code = typeof e?.code === "string" ? e.code : "";
+    const message = typeof e?.message === "string" ? e.message : String(err);
+    if (code === "ECONNREFUSED") {
+        return "connection refused";
+    }
+    if (code === "ETIMEDOUT") {
+        return "timeout";
+    }
+    if (code === "ECONNRESET") {
+        return "connection reset";
+    }
+    if (code === "EHOSTUNREACH" || code === "ENETUNREACH") {
+        return "host unreachable";
+    }
+    if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+        return "DNS lookup failed";
+    }
+    if (
+        TLS_VERIFY_CODES.has(code) ||
+        code.startsWith("ERR_SSL_") ||
+        code.startsWith("ERR_TLS_") ||
+        code === "EPROTO"
+    ) {
+        return `TLS error: ${code} (${message})`;
+    }
+    return code ? `network error: ${code} (${message})` : `network error: ${message}`;
+}

@@ -1,0 +1,505 @@
+// ApiServerReadyProvider against real TLS servers on 127.0.0.1 (management + workload fakes).
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    ApiServerReadyOutputs,
+    ApiServerReadyProvider,
+    DEFAULT_TIMEOUT_SECONDS,
+} from "../../components/providers/apiServerReady";
+import { createTestCa, TestCa, TestCert } from "../support/pki";
+import {
+    buildKubeconfig,
+    closedPort,
+    FakeManagement,
+    FakeWorkload,
+    startFakeManagement,
+    startFakeWorkload,
+} from "../support/fakeApiServer";
+// require-from-string ships no types; this is how the provider host loads __provider.
+type RequireFromString = (code: string) => { handler: () => unknown };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const requireFromString = require("require-from-string") as RequireFromString;
+
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const NS = "fleet-eu1";
+const CLUSTER = "c1";
+const TOKEN = "mgmt-token-7f3a9c1d5e8b2a4f6c0d";
+// Fast knobs so failing cases end in about two seconds.
+const FAST = { pollIntervalSeconds: 0.02, maxPollIntervalSeconds: 0.1 };
+
+interface Pki {
+    mgmtCa: TestCa;
+    mgmtServer: TestCert;
+    mgmtClient: TestCert;
+    wlCa: TestCa;
+    wlServer: TestCert;
+    wlClient: TestCert;
+    otherServer: TestCert;
+}
+
+describe("ApiServerReadyProvider", function () {
+    let pki: Pki;
+    const closers: (() => Promise<void>)[] = [];
+
+    before(function () {
+        const mgmtCa = createTestCa("mgmt CA");
+        const wlCa = createTestCa("c1 CA");
+        const otherCa = createTestCa("unrelated CA");
+        pki = {
+            mgmtCa,
+            mgmtServer: mgmtCa.issue("kube-apiserver", "server"),
+            mgmtClient: mgmtCa.issue("pulumi", "client", "fleet"),
+            wlCa,
+            wlServer: wlCa.issue("kube-apiserver", "server"),
+            wlClient: wlCa.issue("kubernetes-admin", "client", "system:masters"),
+            otherServer: otherCa.issue("kube-apiserver", "server"),
+        };
+    });
+
+    afterEach(async function () {
+        while (closers.length > 0) {
+            await closers.pop()!();
+        }
+    });
+
+    async function workload(statuses: number[], cert = pki.wlServer): Promise<FakeWorkload> {
+        const w = await startFakeWorkload({ serverCert: cert, statuses });
+        closers.push(w.close);
+        return w;
+    }
+
+    function workloadKubeconfig(server: string): string {
+        return buildKubeconfig({
+            server,
+            caPem: pki.wlCa.certPem,
+            cert: pki.wlClient,
+            name: CLUSTER,
+        });
+    }
+
+    async function management(
+        kubeconfig: string | undefined,
+        extra: { notFoundTimes?: number; clientAuth?: boolean } = {},
+    ): Promise<FakeManagement> {
+        const m = await startFakeManagement({
+            serverCert: pki.mgmtServer,
+            clientCaPem: extra.clientAuth ? pki.mgmtCa.certPem : undefined,
+            token: extra.clientAuth ? undefined : TOKEN,
+            namespace: NS,
+            clusterName: CLUSTER,
+            kubeconfig,
+            notFoundTimes: extra.notFoundTimes,
+        });
+        closers.push(m.close);
+        return m;
+    }
+
+    function mgmtKubeconfig(m: { url: string }, auth: { token?: string; cert?: TestCert }) {
+        return buildKubeconfig({ server: m.url, caPem: pki.mgmtCa.certPem, name: "mgmt", ...auth });
+    }
+
+    function inputs(managementKubeconfig: string, extra: Record<string, unknown> = {}) {
+        return {
+            clusterName: CLUSTER,
+            namespace: NS,
+            managementKubeconfig,
+            timeoutSeconds: 20,
+            ...FAST,
+            ...extra,
+        };
+    }
+
+    function recorder() {
+        const lines: string[] = [];
+        const provider = new ApiServerReadyProvider({
+            progress: (l) => lines.push(l),
+            progressIntervalMs: 0,
+        });
+        return { lines, provider };
+    }
+
+    async function rejection(p: Promise<unknown>): Promise<Error> {
+        try {
+            await p;
+        } catch (e) {
+            return e as Error;
+        }
+        assert.fail("expected the promise to reject");
+    }
+
+    function assertNoSecrets(text: string, wlKubeconfig?: string) {
+        assert.ok(!text.includes(TOKEN), "token leaked");
+        for (const pem of [pki.mgmtClient.keyPem, pki.wlClient.keyPem]) {
+            assert.ok(!text.includes(pem.trim().split("\n")[1]), "private key leaked");
+            assert.ok(
+                !text.includes(Buffer.from(pem).toString("base64").slice(0, 40)),
+                "key leaked",
+            );
+        }
+        if (wlKubeconfig) {
+            assert.ok(!text.includes(wlKubeconfig), "kubeconfig leaked");
+            assert.ok(!text.includes("client-key-data"), "kubeconfig fragment leaked");
+        }
+    }
+
+    it("waits for the Secret and /readyz, then returns stable outputs", async function () {
+        const w = await workload([503, 503, 200]);
+        const wlKc = workloadKubeconfig(w.url);
+        const m = await management(wlKc, { notFoundTimes: 3 });
+        const { lines, provider } = recorder();
+        const mk = mgmtKubeconfig(m, { token: TOKEN });
+
+        const res = await provider.create(inputs(mk));
+
+        assert.equal(res.id, `${NS}/${CLUSTER}`);
+        const outs = res.outs as ApiServerReadyOutputs;
+        assert.equal(outs.server, w.url);
+        assert.equal(outs.caData, Buffer.from(pki.wlCa.certPem).toString("base64"));
+        assert.equal(outs.kubeconfig, wlKc);
+        assert.equal(outs.certData, Buffer.from(pki.wlClient.certPem).toString("base64"));
+        assert.equal(outs.keyData, Buffer.from(pki.wlClient.keyPem).toString("base64"));
+        assert.equal(outs.secretName, `${CLUSTER}-kubeconfig`);
+        assert.equal(outs.clusterName, CLUSTER);
+        assert.equal(outs.namespace, NS);
+        assert.equal(outs.managementKubeconfig, mk);
+        assert.equal(outs.timeoutSeconds, 20);
+        assert.equal(m.secretGets, 4);
+        assert.equal(w.readyzTimes.length, 3);
+        // Progress named each state it saw and never a credential.
+        const text = lines.join("\n");
+        assert.match(text, /waiting for .*last state: no kubeconfig Secret yet/);
+        assert.match(text, new RegExp(`waiting for ${w.url}/readyz; last state: HTTP 503`));
+        assert.match(text, /is ready after/);
+        assertNoSecrets(text, wlKc);
+    });
+
+    it("authenticates to the management cluster with a client certificate", async function () {
+        const w = await workload([200]);
+        const m = await management(workloadKubeconfig(w.url), { clientAuth: true });
+        const { provider } = recorder();
+        const res = await provider.create(inputs(mgmtKubeconfig(m, { cert: pki.mgmtClient })));
+        assert.equal((res.outs as ApiServerReadyOutputs).server, w.url);
+        assert.equal(m.unauthorized, 0);
+    });
+
+    it("times out naming the cluster, the endpoint and the last HTTP status", async function () {
+        const w = await workload([503]);
+        const wlKc = workloadKubeconfig(w.url);
+        const m = await management(wlKc);
+        const { provider } = recorder();
+        const err = await rejection(
+            provider.create(inputs(mgmtKubeconfig(m, { token: TOKEN }), { timeoutSeconds: 2 })),
+        );
+        assert.match(err.message, new RegExp(`${NS}/${CLUSTER}`));
+        assert.ok(err.message.includes(`${w.url}/readyz`), err.message);
+        assert.match(err.message, /not ready within 2s/);
+        assert.match(err.message, /last state: HTTP 503/);
+        assertNoSecrets(err.message, wlKc);
+        assert.ok(w.readyzTimes.length > 1, "it polled more than once");
+    });
+
+    it("times out with 'no kubeconfig Secret yet' when CAPI never writes it", async function () {
+        const m = await management(undefined);
+        const { provider } = recorder();
+        const err = await rejection(
+            provider.create(inputs(mgmtKubeconfig(m, { token: TOKEN }), { timeoutSeconds: 2 })),
+        );
+        assert.match(err.message, /last state: no kubeconfig Secret yet/);
+        assert.match(err.message, new RegExp(`Secret ${NS}/${CLUSTER}-kubeconfig`));
+        assert.ok(m.secretGets > 1);
+        assertNoSecrets(err.message);
+    });
+
+    it("reports a TLS error when the workload server certificate is from another CA", async function () {
+        const w = await workload([200], pki.otherServer);
+        const wlKc = workloadKubeconfig(w.url);
+        const m = await management(wlKc);
+        const { provider } = recorder();
+        const err = await rejection(
+            provider.create(inputs(mgmtKubeconfig(m, { token: TOKEN }), { timeoutSeconds: 2 })),
+        );
+        assert.match(err.message, /last state: TLS error: /);
+        assert.ok(err.message.includes(w.url), err.message);
+        assertNoSecrets(err.message, wlKc);
+    });
+
+    it("reports connection refused when nothing listens at the endpoint", async function () {
+        const port = await closedPort();
+        const wlKc = workloadKubeconfig(`https://127.0.0.1:${port}`);
+        const m = await management(wlKc);
+        const { provider } = recorder();
+        const err = await rejection(
+            provider.create(inputs(mgmtKubeconfig(m, { token: TOKEN }), { timeoutSeconds: 2 })),
+        );
+        assert.match(err.message, /last state: connection refused/);
+        assert.ok(err.message.includes(`https://127.0.0.1:${port}/readyz`), err.message);
+    });
+
+    it("rides out flapping 5xx answers until /readyz returns 200", async function () {
+        const w = await workload([500, 503, 500, 502, 503, 200]);
+        const m = await management(workloadKubeconfig(w.url));
+        const { lines, provider } = recorder();
+        const res = await provider.create(inputs(mgmtKubeconfig(m, { token: TOKEN })));
+        assert.equal((res.outs as ApiServerReadyOutputs).server, w.url);
+        assert.equal(w.readyzTimes.length, 6);
+        assert.match(lines.join("\n"), /last state: HTTP 502/);
+    });
+
+    it("fails fast on management 401 without echoing the token", async function () {
+        const w = await workload([200]);
+        const m = await management(workloadKubeconfig(w.url));
+        const { provider } = recorder();
+        const badToken = "wrong-token-0123456789abcdef";
+        const err = await rejection(
+            provider.create(
+                inputs(mgmtKubeconfig(m, { token: badToken }), { timeoutSeconds: 600 }),
+            ),
+        );
+        assert.match(err.message, /HTTP 401 Unauthorized/);
+        assert.match(err.message, /managementKubeconfig/);
+        assert.ok(!err.message.includes(badToken));
+        assert.equal(m.secretGets, 1, "no retries on 401");
+        assert.equal(w.readyzTimes.length, 0);
+    });
+
+    it("fails fast when the management server certificate does not verify", async function () {
+        const m = await management(undefined);
+        const { provider } = recorder();
+        const mk = buildKubeconfig({
+            server: m.url,
+            caPem: pki.wlCa.certPem, // wrong CA for the management server
+            token: TOKEN,
+            name: "mgmt",
+        });
+        const err = await rejection(provider.create(inputs(mk, { timeoutSeconds: 600 })));
+        assert.match(err.message, /TLS error/);
+        assert.match(err.message, /certificate-authority-data in managementKubeconfig/);
+        assertNoSecrets(err.message);
+    });
+
+    it("rejects exec-based management credentials in check and create", async function () {
+        const mk = buildKubeconfig({
+            server: "https://127.0.0.1:6443",
+            caPem: pki.mgmtCa.certPem,
+            name: "mgmt",
+            extraUser: { exec: { command: "aws", args: ["eks", "get-token"] } },
+        });
+        const provider = new ApiServerReadyProvider();
+        const checked = await provider.check({}, inputs(mk));
+        assert.equal(checked.failures?.length, 1);
+        assert.equal(checked.failures?.[0].property, "managementKubeconfig");
+        assert.match(checked.failures![0].reason, /exec is not supported/);
+        const err = await rejection(provider.create(inputs(mk)));
+        assert.match(err.message, /exec is not supported/);
+    });
+
+    describe("check", function () {
+        it("fills defaults and names each bad field", async function () {
+            const provider = new ApiServerReadyProvider();
+            const mk = buildKubeconfig({ server: "https://10.0.0.1:6443", token: TOKEN });
+            const ok = await provider.check(
+                {},
+                { clusterName: "c1", namespace: "ns", managementKubeconfig: mk },
+            );
+            assert.deepEqual(ok.failures, []);
+            assert.equal(ok.inputs?.timeoutSeconds, DEFAULT_TIMEOUT_SECONDS);
+
+            const bad = await provider.check(
+                {},
+                {
+                    clusterName: "C1_bad",
+                    namespace: "",
+                    managementKubeconfig: "not: [valid",
+                    timeoutSeconds: -1,
+                },
+            );
+            const props = (bad.failures ?? []).map((f) => f.property).sort();
+            assert.deepEqual(props, [
+                "clusterName",
+                "managementKubeconfig",
+                "namespace",
+                "timeoutSeconds",
+            ]);
+            for (const f of bad.failures ?? []) {
+                assert.ok(f.reason.length > 0);
+            }
+        });
+
+        it("accepts unknown values during preview", async function () {
+            const provider = new ApiServerReadyProvider();
+            const res = await provider.check(
+                {},
+                {
+                    clusterName: UNKNOWN,
+                    namespace: UNKNOWN,
+                    managementKubeconfig: UNKNOWN,
+                    timeoutSeconds: UNKNOWN,
+                },
+            );
+            assert.deepEqual(res.failures, []);
+            assert.equal(res.inputs?.clusterName, UNKNOWN);
+        });
+    });
+
+    describe("diff", function () {
+        const provider = new ApiServerReadyProvider();
+        const mk = buildKubeconfig({ server: "https://10.0.0.1:6443", token: TOKEN, name: "mgmt" });
+        const olds = {
+            __provider: "exports.handler = old",
+            clusterName: CLUSTER,
+            namespace: NS,
+            managementKubeconfig: mk,
+            timeoutSeconds: 1800,
+            pollIntervalSeconds: 1,
+            maxPollIntervalSeconds: 5,
+            server: "https://10.0.0.5:6443",
+            caData: "Zm9v",
+            kubeconfig: "k",
+            secretName: `${CLUSTER}-kubeconfig`,
+            certData: "",
+            keyData: "",
+        };
+        const news = {
+            __provider: "exports.handler = new",
+            clusterName: CLUSTER,
+            namespace: NS,
+            managementKubeconfig: mk,
+            timeoutSeconds: 1800,
+            pollIntervalSeconds: 1,
+            maxPollIntervalSeconds: 5,
+        };
+
+        it("shows no change for identical inputs and a different __provider", async function () {
+            assert.deepEqual(await provider.diff("id", olds, news), {
+                changes: false,
+                replaces: [],
+            });
+        });
+
+        it("ignores the timeout knobs", async function () {
+            const r = await provider.diff("id", olds, {
+                ...news,
+                timeoutSeconds: 60,
+                pollIntervalSeconds: 3,
+                maxPollIntervalSeconds: 30,
+            });
+            assert.equal(r.changes, false);
+        });
+
+        it("treats a re-serialized but equivalent management kubeconfig as unchanged", async function () {
+            const same = buildKubeconfig({
+                server: "https://10.0.0.1:6443/",
+                token: TOKEN,
+                name: "other-name",
+            });
+            assert.notEqual(same, mk);
+            assert.equal(
+                (await provider.diff("id", olds, { ...news, managementKubeconfig: same })).changes,
+                false,
+            );
+        });
+
+        it("updates in place when management credentials change", async function () {
+            const rotated = buildKubeconfig({
+                server: "https://10.0.0.1:6443",
+                token: "rotated-token-xyz",
+                name: "mgmt",
+            });
+            const r = await provider.diff("id", olds, { ...news, managementKubeconfig: rotated });
+            assert.deepEqual(r, { changes: true, replaces: [] });
+        });
+
+        it("replaces when the cluster identity changes", async function () {
+            assert.deepEqual(await provider.diff("id", olds, { ...news, clusterName: "c2" }), {
+                changes: true,
+                replaces: ["clusterName"],
+            });
+            assert.deepEqual(await provider.diff("id", olds, { ...news, namespace: "other" }), {
+                changes: true,
+                replaces: ["namespace"],
+            });
+        });
+
+        it("handles unknown values without crashing", async function () {
+            const r1 = await provider.diff("id", olds, { ...news, clusterName: UNKNOWN });
+            assert.deepEqual(r1, { changes: true, replaces: ["clusterName"] });
+            const r2 = await provider.diff("id", olds, { ...news, managementKubeconfig: UNKNOWN });
+            assert.deepEqual(r2, { changes: true, replaces: [] });
+            const r3 = await provider.diff("id", olds, {
+                ...news,
+                timeoutSeconds: UNKNOWN,
+                __provider: UNKNOWN,
+            });
+            assert.equal(r3.changes, false);
+        });
+    });
+
+    describe("read, update, delete", function () {
+        it("read re-fetches the Secret, follows rotation, and drops a deleted Secret", async function () {
+            const w = await workload([200]);
+            const wlKc = workloadKubeconfig(w.url);
+            const m = await management(wlKc);
+            const { provider } = recorder();
+            const created = await provider.create(inputs(mgmtKubeconfig(m, { token: TOKEN })));
+            const outs = created.outs as ApiServerReadyOutputs;
+
+            const same = await provider.read!(created.id, outs);
+            assert.equal(same.id, created.id);
+            assert.deepEqual(same.props, outs, "an unchanged cluster reads back identical state");
+
+            // KCP renewed the client certificate.
+            const renewed = pki.wlCa.issue("kubernetes-admin", "client", "system:masters");
+            const rotatedKc = buildKubeconfig({
+                server: w.url,
+                caPem: pki.wlCa.certPem,
+                cert: renewed,
+                name: CLUSTER,
+            });
+            m.setKubeconfig(rotatedKc);
+            const rotated = await provider.read!(created.id, outs);
+            assert.equal(rotated.props?.kubeconfig, rotatedKc);
+            assert.equal(rotated.props?.certData, Buffer.from(renewed.certPem).toString("base64"));
+            assert.equal(rotated.props?.server, w.url);
+
+            m.setKubeconfig(undefined);
+            const gone = await provider.read!(created.id, outs);
+            assert.equal(gone.id, "");
+        });
+
+        it("update waits like create and returns the full outputs", async function () {
+            const w = await workload([200]);
+            const m = await management(workloadKubeconfig(w.url));
+            const { provider } = recorder();
+            const mk = mgmtKubeconfig(m, { token: TOKEN });
+            const created = await provider.create(inputs(mk));
+            const updated = await provider.update!(
+                created.id,
+                created.outs as ApiServerReadyOutputs,
+                inputs(mk, { timeoutSeconds: 30 }),
+            );
+            assert.deepEqual(updated.outs, { ...created.outs, timeoutSeconds: 30 });
+        });
+
+        it("delete is a no-op", async function () {
+            const provider = new ApiServerReadyProvider();
+            await provider.delete();
+        });
+    });
+
+    it("survives serializeFunction and works from the deserialized copy", async function () {
+        const w = await workload([503, 200]);
+        const m = await management(workloadKubeconfig(w.url), { notFoundTimes: 1 });
+        const provider = new ApiServerReadyProvider({ progress: () => undefined });
+        const sf = await pulumi.runtime.serializeFunction(() => provider);
+        assert.ok(!sf.text.includes(TOKEN));
+        const copy = requireFromString(sf.text).handler() as ApiServerReadyProvider;
+        const res = await copy.create(inputs(mgmtKubeconfig(m, { token: TOKEN })));
+        assert.equal((res.outs as ApiServerReadyOutputs).server, w.url);
+        const d = await copy.diff(
+            res.id,
+            res.outs as Record<string, unknown>,
+            inputs(mgmtKubeconfig(m, { token: TOKEN })),
+        );
+        assert.equal(d.changes, false);
+    });
+});
