@@ -103,7 +103,8 @@ export function errorSummary(err: unknown, secrets: readonly string[] = []): str
     const lines = text.split("\n").map((l) => l.trim());
     const errorLines = lines.filter((l) => /^error:/i.test(l));
     const picked = errorLines.length > 0 ? errorLines : lines.filter((l) => l.length > 0);
-    return picked.slice(-MAX_ERROR_LINES).join("\n");
+    // The SDK's message repeats stderr (once in its own text, once in the wrapped execa error).
+    return [...new Set(picked)].slice(-MAX_ERROR_LINES).join("\n");
 }
 
 function expectsNoChanges(o: RegionOutcome): boolean {
@@ -126,9 +127,12 @@ export function classifyRegion(o: RegionOutcome, secrets: readonly string[] = []
     let result: RegionResult;
     if (cliExitCode === CliExit.ExpectNoChangesFailed && expectsNoChanges(o) && !failed) {
         result = "changes";
+    } else if (failed) {
+        // A graceful cancel lets in-flight operations finish, so a failed one is a real failure.
+        result = "failed";
     } else if (o.aborted || o.digest.cancelled || cliExitCode === CliExit.Cancelled) {
         result = "interrupted";
-    } else if (mandatory && !failed) {
+    } else if (mandatory) {
         // The CLI exits 1 for policy violations in 3.248 (code 5 is not wired yet).
         result = "policy-violation";
     } else {
