@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import type { PreviewOptions } from "@pulumi/pulumi/automation";
+import type { PreviewOptions, RefreshOptions } from "@pulumi/pulumi/automation";
 import { runRegion } from "../region";
 import { stableStringify } from "../stableJson";
 import { commandError, FakeStack, loadEvents, loadState } from "./support";
@@ -75,7 +75,7 @@ describe("pipeline/region runRegion", () => {
             new AbortController().signal,
         );
         assert.equal(stack.calls[0].op, "previewRefresh");
-        assert.equal(stack.calls[0].opts.expectNoChanges, true);
+        assert.equal((stack.calls[0].opts as RefreshOptions).expectNoChanges, true);
         assert.equal(r.result, "changes");
         assert.equal(r.changes.update, 1);
         assert.equal(r.clusters, undefined, "an empty state has no cluster outputs");
