@@ -1,0 +1,446 @@
+// Pure builders for a workload cluster's `cluster-config` Argo CD Application (created in the
+// management cluster) and for the one workload-cluster Secret that cluster-config needs but git
+// must not hold: the vSphere CPI's vCenter credentials.
+//
+// The Application has two sources:
+//   1. the tigera-operator Helm chart (operator + operator.tigera.io CRDs; its own Installation,
+//      APIServer, Goldmane and Whisker are switched off so our annotated objects own them);
+//   2. this repo's cluster-config/ kustomize content, made per-cluster by inline kustomize patches
+//      (Argo CD appends them to the kustomization's `patches` before `kustomize build`).
+// Sync waves (cluster-config/README.md): 0 CPI + operator chart + operator endpoint ConfigMap,
+// 1 Installation + APIServer, 2 BGPConfiguration, 3 BGPPeers.
+//
+// Wiring this in Pulumi (the WorkloadCluster component): the Application must `dependsOn` the
+// Argo CD cluster Secret and the CAPI Cluster (and the CPI credentials Secret), so `pulumi destroy`
+// deletes it first; its resources finalizer then lets Argo CD remove everything from the workload
+// cluster while the cluster and its registration still exist. Then the Secret, then the Cluster.
+import * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
+import * as yaml from "js-yaml";
+import { Netmask } from "netmask";
+import { ARGOCD_RESOURCES_FINALIZER, apiVersions, kinds, labels } from "../constants";
+import { ClusterConfig, ClusterIpPlan, RegionConfig } from "../config/types";
+import { assertAsNumber, assertCidr, assertIpv4, assertName } from "../bgp/listenRange";
+import { argoClusterName } from "./clusterSecret";
+
+/** Number of BGPPeer slots in cluster-config/calico/bgp-peers.yaml (routers per region, max). */
+export const MAX_BGP_PEERS = 4;
+/** Namespace of tigera-operator; also the Application's destination namespace. */
+export const TIGERA_OPERATOR_NAMESPACE = "tigera-operator";
+export const TIGERA_OPERATOR_CHART_REPO = "https://docs.tigera.io/calico/charts";
+/** The CPI's vCenter credentials Secret (kube-system); vsphere.conf refers to it by name. */
+export const CPI_CREDENTIALS_SECRET_NAME = "cloud-provider-vsphere-credentials";
+export const CPI_NAMESPACE = "kube-system";
+export const CPI_IMAGE = "registry.k8s.io/cloud-pv-vsphere/cloud-provider-vsphere";
+/** Port kube-vip serves the API on (the CAPV/kubeadm default). */
+export const API_SERVER_PORT = 6443;
+
+/** Sync waves of the cluster-config content; tests assert the objects carry exactly these. */
+export const SYNC_WAVES = {
+    cpi: 0,
+    operator: 0,
+    calico: 1,
+    bgpConfiguration: 2,
+    bgpPeers: 3,
+} as const;
+
+/** One entry of Application.spec.source(s).kustomize.patches (Argo CD / kustomize `patches`). */
+export interface KustomizePatch {
+    readonly patch: string;
+    readonly target?: {
+        readonly group?: string;
+        readonly version?: string;
+        readonly kind: string;
+        readonly name: string;
+        readonly namespace?: string;
+    };
+}
+
+/** The Application manifest, ready for `new k8s.apiextensions.CustomResource(name, app)`. */
+export interface ClusterConfigApplication {
+    readonly apiVersion: typeof apiVersions.argocd;
+    readonly kind: typeof kinds.Application;
+    readonly metadata: {
+        readonly name: string;
+        readonly namespace: string;
+        readonly labels: Record<string, string>;
+        readonly finalizers: string[];
+    };
+    readonly spec: Record<string, unknown>;
+}
+
+const VERSION = /^v(\d+)\.(\d+)\.(\d+)$/;
+const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
+const THUMBPRINT = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){19}$|^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){31}$/;
+
+/** `<cluster>-cluster-config`. */
+export function clusterConfigApplicationName(cluster: string): string {
+    return `${assertName("cluster name", cluster)}-cluster-config`;
+}
+
+/**
+ * CPI image tag for a Kubernetes version: cloud-provider-vsphere releases track Kubernetes
+ * minors (v1.34.x supports Kubernetes 1.34), so "v1.34.2" -> "v1.34.0".
+ */
+export function cpiImageTag(kubernetesVersion: string): string {
+    const m = VERSION.exec(kubernetesVersion);
+    if (!m) {
+        throw new Error(
+            `kubernetesVersion: "${kubernetesVersion}" is not a version like "v1.34.2"`,
+        );
+    }
+    return `v${m[1]}.${m[2]}.0`;
+}
+
+/**
+ * vsphere.conf (the CPI's YAML config format) for one cluster. The VIP is excluded from node
+ * address selection: kube-vip puts it on the control-plane NIC, and VMware Tools reports it, so
+ * without the exclusion a control-plane Node could get the VIP as its InternalIP (which Calico
+ * then uses as its BGP source address).
+ */
+export function renderVsphereConf(region: RegionConfig, plan: ClusterIpPlan): string {
+    const { server, datacenter, thumbprint } = region.vsphere;
+    const vipCidr = `${assertIpv4(`IP plan of cluster ${plan.cluster}: vip`, plan.vip)}/32`;
+    const conf = {
+        global: {
+            port: 443,
+            secretName: CPI_CREDENTIALS_SECRET_NAME,
+            secretNamespace: CPI_NAMESPACE,
+            thumbprint,
+        },
+        vcenter: {
+            [server]: { server, datacenters: [datacenter], thumbprint },
+        },
+        nodes: {
+            internalNetworkSubnetCidr: region.network.subnet,
+            excludeInternalNetworkSubnetCidr: vipCidr,
+            excludeExternalNetworkSubnetCidr: vipCidr,
+        },
+    };
+    return yaml.dump(conf, { sortKeys: true, lineWidth: -1, noRefs: true });
+}
+
+function jsonPatch(
+    target: NonNullable<KustomizePatch["target"]>,
+    ops: { op: "replace"; path: string; value: unknown }[],
+): KustomizePatch {
+    return { target, patch: JSON.stringify(ops) };
+}
+
+function overlaps(a: string, b: string): boolean {
+    const x = new Netmask(a);
+    const y = new Netmask(b);
+    return x.contains(y.base) || y.contains(x.base);
+}
+
+/** Validates what the patches need and returns the region's routers (all of them peer). */
+function validate(region: RegionConfig, cluster: ClusterConfig, plan: ClusterIpPlan) {
+    const c = `clusters[${cluster.name}]`;
+    assertName(`${c}.name`, cluster.name);
+    if (plan.cluster !== cluster.name) {
+        throw new Error(`IP plan is for cluster "${plan.cluster}", not "${cluster.name}"`);
+    }
+    assertCidr("network.subnet", region.network.subnet);
+    assertCidr(`${c}.podCidr`, cluster.podCidr);
+    assertIpv4(`IP plan of cluster ${cluster.name}: vip`, plan.vip);
+    if (!new Netmask(region.network.subnet).contains(plan.vip)) {
+        throw new Error(
+            `IP plan of cluster ${cluster.name}: vip ${plan.vip} is outside network.subnet ${region.network.subnet}`,
+        );
+    }
+    if (overlaps(cluster.podCidr, region.network.subnet)) {
+        throw new Error(
+            `${c}.podCidr: ${cluster.podCidr} overlaps network.subnet ${region.network.subnet}; ` +
+                `pods need their own routed range`,
+        );
+    }
+    const clusterAs = assertAsNumber(`${c}.bgp.asNumber`, cluster.bgp.asNumber);
+    if (!HOST.test(region.vsphere.server)) {
+        throw new Error(
+            `vsphere.server: "${region.vsphere.server}" must be a host name or IP address`,
+        );
+    }
+    if (!THUMBPRINT.test(region.vsphere.thumbprint)) {
+        throw new Error(
+            `vsphere.thumbprint: must be the vCenter certificate's SHA-1 (or SHA-256) fingerprint ` +
+                `as colon-separated hex bytes, e.g. "AB:CD:...:01"`,
+        );
+    }
+    const routers = region.bgp.routers;
+    if (routers.length === 0) {
+        throw new Error(
+            `bgp.routers: at least one router is needed; the nodes' pod routes are only ` +
+                `announced to these routers (the node-to-node mesh is off)`,
+        );
+    }
+    if (routers.length > MAX_BGP_PEERS) {
+        throw new Error(
+            `bgp.routers: ${routers.length} routers, but cluster-config has ${MAX_BGP_PEERS} ` +
+                `BGPPeer slots; add slots to cluster-config/calico/bgp-peers.yaml and raise ` +
+                `MAX_BGP_PEERS in components/argocd/clusterConfigApp.ts`,
+        );
+    }
+    const seen = new Set<string>();
+    for (const r of routers) {
+        const w = `bgp.routers[${r.name}]`;
+        assertName("bgp.routers[].name", r.name);
+        if (seen.has(r.name)) {
+            throw new Error(`bgp.routers: router name "${r.name}" appears twice`);
+        }
+        seen.add(r.name);
+        assertIpv4(`${w}.address`, r.address);
+        if (assertAsNumber(`${w}.asNumber`, r.asNumber) === clusterAs) {
+            throw new Error(
+                `${c}.bgp.asNumber: ${clusterAs} equals the AS of router ${r.name}; the peering ` +
+                    `is eBGP, give the cluster its own private AS`,
+            );
+        }
+    }
+    return routers;
+}
+
+/**
+ * The per-cluster kustomize patches for cluster-config/: vsphere.conf and CPI image, the VIP for
+ * the operator, the pod CIDR, the cluster AS, one BGPPeer per router (unused slots deleted).
+ * JSON6902 `replace` ops fail if the path is missing, so content and patches cannot drift apart
+ * silently. Deterministic: same config, same patches.
+ */
+export function clusterConfigPatches(
+    region: RegionConfig,
+    cluster: ClusterConfig,
+    plan: ClusterIpPlan,
+): KustomizePatch[] {
+    const routers = validate(region, cluster, plan);
+    const calico = (kind: string, name: string) => ({
+        group: "projectcalico.org",
+        version: "v3",
+        kind,
+        name,
+    });
+    const patches: KustomizePatch[] = [
+        jsonPatch(
+            {
+                version: "v1",
+                kind: "ConfigMap",
+                name: "vsphere-cloud-config",
+                namespace: CPI_NAMESPACE,
+            },
+            [{ op: "replace", path: "/data/vsphere.conf", value: renderVsphereConf(region, plan) }],
+        ),
+        jsonPatch(
+            {
+                group: "apps",
+                version: "v1",
+                kind: "DaemonSet",
+                name: "vsphere-cloud-controller-manager",
+                namespace: CPI_NAMESPACE,
+            },
+            [
+                {
+                    op: "replace",
+                    path: "/spec/template/spec/containers/0/image",
+                    value: `${CPI_IMAGE}:${cpiImageTag(cluster.kubernetesVersion)}`,
+                },
+            ],
+        ),
+        jsonPatch(
+            {
+                version: "v1",
+                kind: "ConfigMap",
+                name: "kubernetes-services-endpoint",
+                namespace: TIGERA_OPERATOR_NAMESPACE,
+            },
+            [
+                { op: "replace", path: "/data/KUBERNETES_SERVICE_HOST", value: plan.vip },
+                {
+                    op: "replace",
+                    path: "/data/KUBERNETES_SERVICE_PORT",
+                    value: String(API_SERVER_PORT),
+                },
+            ],
+        ),
+        jsonPatch(
+            { group: "operator.tigera.io", version: "v1", kind: "Installation", name: "default" },
+            [{ op: "replace", path: "/spec/calicoNetwork/ipPools/0/cidr", value: cluster.podCidr }],
+        ),
+        jsonPatch(calico("BGPConfiguration", "default"), [
+            { op: "replace", path: "/spec/asNumber", value: cluster.bgp.asNumber },
+        ]),
+    ];
+    routers.forEach((r, i) => {
+        patches.push(
+            jsonPatch(calico("BGPPeer", `peer-slot-${i}`), [
+                { op: "replace", path: "/metadata/name", value: r.name },
+                { op: "replace", path: "/spec/peerIP", value: r.address },
+                { op: "replace", path: "/spec/asNumber", value: r.asNumber },
+            ]),
+        );
+    });
+    for (let i = routers.length; i < MAX_BGP_PEERS; i++) {
+        patches.push({
+            patch: JSON.stringify({
+                $patch: "delete",
+                apiVersion: "projectcalico.org/v3",
+                kind: "BGPPeer",
+                metadata: { name: `peer-slot-${i}` },
+            }),
+        });
+    }
+    return patches;
+}
+
+/** Helm values for the tigera-operator chart: operator only, our files own the CRs. */
+export function tigeraOperatorValues(): Record<string, unknown> {
+    return {
+        apiServer: { enabled: false },
+        goldmane: { enabled: false },
+        installation: { enabled: false },
+        manageCRDs: true,
+        whisker: { enabled: false },
+    };
+}
+
+export interface ClusterConfigAppArgs {
+    readonly region: RegionConfig;
+    readonly cluster: ClusterConfig;
+    readonly plan: ClusterIpPlan;
+}
+
+/**
+ * The `<cluster>-cluster-config` Application: automated sync with prune and self-heal, retry with
+ * the region's backoff, the resources finalizer, destination = the registered cluster by name.
+ * Plain values only (all from config), so previews and policies see the whole manifest.
+ */
+export function buildClusterConfigApplication(
+    args: ClusterConfigAppArgs,
+): ClusterConfigApplication {
+    const { region, cluster, plan } = args;
+    const argocd = region.argocd;
+    const { retry } = argocd;
+    if (!Number.isInteger(retry.limit) || retry.limit < 1) {
+        throw new Error(
+            `argocd.retry.limit: ${retry.limit}; must be a positive integer: later waves only ` +
+                `converge through retries while Calico's API server comes up`,
+        );
+    }
+    for (const [field, v] of [
+        ["duration", retry.backoff.duration],
+        ["maxDuration", retry.backoff.maxDuration],
+    ] as const) {
+        if (!/^\d+(s|m|h)?$/.test(v)) {
+            throw new Error(
+                `argocd.retry.backoff.${field}: "${v}" is not a duration like "10s" or "5m"`,
+            );
+        }
+    }
+    if (!Number.isInteger(retry.backoff.factor) || retry.backoff.factor < 1) {
+        throw new Error(
+            `argocd.retry.backoff.factor: ${retry.backoff.factor}; must be an integer >= 1`,
+        );
+    }
+    for (const [field, v] of [
+        ["argocd.namespace", argocd.namespace],
+        ["argocd.project", argocd.project],
+    ] as const) {
+        assertName(field, v);
+    }
+    if (!/^https:\/\/\S+$|^ssh:\/\/\S+$|^git@\S+$/.test(argocd.repoURL)) {
+        throw new Error(
+            `argocd.repoURL: "${argocd.repoURL}" must be an https://, ssh:// or git@ URL`,
+        );
+    }
+    const patches = clusterConfigPatches(region, cluster, plan);
+    return {
+        apiVersion: apiVersions.argocd,
+        kind: kinds.Application,
+        metadata: {
+            name: clusterConfigApplicationName(cluster.name),
+            namespace: argocd.namespace,
+            labels: {
+                [labels.cluster]: cluster.name,
+                [labels.environment]: region.environment,
+                [labels.managedBy]: "pulumi",
+                [labels.region]: region.region,
+            },
+            finalizers: [ARGOCD_RESOURCES_FINALIZER],
+        },
+        spec: {
+            project: argocd.project,
+            // By name (never also server): the `name` of the Argo CD cluster Secret.
+            destination: {
+                name: argoClusterName(cluster.name),
+                namespace: TIGERA_OPERATOR_NAMESPACE,
+            },
+            sources: [
+                {
+                    repoURL: TIGERA_OPERATOR_CHART_REPO,
+                    chart: "tigera-operator",
+                    targetRevision: argocd.tigeraOperatorVersion,
+                    helm: { releaseName: "tigera-operator", valuesObject: tigeraOperatorValues() },
+                },
+                {
+                    repoURL: argocd.repoURL,
+                    targetRevision: argocd.targetRevision,
+                    path: argocd.path,
+                    kustomize: { patches },
+                },
+            ],
+            syncPolicy: {
+                automated: { enabled: true, prune: true, selfHeal: true, allowEmpty: false },
+                // SkipDryRunOnMissingResource is set per object in cluster-config/ (the CRs whose
+                // API appears at runtime), not app-wide, so typos in other kinds still fail dry-run.
+                syncOptions: ["CreateNamespace=true", "ServerSideApply=true"],
+                // tigera-operator runs privileged host-network pods.
+                managedNamespaceMetadata: {
+                    labels: { "pod-security.kubernetes.io/enforce": "privileged" },
+                },
+                retry: {
+                    limit: retry.limit,
+                    // A fix pushed to git is picked up by the running retry loop.
+                    refresh: true,
+                    backoff: {
+                        duration: retry.backoff.duration,
+                        factor: retry.backoff.factor,
+                        maxDuration: retry.backoff.maxDuration,
+                    },
+                },
+            },
+        },
+    };
+}
+
+export interface CpiCredentialsArgs {
+    /** vCenter server exactly as in vsphere.conf (the Secret keys are `<server>.username|password`). */
+    readonly server: string;
+    readonly username: pulumi.Input<string>;
+    /** vCenter password; stays secret. */
+    readonly password: pulumi.Input<string>;
+}
+
+/**
+ * Args for the workload-cluster Secret the CPI reads its vCenter credentials from. Created by
+ * Pulumi through the workload cluster's provider (never in git). Sync wave 0 of cluster-config
+ * needs it, so create it before the Application.
+ */
+export function buildCpiCredentialsSecret(args: CpiCredentialsArgs): k8s.core.v1.SecretArgs {
+    if (!HOST.test(args.server)) {
+        throw new Error(`vsphere.server: "${args.server}" must be a host name or IP address`);
+    }
+    const stringData = pulumi.all([args.username, args.password]).apply(([username, password]) => {
+        if (!username || !password) {
+            throw new Error(
+                `CPI credentials for ${args.server}: ${!username ? "vsphere.username" : "the vCenter password"} is empty`,
+            );
+        }
+        return { [`${args.server}.password`]: password, [`${args.server}.username`]: username };
+    });
+    return {
+        metadata: {
+            name: CPI_CREDENTIALS_SECRET_NAME,
+            namespace: CPI_NAMESPACE,
+            labels: { [labels.managedBy]: "pulumi", "app.kubernetes.io/name": "vsphere-cpi" },
+        },
+        type: "Opaque",
+        stringData: pulumi.secret(stringData),
+    };
+}
