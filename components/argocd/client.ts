@@ -9,7 +9,12 @@ import { Agent, fetch as undiciFetch } from "undici";
 import type { components, paths } from "./generated/argocd-api";
 import { backoffDelay, sleep } from "../providers/backoff";
 import { redact } from "../providers/redact";
-import { ArgoCdApiError, isArgoCdApiError, type RbacTarget } from "./errors";
+import {
+    argoCdApiError,
+    isArgoCdApiError,
+    type ArgoCdApiErrorDetails,
+    type RbacTarget,
+} from "./errors";
 
 export type Application = components["schemas"]["v1alpha1Application"];
 export type Cluster = components["schemas"]["v1alpha1Cluster"];
@@ -148,13 +153,18 @@ function errorChain(e: unknown): { text: string; code?: string; tls: boolean } {
     const parts: string[] = [];
     let code: string | undefined;
     let cur: unknown = e;
-    for (let i = 0; i < 4 && cur instanceof Error; i++) {
-        const c = (cur as { code?: unknown }).code;
+    // Duck-typed: instanceof is unreliable across the provider's serialized copy.
+    for (let i = 0; i < 4 && cur && typeof cur === "object" && "message" in cur; i++) {
+        const {
+            message,
+            code: c,
+            cause,
+        } = cur as { message: unknown; code?: unknown; cause?: unknown };
         if (typeof c === "string") {
             code = code ?? c;
         }
-        parts.push(typeof c === "string" ? `${cur.message} (${c})` : cur.message);
-        cur = (cur as { cause?: unknown }).cause;
+        parts.push(typeof c === "string" ? `${String(message)} (${c})` : String(message));
+        cur = cause;
     }
     return { text: parts.join(": ") || String(e), code, tls: code ? TLS_CODES.has(code) : false };
 }
@@ -197,11 +207,8 @@ export async function callArgoCd<T>(
 ): Promise<T> {
     const started = Date.now();
     const r = client.retry;
-    const fail = (
-        attempts: number,
-        extra: Partial<ConstructorParameters<typeof ArgoCdApiError>[0]>,
-    ) =>
-        new ArgoCdApiError(
+    const fail = (attempts: number, extra: Partial<ArgoCdApiErrorDetails>) =>
+        argoCdApiError(
             {
                 operation: spec.operation,
                 argoUrl: client.url,
@@ -222,7 +229,7 @@ export async function callArgoCd<T>(
         }
         const perRequest = AbortSignal.timeout(spec.timeoutMs ?? client.requestTimeoutMs);
         const signal = spec.signal ? AbortSignal.any([perRequest, spec.signal]) : perRequest;
-        let lastError: ArgoCdApiError;
+        let lastError: ReturnType<typeof argoCdApiError>;
         let limit = r.maxAttempts;
         let minDelay = 0;
         try {

@@ -156,45 +156,55 @@ function hintFor(reason: ArgoCdApiErrorReason, d: ArgoCdApiErrorDetails): string
     }
 }
 
+// Errors are plain Error objects with extra fields, made by factories: Pulumi's closure
+// serializer rewrites classes into functions, and a serialized `class X extends Error` loses
+// its message and its Error prototype. Check them with isArgoCdApiError/isArgoCdSyncError.
+
 /** An Argo CD REST call that failed; the message is redacted and self-explanatory. */
-export class ArgoCdApiError extends Error {
+export interface ArgoCdApiError extends Error {
+    readonly name: "ArgoCdApiError";
     readonly reason: ArgoCdApiErrorReason;
     readonly operation: string;
     readonly argoUrl: string;
     readonly httpStatus?: number;
     readonly grpcCode?: number;
+    /** The server's message, redacted. */
     readonly argoMessage: string;
     readonly attempts: number;
-
-    constructor(details: ArgoCdApiErrorDetails, secrets: readonly string[] = []) {
-        const reason =
-            details.reason ??
-            classifyArgoCdError(details.httpStatus, details.grpcCode, details.argoMessage);
-        const status =
-            details.httpStatus !== undefined
-                ? `HTTP ${details.httpStatus}` +
-                  (details.grpcCode !== undefined
-                      ? ` (gRPC ${details.grpcCode} ${GRPC_CODE_NAMES[details.grpcCode] ?? "?"})`
-                      : "")
-                : reason;
-        const hint = hintFor(reason, details);
-        const text =
-            `Argo CD ${details.operation} at ${details.argoUrl} failed: ${status}: ` +
-            `${details.argoMessage}` +
-            (hint ? `; ${hint}` : "");
-        super(redact(text, secrets));
-        this.name = "ArgoCdApiError";
-        this.reason = reason;
-        this.operation = details.operation;
-        this.argoUrl = details.argoUrl;
-        this.httpStatus = details.httpStatus;
-        this.grpcCode = details.grpcCode;
-        this.argoMessage = redact(details.argoMessage, secrets);
-        this.attempts = details.attempts;
-    }
 }
 
-/** Structural check, so it also holds across the provider's serialized copy of this class. */
+export function argoCdApiError(
+    details: ArgoCdApiErrorDetails,
+    secrets: readonly string[] = [],
+): ArgoCdApiError {
+    const reason =
+        details.reason ??
+        classifyArgoCdError(details.httpStatus, details.grpcCode, details.argoMessage);
+    const status =
+        details.httpStatus !== undefined
+            ? `HTTP ${details.httpStatus}` +
+              (details.grpcCode !== undefined
+                  ? ` (gRPC ${details.grpcCode} ${GRPC_CODE_NAMES[details.grpcCode] ?? "?"})`
+                  : "")
+            : reason;
+    const hint = hintFor(reason, details);
+    const text =
+        `Argo CD ${details.operation} at ${details.argoUrl} failed: ${status}: ` +
+        `${details.argoMessage}` +
+        (hint ? `; ${hint}` : "");
+    const e = new Error(redact(text, secrets));
+    return Object.assign(e, {
+        name: "ArgoCdApiError" as const,
+        reason,
+        operation: details.operation,
+        argoUrl: details.argoUrl,
+        httpStatus: details.httpStatus,
+        grpcCode: details.grpcCode,
+        argoMessage: redact(details.argoMessage, secrets),
+        attempts: details.attempts,
+    });
+}
+
 export function isArgoCdApiError(e: unknown): e is ArgoCdApiError {
     return e instanceof Error && e.name === "ArgoCdApiError" && "reason" in e;
 }
@@ -209,14 +219,20 @@ export type ArgoCdSyncErrorReason =
     | "timeout";
 
 /** The sync provider's own failures (Argo CD answered, but the outcome is not what we need). */
-export class ArgoCdSyncError extends Error {
+export interface ArgoCdSyncError extends Error {
+    readonly name: "ArgoCdSyncError";
     readonly reason: ArgoCdSyncErrorReason;
+}
 
-    constructor(reason: ArgoCdSyncErrorReason, message: string, secrets: readonly string[] = []) {
-        super(redact(message, secrets));
-        this.name = "ArgoCdSyncError";
-        this.reason = reason;
-    }
+export function argoCdSyncError(
+    reason: ArgoCdSyncErrorReason,
+    message: string,
+    secrets: readonly string[] = [],
+): ArgoCdSyncError {
+    return Object.assign(new Error(redact(message, secrets)), {
+        name: "ArgoCdSyncError" as const,
+        reason,
+    });
 }
 
 export function isArgoCdSyncError(e: unknown): e is ArgoCdSyncError {

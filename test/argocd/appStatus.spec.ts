@@ -1,0 +1,213 @@
+// Pure status evaluation: the `argocd app wait` in-progress rule and the resource reports.
+import * as assert from "node:assert/strict";
+import {
+    evaluateApp,
+    failingResources,
+    formatResource,
+    operationInitiator,
+    operationInProgress,
+    unhealthyResources,
+} from "../../components/argocd/appStatus";
+import type { Application } from "../../components/argocd/client";
+
+const T1 = "2026-05-01T10:00:01Z";
+const T2 = "2026-05-01T10:00:02Z";
+
+function app(o: {
+    operation?: boolean;
+    phase?: string;
+    finishedAt?: string;
+    reconciledAt?: string;
+    sync?: string;
+    health?: string;
+    dryRun?: boolean;
+}): Application {
+    return {
+        operation: o.operation ? { sync: {} } : undefined,
+        status: {
+            reconciledAt: o.reconciledAt,
+            sync: { status: o.sync ?? "Synced", revision: "abc" },
+            health: { status: o.health ?? "Healthy" },
+            operationState: o.phase
+                ? {
+                      phase: o.phase,
+                      message: "m",
+                      startedAt: T1,
+                      finishedAt: o.finishedAt,
+                      operation: { sync: { dryRun: o.dryRun } },
+                      syncResult: { revision: "def" },
+                  }
+                : undefined,
+        },
+    };
+}
+
+describe("appStatus", () => {
+    describe("operationInProgress / evaluateApp", () => {
+        it("operation set → in progress, even if the status says Synced+Healthy", () => {
+            assert.equal(evaluateApp(app({ operation: true })).state, "in-progress");
+        });
+
+        it("operationState without finishedAt → in progress (Running, or Running to retry)", () => {
+            assert.equal(operationInProgress(app({ phase: "Running" })), true);
+        });
+
+        it("finished but not yet re-compared (reconciledAt < finishedAt or missing) → in progress", () => {
+            assert.equal(
+                operationInProgress(app({ phase: "Succeeded", finishedAt: T2, reconciledAt: T1 })),
+                true,
+            );
+            assert.equal(operationInProgress(app({ phase: "Succeeded", finishedAt: T2 })), true);
+        });
+
+        it("a dry run does not wait for reconciliation", () => {
+            assert.equal(
+                operationInProgress(app({ phase: "Succeeded", finishedAt: T2, dryRun: true })),
+                false,
+            );
+        });
+
+        it("finished, reconciled, Synced and Healthy → done, with the sync revision", () => {
+            const ev = evaluateApp(app({ phase: "Succeeded", finishedAt: T1, reconciledAt: T1 }));
+            assert.equal(ev.state, "done");
+            assert.equal(ev.revision, "def");
+            assert.equal(ev.finishedAt, T1);
+        });
+
+        it("finished Failed or Error → failed, whatever sync/health say", () => {
+            for (const phase of ["Failed", "Error"]) {
+                const ev = evaluateApp(
+                    app({
+                        phase,
+                        finishedAt: T1,
+                        reconciledAt: T2,
+                        sync: "Synced",
+                        health: "Healthy",
+                    }),
+                );
+                assert.equal(ev.state, "failed");
+            }
+        });
+
+        it("finished Succeeded but Degraded or OutOfSync → waiting", () => {
+            assert.equal(
+                evaluateApp(
+                    app({
+                        phase: "Succeeded",
+                        finishedAt: T1,
+                        reconciledAt: T2,
+                        health: "Degraded",
+                    }),
+                ).state,
+                "waiting",
+            );
+            assert.equal(evaluateApp(app({ sync: "OutOfSync" })).state, "waiting");
+        });
+
+        it("no status at all (not reconciled yet) → waiting with empty fields", () => {
+            const ev = evaluateApp({});
+            assert.equal(ev.state, "waiting");
+            assert.equal(ev.syncStatus, "");
+            assert.equal(ev.healthStatus, "");
+        });
+    });
+
+    describe("resource reports", () => {
+        const a: Application = {
+            status: {
+                resources: [
+                    { group: "", kind: "Namespace", name: "calico-system", syncWave: -1 },
+                    {
+                        group: "operator.tigera.io",
+                        kind: "Installation",
+                        name: "default",
+                        syncWave: 2,
+                        health: { status: "Degraded", message: "calico-node not ready" },
+                    },
+                    {
+                        group: "apps",
+                        kind: "Deployment",
+                        namespace: "tigera-operator",
+                        name: "tigera-operator",
+                        syncWave: "1" as unknown as number,
+                        health: { status: "Healthy" },
+                    },
+                    {
+                        group: "crd.projectcalico.org",
+                        kind: "BGPPeer",
+                        name: "tor-a",
+                        syncWave: 3,
+                        health: { status: "Missing" },
+                    },
+                ],
+                operationState: {
+                    phase: "Failed",
+                    syncResult: {
+                        resources: [
+                            {
+                                group: "crd.projectcalico.org",
+                                kind: "BGPPeer",
+                                name: "tor-a",
+                                status: "SyncFailed",
+                                message: "the server could not find the requested resource",
+                            },
+                            {
+                                group: "",
+                                kind: "Namespace",
+                                name: "calico-system",
+                                status: "Synced",
+                            },
+                            {
+                                group: "batch",
+                                kind: "Job",
+                                namespace: "calico-system",
+                                name: "bgp-check",
+                                hookPhase: "Failed",
+                                message: "Job has reached the specified backoff limit",
+                            },
+                            {
+                                group: "operator.tigera.io",
+                                kind: "Installation",
+                                name: "default",
+                                status: "SyncFailed",
+                                message: "admission webhook denied",
+                            },
+                        ],
+                    },
+                },
+            },
+        };
+
+        it("failingResources: SyncFailed and failed hooks, with waves joined from status.resources", () => {
+            const f = failingResources(a);
+            assert.deepEqual(f.map(formatResource), [
+                "Job calico-system/bgp-check: hook Failed: Job has reached the specified backoff limit",
+                "Installation default (wave 2): SyncFailed: admission webhook denied",
+                "BGPPeer tor-a (wave 3): SyncFailed: the server could not find the requested resource",
+            ]);
+        });
+
+        it("unhealthyResources: health present and not Healthy, waves parsed from strings too", () => {
+            assert.deepEqual(unhealthyResources(a).map(formatResource), [
+                "Installation default (wave 2): Degraded: calico-node not ready",
+                "BGPPeer tor-a (wave 3): Missing",
+            ]);
+        });
+
+        it("operationInitiator reads the running operation, else the last one", () => {
+            assert.deepEqual(
+                operationInitiator({ operation: { initiatedBy: { automated: true } } }),
+                { username: "", automated: true },
+            );
+            assert.deepEqual(
+                operationInitiator({
+                    status: {
+                        operationState: { operation: { initiatedBy: { username: "alice" } } },
+                    },
+                }),
+                { username: "alice", automated: false },
+            );
+            assert.equal(operationInitiator({}), undefined);
+        });
+    });
+});
