@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { apiGroups, apiVersions, kinds, labels } from "../constants";
 import { MachineShape } from "../config/types";
 import { ClusterContext, clusterLabels, namespaceOf } from "./context";
@@ -10,8 +11,10 @@ export interface VmPlacement {
     readonly folder: string;
     /** Resource pool path, e.g. "cluster1/Resources/fleet/eu1-c1". */
     readonly resourcePool: string;
-    /** vSphere tag IDs attached to every VM. */
-    readonly tagIds: readonly string[];
+    /** vSphere tag IDs attached to every VM (known only once the tags exist). */
+    readonly tagIds: readonly pulumi.Input<string>[];
+    /** The same tags' names: they stand in for the IDs in the name hash, which must be known at preview. */
+    readonly tagNames: readonly string[];
 }
 
 export type MachineRole = "control-plane" | "worker";
@@ -28,6 +31,7 @@ export function machineTemplate(
     kubernetesVersion: string,
     placement: VmPlacement,
 ): Manifest {
+    // The spec holds Inputs (tag IDs); everything else is plain and known at preview.
     const vs = ctx.region.vsphere;
     const net = ctx.region.network;
     const templateSpec = {
@@ -70,11 +74,12 @@ export function machineTemplate(
     };
     const spec = { template: { spec: templateSpec } };
     const role_ = role === "control-plane" ? "cp" : poolName;
+    const hashed = { template: { spec: { ...templateSpec, tagIDs: [...placement.tagNames] } } };
     return {
         apiVersion: apiVersions.infrastructure,
         kind: kinds.VSphereMachineTemplate,
         metadata: {
-            name: templateName(ctx.cluster.name, role_, spec),
+            name: templateName(ctx.cluster.name, role_, hashed),
             namespace: namespaceOf(ctx),
             labels: { ...clusterLabels(ctx), [labels.role]: role },
         },

@@ -1,0 +1,129 @@
+// One region: explicit providers for its management cluster and vCenter, the vSphere pre-flight
+// lookups, the shared tag category and CAPI namespace, and a WorkloadCluster per desired cluster.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { LoadedRegion } from "./config/load";
+import { types } from "./constants";
+import * as vsphere from "./vsphere";
+import { lookupPlacement } from "./vsphere/preflight";
+import { WorkloadCluster } from "./workloadCluster";
+
+export interface RegionArgs {
+    /** The validated region with its IP plan and secrets (config/load.ts). */
+    readonly loaded: LoadedRegion;
+}
+
+/** What the stack exports per cluster. */
+export interface ClusterSummary {
+    readonly endpoint: string;
+    readonly vip: string;
+    readonly addressBlock: string;
+    readonly poolRange: string;
+    readonly kubernetesVersion: string;
+}
+
+export class Region extends pulumi.ComponentResource {
+    public readonly clusters: Readonly<Record<string, WorkloadCluster>>;
+    public readonly managementProvider: k8s.Provider;
+
+    constructor(name: string, args: RegionArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(types.Region, name, {}, opts);
+        const { config, plan, secrets } = args.loaded;
+
+        // clusterIdentifier keeps the provider (and everything under it) from being replaced when
+        // the management kubeconfig's credentials rotate.
+        this.managementProvider = new k8s.Provider(
+            `${config.region}-management`,
+            {
+                kubeconfig: secrets.managementKubeconfig,
+                clusterIdentifier: `${config.region}-management`,
+            },
+            { parent: this },
+        );
+        const vsphereProvider = new vsphere.Provider(
+            `${config.region}-vcenter`,
+            {
+                user: config.vsphere.username,
+                password: secrets.vspherePassword,
+                vsphereServer: config.vsphere.server,
+                allowUnverifiedSsl: false,
+            },
+            { parent: this },
+        );
+
+        const versions = [
+            ...new Set(
+                config.clusters.flatMap((c) => [
+                    c.kubernetesVersion,
+                    ...c.workerPools.map((p) => p.kubernetesVersion),
+                ]),
+            ),
+        ].sort();
+        const placement = lookupPlacement(config.vsphere, versions, {
+            provider: vsphereProvider,
+            parent: this,
+        });
+        const tagCategory = new vsphere.TagCategory(
+            `${config.region}-tag-category`,
+            {
+                name: config.vsphere.tagCategory,
+                cardinality: "SINGLE",
+                associableTypes: ["VirtualMachine"],
+                description: `cluster-fleet workload clusters of region ${config.region}`,
+            },
+            { parent: this, provider: vsphereProvider },
+        );
+        const namespace = new k8s.core.v1.Namespace(
+            `${config.region}-capi-namespace`,
+            { metadata: { name: config.management.namespace } },
+            {
+                parent: this,
+                provider: this.managementProvider,
+                protect: config.environment === "prod",
+            },
+        );
+
+        const clusters: Record<string, WorkloadCluster> = {};
+        for (const cluster of config.clusters) {
+            const clusterPlan = plan.clusters.find((p) => p.cluster === cluster.name);
+            if (!clusterPlan) {
+                throw new Error(`internal: no IP plan for cluster ${cluster.name}`);
+            }
+            clusters[cluster.name] = new WorkloadCluster(
+                cluster.name,
+                {
+                    region: config,
+                    cluster,
+                    plan: clusterPlan,
+                    managementProvider: this.managementProvider,
+                    vsphereProvider,
+                    placement,
+                    tagCategoryId: tagCategory.id,
+                    vspherePassword: secrets.vspherePassword,
+                    namespace,
+                },
+                { parent: this },
+            );
+        }
+        this.clusters = clusters;
+        this.registerOutputs({});
+    }
+
+    /** Stack output: cluster name -> endpoint, VIP, address block, pool range, version. */
+    summary(): pulumi.Output<Record<string, ClusterSummary>> {
+        const entries = Object.entries(this.clusters).map(([name, wc]) =>
+            pulumi
+                .all([wc.endpoint, wc.vip, wc.addressBlock, wc.poolRange, wc.kubernetesVersion])
+                .apply(
+                    ([endpoint, vip, addressBlock, poolRange, kubernetesVersion]) =>
+                        [
+                            name,
+                            { endpoint, vip, addressBlock, poolRange, kubernetesVersion },
+                        ] as const,
+                ),
+        );
+        return pulumi
+            .all(entries)
+            .apply((es) => Object.fromEntries(es) as Record<string, ClusterSummary>);
+    }
+}

@@ -1,0 +1,185 @@
+// One workload cluster: its vSphere footprint (folder, resource pool, tag), its CAPI objects in
+// the management cluster, and (through ArgoRegistration) its hand-off to the region's Argo CD.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as capi from "./capi";
+import { ClusterConfig, ClusterIpPlan, RegionConfig } from "./config/types";
+import { types } from "./constants";
+import * as vsphere from "./vsphere";
+import { Placement, childFolderPath, vmFolderPaths } from "./vsphere/preflight";
+
+export interface WorkloadClusterArgs {
+    /** The validated region this cluster belongs to. */
+    readonly region: RegionConfig;
+    /** This cluster's configuration. */
+    readonly cluster: ClusterConfig;
+    /** This cluster's slice of the region IP plan. */
+    readonly plan: ClusterIpPlan;
+    /** Kubernetes provider of the region's management cluster. */
+    readonly managementProvider: k8s.Provider;
+    /** vSphere provider of the region's vCenter. */
+    readonly vsphereProvider: pulumi.ProviderResource;
+    /** Pre-flight lookups of the region's vSphere placement. */
+    readonly placement: Placement;
+    /** The region's tag category, for the per-cluster tag. */
+    readonly tagCategoryId: pulumi.Input<string>;
+    /** vCenter password (secret), for the per-cluster CAPV credentials Secret. */
+    readonly vspherePassword: pulumi.Input<string>;
+    /** Namespace resource holding the CAPI objects, so it outlives them on destroy. */
+    readonly namespace?: pulumi.Resource;
+}
+
+/** CAPI deletes machines and VMs before the Cluster object goes; give it time. */
+const CLUSTER_DELETE_TIMEOUT = "60m";
+
+export class WorkloadCluster extends pulumi.ComponentResource {
+    /** The CAPI Cluster object; the Argo CD hand-off and destroy order hang off it. */
+    public readonly capiCluster: k8s.apiextensions.CustomResource;
+    /** The KubeadmControlPlane (creates the `<cluster>-kubeconfig` Secret). */
+    public readonly controlPlane: k8s.apiextensions.CustomResource;
+    public readonly endpoint: pulumi.Output<string>;
+    public readonly vip: pulumi.Output<string>;
+    public readonly addressBlock: pulumi.Output<string>;
+    public readonly poolRange: pulumi.Output<string>;
+    public readonly kubernetesVersion: pulumi.Output<string>;
+
+    constructor(name: string, args: WorkloadClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(types.WorkloadCluster, name, {}, opts);
+        const { region, cluster, plan } = args;
+        const ctx: capi.ClusterContext = { region, cluster, plan };
+        const c = cluster.name;
+        const vsOpts = { parent: this, provider: args.vsphereProvider };
+
+        // vSphere footprint: the machine templates place VMs here.
+        const folder = new vsphere.Folder(
+            `${c}-folder`,
+            {
+                path: childFolderPath(args.placement.parentFolderPath, c),
+                type: "vm",
+                datacenterId: args.placement.datacenterId,
+            },
+            vsOpts,
+        );
+        const pool = new vsphere.ResourcePool(
+            `${c}-pool`,
+            { name: c, parentResourcePoolId: args.placement.parentResourcePoolId },
+            vsOpts,
+        );
+        const tag = new vsphere.Tag(
+            `${c}-tag`,
+            {
+                name: c,
+                categoryId: args.tagCategoryId,
+                description: `cluster-fleet workload cluster ${c} in region ${region.region}`,
+            },
+            vsOpts,
+        );
+        // Absolute inventory paths: CAPV resolves them without guessing the datacenter.
+        const dc = region.vsphere.datacenter;
+        const vmPlacement: capi.VmPlacement = {
+            folder: `${vmFolderPaths(dc, region.vsphere.folder).absolute}/${c}`,
+            resourcePool: `/${dc}/host/${region.vsphere.resourcePool.replace(/^\/+|\/+$/g, "")}/${c}`,
+            tagIds: [tag.id],
+            tagNames: [c],
+        };
+
+        const mgmt = { parent: this, provider: args.managementProvider };
+        // Every CAPI object waits for the folder, pool and tag its machines use.
+        const infraDeps: pulumi.Resource[] = [
+            folder,
+            pool,
+            tag,
+            ...(args.namespace ? [args.namespace] : []),
+        ];
+        const cr = (
+            logical: string,
+            m: capi.Manifest,
+            extra: pulumi.CustomResourceOptions = {},
+        ): k8s.apiextensions.CustomResource =>
+            new k8s.apiextensions.CustomResource(
+                logical,
+                { apiVersion: m.apiVersion, kind: m.kind, metadata: m.metadata, spec: m.spec },
+                { ...mgmt, dependsOn: infraDeps, ...extra },
+            );
+
+        const credentials = new k8s.core.v1.Secret(
+            `${c}-vsphere-credentials`,
+            capi.credentialsSecret(ctx, args.vspherePassword),
+            { ...mgmt, dependsOn: infraDeps, additionalSecretOutputs: ["stringData", "data"] },
+        );
+        const ipPool = cr(`${c}-ippool`, capi.ipPool(ctx));
+        const vsphereCluster = cr(`${c}-vspherecluster`, capi.vsphereCluster(ctx));
+
+        const cpTemplateManifest = capi.machineTemplate(
+            ctx,
+            "control-plane",
+            "cp",
+            cluster.controlPlane,
+            cluster.kubernetesVersion,
+            vmPlacement,
+        );
+        const cpTemplate = cr(`${c}-cp-template`, cpTemplateManifest);
+        this.controlPlane = cr(
+            `${c}-control-plane`,
+            capi.controlPlane(ctx, cpTemplateManifest.metadata.name),
+            { dependsOn: [...infraDeps, cpTemplate] },
+        );
+
+        const deployments: pulumi.Resource[] = [];
+        for (const wp of cluster.workerPools) {
+            const mt = capi.machineTemplate(
+                ctx,
+                "worker",
+                wp.name,
+                wp,
+                wp.kubernetesVersion,
+                vmPlacement,
+            );
+            const bt = capi.kubeadmConfigTemplate(ctx, wp);
+            const mtRes = cr(`${c}-${wp.name}-template`, mt);
+            const btRes = cr(`${c}-${wp.name}-bootstrap`, bt);
+            deployments.push(
+                mtRes,
+                btRes,
+                cr(
+                    `${c}-${wp.name}`,
+                    capi.machineDeployment(ctx, wp, mt.metadata.name, bt.metadata.name),
+                    {
+                        dependsOn: [...infraDeps, mtRes, btRes],
+                    },
+                ),
+            );
+        }
+        const healthCheck = cr(`${c}-health-check`, capi.machineHealthCheck(ctx));
+
+        // The Cluster depends on everything else, so that destroy deletes it first: CAPI then
+        // tears machines down in order while the pool and credentials still exist.
+        this.capiCluster = cr(`${c}-cluster`, capi.capiCluster(ctx), {
+            dependsOn: [
+                ...infraDeps,
+                credentials,
+                ipPool,
+                vsphereCluster,
+                cpTemplate,
+                this.controlPlane,
+                ...deployments,
+                healthCheck,
+            ],
+            protect: region.environment === "prod",
+            customTimeouts: { delete: CLUSTER_DELETE_TIMEOUT },
+        });
+
+        this.vip = pulumi.output(plan.vip);
+        this.endpoint = pulumi.output(`https://${plan.vip}:${capi.API_SERVER_PORT}`);
+        this.addressBlock = pulumi.output(plan.block);
+        this.poolRange = pulumi.output(`${plan.poolStart}-${plan.poolEnd}`);
+        this.kubernetesVersion = pulumi.output(cluster.kubernetesVersion);
+        this.registerOutputs({
+            endpoint: this.endpoint,
+            vip: this.vip,
+            addressBlock: this.addressBlock,
+            poolRange: this.poolRange,
+            kubernetesVersion: this.kubernetesVersion,
+        });
+    }
+}

@@ -1,0 +1,390 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { Netmask, ip2long } from "netmask";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../../components/config/checker";
+import { labels, types } from "../../components/constants";
+import { CrdValidator, loadCrdValidator, sharedPath } from "../support/crdSchema";
+import { deployRegion } from "../support/deployRegion";
+import { installMocks, isSecretInput, unsecret, unwrap } from "../support/mocks";
+import { engineConfig } from "../support/regionFixtures";
+import { TEST_SECRETS } from "../support/deployRegion";
+import { loadRegion } from "../../components/config/load";
+import { Region } from "../../components/region";
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Every CRD under ../shared/crds, indexed by "group/kind". */
+function crdIndex(): Map<string, string> {
+    const root = sharedPath("crds");
+    const out = new Map<string, string>();
+    const walk = (dir: string) => {
+        for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+            const p = path.join(dir, e.name);
+            if (e.isDirectory()) walk(p);
+            else if (p.endsWith(".yaml")) {
+                const doc = yaml.load(fs.readFileSync(p, "utf8")) as Obj;
+                if (doc?.kind === "CustomResourceDefinition") {
+                    out.set(`${doc.spec.group}/${doc.spec.names.kind}`, p);
+                }
+            }
+        }
+    };
+    walk(root);
+    return out;
+}
+
+const validators = new Map<string, CrdValidator>();
+function validatorFor(apiVersion: string, kind: string): CrdValidator {
+    const key = `${apiVersion}/${kind}`;
+    let v = validators.get(key);
+    if (!v) {
+        const [group, version] = apiVersion.split("/");
+        const file = crdIndex().get(`${group}/${kind}`);
+        assert.ok(file, `no CRD in ../shared/crds for ${group}/${kind}`);
+        v = loadCrdValidator(file, version);
+        validators.set(key, v);
+    }
+    return v;
+}
+
+const cr = (inputs: Obj): Obj => unsecret(inputs) as Obj;
+const byKind = (crs: Obj[], kind: string) => crs.filter((o) => o.kind === kind);
+const named = (crs: Obj[], kind: string, name: string) =>
+    crs.find((o) => o.kind === kind && o.metadata.name === name);
+const u = (ip: string) => ip2long(ip) >>> 0;
+
+for (const stack of ["dev", "prod"]) {
+    describe(`WorkloadCluster (${stack} stack)`, function () {
+        this.timeout(60000);
+        let crs: Obj[];
+        let all: pulumi.runtime.MockResourceArgs[];
+        let deployed: Awaited<ReturnType<typeof deployRegion>>;
+
+        before(async () => {
+            deployed = await deployRegion(stack);
+            all = deployed.mocks.resources;
+            crs = deployed.mocks.customResources().map((r) => cr(r.inputs));
+        });
+
+        it("emits the full CAPV object set per cluster", () => {
+            for (const c of Object.keys(deployed.region.clusters)) {
+                const mine = crs.filter((o) => o.metadata.labels?.[labels.clusterName] === c);
+                const kinds = new Set(mine.map((o) => o.kind));
+                for (const k of [
+                    "Cluster",
+                    "VSphereCluster",
+                    "KubeadmControlPlane",
+                    "VSphereMachineTemplate",
+                    "KubeadmConfigTemplate",
+                    "MachineDeployment",
+                    "MachineHealthCheck",
+                    "InClusterIPPool",
+                ]) {
+                    assert.ok(kinds.has(k), `${c}: no ${k}`);
+                }
+            }
+        });
+
+        it("every custom resource is valid against the upstream CRD schema (unknown fields are errors)", () => {
+            assert.ok(crs.length > 0);
+            const problems: string[] = [];
+            for (const o of crs) {
+                const errs = validatorFor(o.apiVersion, o.kind)(o);
+                problems.push(...errs.map((e) => `${o.kind} ${o.metadata.name}: ${e}`));
+            }
+            assert.deepEqual(problems, []);
+        });
+
+        it("uses current API versions", () => {
+            const want: Record<string, string> = {
+                Cluster: "cluster.x-k8s.io/v1beta2",
+                MachineDeployment: "cluster.x-k8s.io/v1beta2",
+                MachineHealthCheck: "cluster.x-k8s.io/v1beta2",
+                KubeadmControlPlane: "controlplane.cluster.x-k8s.io/v1beta2",
+                KubeadmConfigTemplate: "bootstrap.cluster.x-k8s.io/v1beta2",
+                VSphereCluster: "infrastructure.cluster.x-k8s.io/v1beta2",
+                VSphereMachineTemplate: "infrastructure.cluster.x-k8s.io/v1beta2",
+                InClusterIPPool: "ipam.cluster.x-k8s.io/v1alpha2",
+            };
+            for (const o of crs) {
+                if (want[o.kind]) assert.equal(o.apiVersion, want[o.kind], o.kind);
+            }
+        });
+
+        it("uses the same VIP in VSphereCluster, kube-vip and certSANs", () => {
+            for (const vc of byKind(crs, "VSphereCluster")) {
+                const vip = vc.spec.controlPlaneEndpoint.host;
+                const kcp = named(crs, "KubeadmControlPlane", vc.metadata.name)!;
+                assert.deepEqual(
+                    kcp.spec.kubeadmConfigSpec.clusterConfiguration.apiServer.certSANs,
+                    [vip],
+                );
+                const file = kcp.spec.kubeadmConfigSpec.files.find(
+                    (f: Obj) => f.path === "/etc/kubernetes/manifests/kube-vip.yaml",
+                );
+                const pod = yaml.load(file.content) as Obj;
+                const env = Object.fromEntries(
+                    pod.spec.containers[0].env.map((e: Obj) => [e.name, e.value]),
+                );
+                assert.equal(env.address, vip);
+                assert.equal(env.port, String(vc.spec.controlPlaneEndpoint.port));
+                assert.equal(deployed.region.clusters[vc.metadata.name] !== undefined, true);
+            }
+        });
+
+        it("draws node addresses from a pool inside the cluster's block that excludes VIP and gateway", async () => {
+            for (const p of byKind(crs, "InClusterIPPool")) {
+                const c = p.metadata.labels[labels.clusterName];
+                const vc = named(crs, "VSphereCluster", c)!;
+                const vip = u(vc.spec.controlPlaneEndpoint.host);
+                const [lo, hi] = p.spec.addresses[0].split("-").map(u);
+                assert.ok(lo <= hi);
+                assert.ok(vip < lo || vip > hi, `${c}: VIP inside its pool`);
+                const gw = u(p.spec.gateway);
+                assert.ok(gw < lo || gw > hi, `${c}: gateway inside its pool`);
+                const block = await unwrap(deployed.region.clusters[c].addressBlock);
+                const nm = new Netmask(block);
+                const bLo = nm.netLong >>> 0;
+                const bHi = bLo + nm.size - 1;
+                assert.ok(lo >= bLo && hi <= bHi, `${c}: pool outside its block ${block}`);
+                assert.ok(vip >= bLo && vip <= bHi, `${c}: VIP outside its block ${block}`);
+            }
+        });
+
+        it("machine templates: DHCP off, addresses from the cluster's pool, no gateway4", () => {
+            for (const t of byKind(crs, "VSphereMachineTemplate")) {
+                const c = t.metadata.labels[labels.clusterName];
+                for (const d of t.spec.template.spec.network.devices) {
+                    assert.equal(d.dhcp4, false);
+                    assert.equal(d.gateway4, undefined);
+                    assert.deepEqual(d.addressesFromPools, [
+                        {
+                            apiGroup: "ipam.cluster.x-k8s.io",
+                            kind: "InClusterIPPool",
+                            name: `${c}-nodes`,
+                        },
+                    ]);
+                    assert.ok(d.nameservers.length > 0);
+                }
+                assert.ok(t.spec.template.spec.folder.endsWith(`/${c}`));
+                assert.ok(t.spec.template.spec.resourcePool.endsWith(`/${c}`));
+                assert.equal(t.spec.template.spec.tagIDs.length, 1);
+            }
+        });
+
+        it("every reference resolves to an emitted object", () => {
+            const has = (kind: string, name: string) => named(crs, kind, name) !== undefined;
+            for (const cl of byKind(crs, "Cluster")) {
+                assert.ok(has(cl.spec.controlPlaneRef.kind, cl.spec.controlPlaneRef.name));
+                assert.ok(has(cl.spec.infrastructureRef.kind, cl.spec.infrastructureRef.name));
+            }
+            for (const k of byKind(crs, "KubeadmControlPlane")) {
+                const ref = k.spec.machineTemplate.spec.infrastructureRef;
+                assert.ok(has(ref.kind, ref.name), `KCP ${k.metadata.name} -> ${ref.name}`);
+            }
+            for (const md of byKind(crs, "MachineDeployment")) {
+                const s = md.spec.template.spec;
+                assert.ok(has(s.infrastructureRef.kind, s.infrastructureRef.name));
+                assert.ok(has(s.bootstrap.configRef.kind, s.bootstrap.configRef.name));
+                assert.ok(has("Cluster", md.spec.clusterName));
+                assert.deepEqual(md.spec.selector.matchLabels, md.spec.template.metadata.labels);
+            }
+            for (const t of byKind(crs, "VSphereMachineTemplate")) {
+                const pool = t.spec.template.spec.network.devices[0].addressesFromPools[0];
+                assert.ok(has(pool.kind, pool.name));
+            }
+            const secrets = all.filter((r) => r.type === types.Secret).map((r) => cr(r.inputs));
+            for (const vc of byKind(crs, "VSphereCluster")) {
+                assert.equal(vc.spec.identityRef.kind, "Secret");
+                assert.ok(secrets.some((s) => s.metadata.name === vc.spec.identityRef.name));
+            }
+            for (const mhc of byKind(crs, "MachineHealthCheck")) {
+                assert.ok(has("Cluster", mhc.spec.clusterName));
+            }
+        });
+
+        it("keeps the vCenter password secret", () => {
+            const creds = all.filter(
+                (r) => r.type === types.Secret && r.name.endsWith("-vsphere-credentials"),
+            );
+            assert.equal(creds.length, Object.keys(deployed.region.clusters).length);
+            for (const s of creds) {
+                assert.ok(
+                    isSecretInput(s.inputs.stringData?.password) ||
+                        isSecretInput(s.inputs.stringData),
+                );
+            }
+            const provider = all.find((r) => r.type === types.VsphereProvider)!;
+            assert.ok(isSecretInput(provider.inputs.password));
+            // Provider inputs travel as strings.
+            assert.equal(String(provider.inputs.allowUnverifiedSsl), "false");
+        });
+
+        it("rejects what the upstream schema rejects (the validation can fail)", () => {
+            const kcp = JSON.parse(JSON.stringify(byKind(crs, "KubeadmControlPlane")[0]));
+            kcp.spec.machineTemplate.infrastructureRef =
+                kcp.spec.machineTemplate.spec.infrastructureRef;
+            assert.ok(
+                validatorFor(
+                    kcp.apiVersion,
+                    kcp.kind,
+                )(kcp).some((e) => /infrastructureRef/.test(e)),
+            );
+            const t = JSON.parse(JSON.stringify(byKind(crs, "VSphereMachineTemplate")[0]));
+            t.spec.template.spec.numCpus = 4;
+            assert.ok(validatorFor(t.apiVersion, t.kind)(t).some((e) => /numCpus/.test(e)));
+        });
+
+        it("parents every cluster object to its WorkloadCluster", () => {
+            const monitor = pulumi.runtime.getMonitor() as unknown as {
+                resources: Map<string, { urn: string }>;
+            };
+            const urns = [...monitor.resources.keys()];
+            for (const wc of Object.keys(deployed.region.clusters)) {
+                const mine = urns.filter(
+                    (u) => u.endsWith(`::${wc}-cluster`) || u.endsWith(`::${wc}-control-plane`),
+                );
+                assert.equal(mine.length, 2, wc);
+                for (const u of mine) {
+                    assert.ok(u.includes("cluster-fleet:index:WorkloadCluster$"), u);
+                }
+            }
+        });
+
+        it("targets explicit providers only", () => {
+            const k8sProviders = all.filter((r) => r.type === types.KubernetesProvider);
+            assert.ok(k8sProviders.length >= 1);
+            for (const r of all) {
+                if (r.type.startsWith("kubernetes:")) {
+                    assert.ok(r.provider, `${r.type} ${r.name} has no explicit provider`);
+                    assert.ok(
+                        !r.provider!.includes("::default"),
+                        `${r.name} uses a default provider`,
+                    );
+                }
+            }
+        });
+
+        it(`${stack === "prod" ? "protects" : "does not protect"} the CAPI Cluster objects`, () => {
+            for (const wc of Object.values(deployed.region.clusters)) {
+                const protect = (wc.capiCluster as unknown as { __protect?: boolean }).__protect;
+                assert.equal(protect === true, stack === "prod");
+            }
+        });
+    });
+}
+
+describe("WorkloadCluster day-2 changes", function () {
+    this.timeout(60000);
+    type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+    async function snapshot(edit?: (raw: Raw) => void) {
+        const d = await deployRegion("prod", edit);
+        const byName = new Map(
+            d.mocks.resources.map((r) => [`${r.type}::${r.name}`, cr(r.inputs)]),
+        );
+        return byName;
+    }
+
+    it("a machine-shape change renames the template and moves the reference; logical names stay", async () => {
+        const before = await snapshot();
+        const after = await snapshot((raw) => {
+            raw.clusters[0].workerPools[0].cpus = 16;
+        });
+        assert.deepEqual(
+            [...before.keys()].sort(),
+            [...after.keys()].sort(),
+            "resource names changed",
+        );
+        const key = `${types.VSphereMachineTemplate}::payments-general-template`;
+        const b = before.get(key)!;
+        const a = after.get(key)!;
+        assert.notEqual(a.metadata.name, b.metadata.name);
+        assert.equal(a.spec.template.spec.numCPUs, 16);
+        const md = after.get(`${types.MachineDeployment}::payments-general`)!;
+        assert.equal(md.spec.template.spec.infrastructureRef.name, a.metadata.name);
+        // Other pools and the control plane keep their templates.
+        for (const k of [
+            "payments-memory-template",
+            "payments-cp-template",
+            "web-frontend-template",
+        ]) {
+            const t = `${types.VSphereMachineTemplate}::${k}`;
+            assert.equal(after.get(t)!.metadata.name, before.get(t)!.metadata.name, k);
+        }
+    });
+
+    it("a Kubernetes upgrade renames the control-plane template and bumps the KCP version", async () => {
+        const before = await snapshot();
+        const after = await snapshot((raw) => {
+            raw.clusters[2].kubernetesVersion = "v1.36.1";
+        });
+        const t = `${types.VSphereMachineTemplate}::analytics-cp-template`;
+        assert.notEqual(after.get(t)!.metadata.name, before.get(t)!.metadata.name);
+        assert.equal(after.get(t)!.spec.template.spec.template, "ubuntu-2404-kube-v1.36.1");
+        const kcp = after.get(`${types.KubeadmControlPlane}::analytics-control-plane`)!;
+        assert.equal(kcp.spec.version, "v1.36.1");
+        assert.equal(
+            kcp.spec.machineTemplate.spec.infrastructureRef.name,
+            after.get(t)!.metadata.name,
+        );
+    });
+
+    it("scaling changes only replicas", async () => {
+        const before = await snapshot();
+        const after = await snapshot((raw) => {
+            raw.clusters[1].workerPools[0].replicas = 14;
+        });
+        for (const [k, b] of before) {
+            const a = after.get(k)!;
+            if (k === `${types.MachineDeployment}::web-frontend`) {
+                assert.equal(a.spec.replicas, 14);
+                assert.deepEqual({ ...a, spec: { ...a.spec, replicas: 12 } }, b);
+            } else if (k.startsWith("kubernetes:")) {
+                assert.deepEqual(a, b, `${k} changed on a scale-out`);
+            }
+        }
+    });
+
+    it("reordering clusters changes nothing", async () => {
+        const before = await snapshot();
+        const after = await snapshot((raw) => {
+            raw.clusters.reverse();
+        });
+        for (const [k, b] of before) {
+            if (k.startsWith("kubernetes:") || k.startsWith("vsphere:")) {
+                assert.deepEqual(after.get(k), b, k);
+            }
+        }
+    });
+
+    it("fails before registering anything when the config is invalid", async () => {
+        const mocks = await installMocks("prod");
+        const config = { ...engineConfig("prod"), ...TEST_SECRETS };
+        const clusters = JSON.parse(config["cluster-fleet:clusters"]);
+        clusters[0].controlPlane.replicas = 2;
+        config["cluster-fleet:clusters"] = JSON.stringify(clusters);
+        pulumi.runtime.setAllConfig(config, Object.keys(TEST_SECRETS));
+        assert.throws(
+            () => new Region("prod-fra1", { loaded: loadRegion() }),
+            (e: unknown) => e instanceof ConfigError && /odd count/.test((e as Error).message),
+        );
+        await new Promise((r) => setTimeout(r, 50));
+        assert.equal(mocks.resources.length, 0);
+    });
+
+    it("refuses secrets stored in plaintext", async () => {
+        await assert.rejects(
+            deployRegion("dev", undefined, { plaintext: ["cluster-fleet:vspherePassword"] }),
+            (e: unknown) =>
+                e instanceof ConfigError &&
+                /cluster-fleet:vspherePassword: is stored in plaintext/.test(
+                    (e as Error).message,
+                ) &&
+                !(e as Error).message.includes("vc-Pa55w0rd!"),
+        );
+    });
+});
