@@ -1,0 +1,77 @@
+// Prints a region's IP plan from its stack file: `npm run ipam -- --stack prod`.
+// Reads Pulumi.<stack>.yaml directly (no engine, no secrets needed) and validates it exactly as
+// `pulumi up` would, so a plan that prints is a plan that deploys.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { ConfigError } from "../components/config/checker";
+import { addressesNeeded, parseRegionConfig } from "../components/config/parse";
+import { PROJECT } from "../components/constants";
+
+export function renderPlanTable(stack: string, root: string): string {
+    const file = path.join(root, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) {
+        throw new Error(`no stack file ${file}; stacks here: ${listStacks(root).join(", ")}`);
+    }
+    const doc = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+    const raw: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(doc.config ?? {})) {
+        if (k.startsWith(`${PROJECT}:`)) raw[k.slice(PROJECT.length + 1)] = v;
+    }
+    const { config, plan } = parseRegionConfig(raw);
+    const header = ["cluster", "block", "VIP", "pool range", "capacity", "needed (incl. surge)", "free"];
+    const rows = plan.clusters.map((c) => {
+        const cl = config.clusters.find((x) => x.name === c.cluster)!;
+        return [
+            c.cluster,
+            c.block,
+            c.vip,
+            `${c.poolStart}-${c.poolEnd}`,
+            String(c.capacity),
+            String(addressesNeeded(cl)),
+            String(c.capacity - c.needed),
+        ];
+    });
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+    const out = [
+        `Region ${config.region} (${config.environment}), subnet ${config.network.subnet}, gateway ${config.network.gateway}`,
+        `Reserved: ${config.network.reserved.join(", ") || "none"}`,
+        "",
+        line(header),
+        line(widths.map((w) => "-".repeat(w))),
+        ...rows.map(line),
+        "",
+        `Free: ${plan.freeAddresses} addresses; ${plan.freeBlocks.length} free /${config.network.clusterBlockPrefix} blocks` +
+            (plan.freeBlocks.length > 0 ? ` (next: ${plan.freeBlocks.slice(0, 4).join(", ")})` : ""),
+    ];
+    return out.join("\n");
+}
+
+function listStacks(root: string): string[] {
+    return fs
+        .readdirSync(root)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined);
+}
+
+function main(argv: string[]): number {
+    const i = argv.indexOf("--stack");
+    const stack = i >= 0 ? argv[i + 1] : undefined;
+    const root = path.resolve(__dirname, "..");
+    if (!stack) {
+        process.stderr.write(`usage: npm run ipam -- --stack <${listStacks(root).join("|")}>\n`);
+        return 2;
+    }
+    try {
+        process.stdout.write(renderPlanTable(stack, root) + "\n");
+        return 0;
+    } catch (e) {
+        process.stderr.write(`${e instanceof ConfigError ? e.message : String(e)}\n`);
+        return 1;
+    }
+}
+
+if (require.main === module) {
+    process.exitCode = main(process.argv.slice(2));
+}
