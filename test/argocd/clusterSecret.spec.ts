@@ -1,0 +1,193 @@
+import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
+import { labels } from "../../components/constants";
+import {
+    ARGOCD_MANAGER_NAME,
+    ARGOCD_MANAGER_NAMESPACE,
+    argoClusterConfig,
+    argoClusterSecretName,
+    buildArgoClusterSecret,
+    buildArgocdManagerClusterRoleBinding,
+    buildArgocdManagerServiceAccount,
+    buildArgocdManagerTokenSecret,
+    sortedJson,
+    tokenSecretCredentials,
+} from "../../components/argocd/clusterSecret";
+
+// The internal promise of an Output: rejects when an apply throws (unlike `.apply(resolve)`).
+function value<T>(o: pulumi.Input<T> | undefined): Promise<T> {
+    return (pulumi.output(o) as unknown as { promise(): Promise<T> }).promise();
+}
+
+const PEM = "-----BEGIN CERTIFICATE-----\nMIIBfakeCAforTests\n-----END CERTIFICATE-----\n";
+const CA = Buffer.from(PEM).toString("base64");
+const TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhcmdvY2QtbWFuYWdlciJ9.c2lnbmF0dXJl";
+
+function args(over: Partial<Parameters<typeof buildArgoClusterSecret>[0]> = {}) {
+    return {
+        namespace: "argocd",
+        region: "eu1",
+        environment: "dev",
+        cluster: "c1",
+        server: "https://10.20.4.1:6443",
+        caData: CA,
+        bearerToken: pulumi.secret(TOKEN),
+        extraLabels: { team: "platform" },
+        ...over,
+    };
+}
+
+describe("Argo CD cluster Secret builder", () => {
+    it("metadata: name, namespace, secret-type and selector labels", () => {
+        const s = buildArgoClusterSecret(args());
+        assert.deepEqual(s.metadata, {
+            name: "cluster-c1",
+            namespace: "argocd",
+            labels: {
+                [labels.argocdSecretType]: "cluster",
+                [labels.managedBy]: "pulumi",
+                [labels.cluster]: "c1",
+                [labels.environment]: "dev",
+                [labels.region]: "eu1",
+                team: "platform",
+            },
+        });
+        assert.deepEqual(
+            Object.keys((s.metadata as { labels: object }).labels),
+            Object.keys((s.metadata as { labels: object }).labels).sort(),
+            "labels in sorted order",
+        );
+        assert.equal(s.type, "Opaque");
+        assert.equal(argoClusterSecretName("c1"), "cluster-c1");
+    });
+
+    it("stringData: name, server and config with bearer token + CA, secret and deterministic", async () => {
+        const s = buildArgoClusterSecret(args());
+        assert.equal(await pulumi.isSecret(pulumi.output(s.stringData)), true);
+        const data = (await value(s.stringData)) as Record<string, string>;
+        assert.deepEqual(Object.keys(data), ["config", "name", "server"]);
+        assert.equal(data.name, "c1");
+        assert.equal(data.server, "https://10.20.4.1:6443");
+        assert.equal(
+            data.config,
+            `{"bearerToken":"${TOKEN}","tlsClientConfig":{"caData":"${CA}"}}`,
+        );
+        assert.ok(!/insecure/i.test(data.config), "TLS verification is never switched off");
+    });
+
+    it("config stays secret even when the token is passed as a plain string", async () => {
+        const cfg = argoClusterConfig(CA, TOKEN);
+        assert.equal(await pulumi.isSecret(cfg), true);
+        const s = buildArgoClusterSecret(args({ bearerToken: TOKEN }));
+        assert.equal(await pulumi.isSecret(pulumi.output(s.stringData)), true);
+    });
+
+    it("rejects a non-https or path-carrying server URL", async () => {
+        for (const server of [
+            "http://10.20.4.1:6443",
+            "https://10.20.4.1:6443/",
+            "https://x/api",
+            "10.20.4.1",
+        ]) {
+            await assert.rejects(
+                value(buildArgoClusterSecret(args({ server })).stringData),
+                (e: Error) => {
+                    assert.match(
+                        e.message,
+                        /server: .* must be the API server URL "https:\/\/<host>:<port>"/,
+                    );
+                    return true;
+                },
+            );
+        }
+    });
+
+    it("rejects bad CA or token without echoing the token", async () => {
+        await assert.rejects(value(argoClusterConfig("not base64!", TOKEN)), (e: Error) => {
+            assert.match(e.message, /caData: must be the cluster CA as base64 of PEM/);
+            assert.ok(!e.message.includes(TOKEN));
+            return true;
+        });
+        await assert.rejects(value(argoClusterConfig(CA, `${TOKEN} x`)), (e: Error) => {
+            assert.match(e.message, /bearerToken: empty or contains whitespace/);
+            assert.ok(!e.message.includes(TOKEN));
+            return true;
+        });
+        await assert.rejects(value(argoClusterConfig(CA, "")), /bearerToken/);
+    });
+
+    it("rejects label overrides and invalid labels naming the field", () => {
+        assert.throws(
+            () => buildArgoClusterSecret(args({ extraLabels: { [labels.region]: "us1" } })),
+            /clusters\[c1\]\.labels\["cluster-fleet\/region"\]: reserved label/,
+        );
+        assert.throws(
+            () => buildArgoClusterSecret(args({ extraLabels: { team: "a b" } })),
+            /clusters\[c1\]\.labels\["team"\]: "a b" is not a valid label value/,
+        );
+        assert.throws(
+            () => buildArgoClusterSecret(args({ extraLabels: { "bad key!": "x" } })),
+            /not a valid Kubernetes label key/,
+        );
+        assert.throws(() => buildArgoClusterSecret(args({ cluster: "C1" })), /cluster name: "C1"/);
+    });
+
+    it("sortedJson sorts keys at every level", () => {
+        assert.equal(
+            sortedJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null } }),
+            '{"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}',
+        );
+    });
+});
+
+describe("workload-side argocd-manager identity (as `argocd cluster add`)", () => {
+    it("ServiceAccount, cluster-admin binding and token Secret", () => {
+        assert.deepEqual(buildArgocdManagerServiceAccount().metadata, {
+            name: ARGOCD_MANAGER_NAME,
+            namespace: ARGOCD_MANAGER_NAMESPACE,
+            labels: { [labels.managedBy]: "pulumi" },
+        });
+        const crb = buildArgocdManagerClusterRoleBinding();
+        assert.deepEqual(crb.roleRef, {
+            apiGroup: "rbac.authorization.k8s.io",
+            kind: "ClusterRole",
+            name: "cluster-admin",
+        });
+        assert.deepEqual(crb.subjects, [
+            { kind: "ServiceAccount", name: "argocd-manager", namespace: "kube-system" },
+        ]);
+        const tok = buildArgocdManagerTokenSecret();
+        assert.equal(tok.type, "kubernetes.io/service-account-token");
+        assert.deepEqual(tok.metadata, {
+            name: "argocd-manager-token",
+            namespace: "kube-system",
+            labels: { [labels.managedBy]: "pulumi" },
+            annotations: { "kubernetes.io/service-account.name": "argocd-manager" },
+        });
+    });
+
+    it("tokenSecretCredentials decodes the token, keeps the CA encoding, marks both secret", async () => {
+        const data = {
+            token: Buffer.from(TOKEN).toString("base64"),
+            "ca.crt": CA,
+            namespace: "a3ViZS1zeXN0ZW0=",
+        };
+        const { bearerToken, caData } = tokenSecretCredentials(pulumi.output(data));
+        assert.equal(await value(bearerToken), TOKEN);
+        assert.equal(await value(caData), CA);
+        assert.equal(await pulumi.isSecret(bearerToken), true);
+        assert.equal(await pulumi.isSecret(caData), true);
+        // Feeds straight into the cluster Secret.
+        const s = buildArgoClusterSecret(args({ bearerToken, caData }));
+        const d = (await value(s.stringData)) as Record<string, string>;
+        assert.equal(JSON.parse(d.config).bearerToken, TOKEN);
+    });
+
+    it("tokenSecretCredentials fails clearly while the Secret is not populated", async () => {
+        await assert.rejects(
+            value(tokenSecretCredentials({ "ca.crt": CA }).bearerToken),
+            /kube-system\/argocd-manager-token: data\.token or data\["ca\.crt"\] missing/,
+        );
+        await assert.rejects(value(tokenSecretCredentials(undefined).caData), /not populated/);
+    });
+});
