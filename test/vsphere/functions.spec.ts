@@ -114,7 +114,7 @@ describe("vsphere binding: functions", function () {
             const args = Object.fromEntries(
                 Object.entries(c.args).map(([k, v]) => [k, pulumi.output(v)]),
             );
-            const result = await valueOf(fn(`${c.fn}Output`)(args, { provider }));
+            const result = await valueOf(outputFn(`${c.fn}Output`)(args, { provider }));
             assert.deepEqual(result, c.result);
             const call = onlyCall(token);
             assert.deepEqual(call.inputs, c.args);
