@@ -23,8 +23,7 @@ function stackConfig(stack: string): Record<string, Record<string, unknown>> {
 }
 
 function propsOf(entry: Record<string, unknown>): Record<string, unknown> {
-    const { enforcementLevel: _level, ...props } = entry;
-    return props;
+    return Object.fromEntries(Object.entries(entry).filter(([k]) => k !== "enforcementLevel"));
 }
 
 const isStack = (p: (typeof allPolicies)[number]): p is StackValidationPolicy =>
