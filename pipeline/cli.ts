@@ -88,8 +88,8 @@ function checkDestroy(args: RunArgs, stacks: readonly string[]): void {
     const prod = stacks.filter((s) => isProductionStack(s, readStackFile(args.workDir, s)));
     if (prod.length > 0 && !args.allowProdDestroy) {
         throw new UsageError(
-            `destroy: ${prod.join(", ")} ${prod.length > 1 ? "are" : "is a"} production ` +
-                "stack(s); pass --allow-prod-destroy as well if you really mean it",
+            `destroy: refusing to destroy production stack(s) ${prod.join(", ")}; ` +
+                "pass --allow-prod-destroy as well if you really mean it",
         );
     }
 }
@@ -152,6 +152,7 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
                             onOutput: out,
                         },
                         signal,
+                        () => deps.now().getTime(),
                     );
                 } finally {
                     out?.flush();

@@ -1,0 +1,285 @@
+import * as assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { main, type CliDeps, type EngineAccess } from "../cli";
+import type { EngineCommand } from "../args";
+import { stableStringify } from "../stableJson";
+import type { RunSummary } from "../summary";
+import { FakeStack, loadEvents, loadState, makeProgramDir } from "./support";
+
+interface Harness {
+    readonly deps: CliDeps;
+    readonly out: string[];
+    readonly err: string[];
+    readonly opened: { stack: string; command: EngineCommand; env: Record<string, string> }[];
+    readonly signals: EventEmitter;
+    readonly forced: number[];
+}
+
+function harness(
+    dir: string,
+    stacks: Record<string, FakeStack>,
+    env: NodeJS.ProcessEnv = { PULUMI_CONFIG_PASSPHRASE: "test" },
+    connect?: CliDeps["connect"],
+): Harness {
+    const out: string[] = [];
+    const err: string[] = [];
+    const opened: Harness["opened"] = [];
+    const signals = new EventEmitter();
+    const forced: number[] = [];
+    let t = Date.parse("2025-11-26T06:00:00.000Z");
+    const engine: EngineAccess = {
+        version: "3.248.0",
+        opener: (stack, command, envVars) => async () => {
+            opened.push({ stack, command, env: { ...envVars } });
+            const s = stacks[stack];
+            if (!s) {
+                throw new Error(`no fake stack ${stack}`);
+            }
+            return s;
+        },
+    };
+    return {
+        out,
+        err,
+        opened,
+        signals,
+        forced,
+        deps: {
+            env,
+            cwd: dir,
+            defaultWorkDir: dir,
+            stdout: (s) => out.push(s),
+            stderr: (s) => err.push(s),
+            signals: signals as unknown as CliDeps["signals"],
+            forceExit: (c) => forced.push(c),
+            now: () => new Date((t += 1000)),
+            connect: connect ?? (async () => engine),
+        },
+    };
+}
+
+function readSummaryFile(file: string): RunSummary {
+    const text = fs.readFileSync(file, "utf8");
+    assert.equal(text, stableStringify(JSON.parse(text)), "summary JSON is deterministic");
+    return JSON.parse(text) as RunSummary;
+}
+
+describe("pipeline/cli main", function () {
+    this.timeout(20_000);
+    const dirs: string[] = [];
+    after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+    const program = (stacks = ["dev", "prod"], policyConfigs?: string[]) => {
+        const d = makeProgramDir({
+            stacks: Object.fromEntries(stacks.map((s) => [s, "config: {}\n"])),
+            policyConfigs,
+        });
+        dirs.push(d);
+        return d;
+    };
+
+    it("preview: a mandatory violation in one region exits 3; summary and report are written", async () => {
+        const dir = program();
+        const h = harness(dir, {
+            dev: new FakeStack({
+                fixtures: { preview: loadEvents("preview-dev-changes") },
+                state: loadState("state-dev-after-up"),
+            }),
+            prod: new FakeStack({ fixtures: { preview: loadEvents("preview-prod-mandatory") } }),
+        });
+        const code = await main(["preview"], h.deps);
+        assert.equal(code, 3, h.err.join(""));
+        const s = readSummaryFile(path.join(dir, "out", "summary-preview.json"));
+        assert.equal(s.exitCode, 3);
+        assert.equal(s.outcome, "policy violation");
+        assert.equal(s.canary, "dev");
+        assert.equal(s.backend, `file://${dir}/.pulumi-state`);
+        assert.equal(s.pulumiVersion, "3.248.0");
+        assert.deepEqual(
+            s.regions.map((r) => [r.stack, r.result, r.cliExitCode]),
+            [
+                ["dev", "ok", 0],
+                ["prod", "policy-violation", 1],
+            ],
+        );
+        assert.deepEqual(s.totals.policyViolations, { mandatory: 1, advisory: 2, remediate: 0 });
+        assert.equal(s.startedAt, "2025-11-26T06:00:01.000Z");
+        const report = fs.readFileSync(path.join(dir, "out", "report-preview.md"), "utf8");
+        assert.equal(h.out.join(""), report, "the report is printed too");
+        assert.match(report, /^# cluster-fleet preview: policy violation \(exit 3\)/);
+        assert.ok(
+            fs.existsSync(path.join(dir, ".pulumi-state")),
+            "the file backend dir is created",
+        );
+        assert.deepEqual(h.opened[0].env, {
+            PULUMI_BACKEND_URL: `file://${dir}/.pulumi-state`,
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+        });
+        assert.ok(h.err.includes("[prod] preview: policy-violation (1.0 s)\n"), h.err.join(""));
+    });
+
+    it("drift: drift in one region exits 4", async () => {
+        const dir = program();
+        const h = harness(dir, {
+            dev: new FakeStack({ fixtures: { previewRefresh: loadEvents("drift-dev-clean") } }),
+            prod: new FakeStack({ fixtures: { previewRefresh: loadEvents("drift-prod-changed") } }),
+        });
+        assert.equal(await main(["drift", "--summary", "d.json", "--quiet"], h.deps), 4);
+        const s = readSummaryFile(path.join(dir, "d.json"));
+        assert.deepEqual(
+            s.regions.map((r) => r.result),
+            ["ok", "changes"],
+        );
+        assert.deepEqual(
+            h.opened.map((o) => o.command),
+            ["drift", "drift"],
+        );
+    });
+
+    it("up: a failure after the canary exits 1 and skips what had not started", async () => {
+        const dir = program(["dev", "prod", "lab"]);
+        const h = harness(dir, {
+            dev: new FakeStack({ fixtures: { up: loadEvents("up-dev-success") } }),
+            prod: new FakeStack({ fixtures: { up: loadEvents("up-prod-failure") } }),
+            lab: new FakeStack({ fixtures: { up: loadEvents("up-dev-success") } }),
+        });
+        const code = await main(["up", "--stacks", "dev,prod,lab", "--concurrency", "1"], h.deps);
+        assert.equal(code, 1);
+        const s = readSummaryFile(path.join(dir, "out", "summary-up.json"));
+        assert.deepEqual(
+            s.regions.map((r) => [r.stack, r.result]),
+            [
+                ["dev", "ok"],
+                ["prod", "failed"],
+                ["lab", "skipped"],
+            ],
+        );
+        assert.deepEqual(
+            h.opened.map((o) => o.stack),
+            ["dev", "prod"],
+        );
+        assert.doesNotMatch(
+            fs.readFileSync(path.join(dir, "out", "summary-up.json"), "utf8"),
+            /eyJhbGci/,
+        );
+    });
+
+    it("SIGINT cancels the running region, skips the rest, writes the summary and exits 130", async () => {
+        const dir = program(["dev", "prod"]);
+        const ref: { h?: Harness } = {};
+        const dev = new FakeStack({
+            fixtures: {},
+            blockUntilAborted: loadEvents("up-dev-cancelled"),
+            onStart: () => setImmediate(() => ref.h?.signals.emit("SIGINT")),
+        });
+        const h = (ref.h = harness(dir, { dev, prod: new FakeStack({ fixtures: {} }) }));
+        const code = await main(["up", "--quiet"], h.deps);
+        assert.equal(code, 130);
+        const s = readSummaryFile(path.join(dir, "out", "summary-up.json"));
+        assert.equal(s.interrupted, true);
+        assert.deepEqual(
+            s.regions.map((r) => [r.stack, r.result]),
+            [
+                ["dev", "interrupted"],
+                ["prod", "skipped"],
+            ],
+        );
+        assert.equal(s.regions[1].note, "not started: interrupted (SIGINT)");
+        assert.ok(h.err.some((l) => /^Interrupted: cancelling/.test(l)));
+        assert.equal(h.signals.listenerCount("SIGINT"), 0, "handlers are removed afterwards");
+        assert.equal(h.signals.listenerCount("SIGTERM"), 0);
+        assert.deepEqual(h.forced, []);
+    });
+
+    it("a second SIGINT forces the exit", async () => {
+        const dir = program(["dev"]);
+        const ref: { h?: Harness } = {};
+        const dev = new FakeStack({
+            fixtures: {},
+            blockUntilAborted: loadEvents("up-dev-cancelled"),
+            onStart: () =>
+                setImmediate(() => {
+                    ref.h?.signals.emit("SIGINT");
+                    ref.h?.signals.emit("SIGINT");
+                }),
+        });
+        const h = (ref.h = harness(dir, { dev }));
+        await main(["up", "--quiet"], h.deps);
+        assert.deepEqual(h.forced, [130]);
+    });
+
+    it("refuses to run with a usage or configuration problem (exit 2), starting nothing", async () => {
+        const cases: [string[], NodeJS.ProcessEnv | undefined, string[] | undefined, RegExp][] = [
+            [
+                ["preview"],
+                {},
+                undefined,
+                /PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE/,
+            ],
+            [
+                ["preview"],
+                undefined,
+                ["dev"],
+                /policy config missing for policy\/config\/prod\.json/,
+            ],
+            [["destroy"], undefined, undefined, /pass --yes to confirm/],
+            [
+                ["destroy", "--yes"],
+                undefined,
+                undefined,
+                /refusing to destroy production stack\(s\) prod; pass --allow-prod-destroy/,
+            ],
+            [["up", "--stacks", "eu9"], undefined, undefined, /no Pulumi\.<stack>\.yaml for eu9/],
+            [["up", "--bogus"], undefined, undefined, /Unknown option '--bogus'/],
+        ];
+        for (const [argv, env, configs, pattern] of cases) {
+            const dir = program(["dev", "prod"], configs);
+            const h = harness(dir, {}, env);
+            assert.equal(await main(argv, h.deps), 2, argv.join(" "));
+            assert.match(h.err.join(""), pattern);
+            assert.match(h.err.join(""), /^error: /);
+            assert.deepEqual(h.opened, []);
+            assert.equal(fs.existsSync(path.join(dir, "out")), false);
+        }
+    });
+
+    it("destroy with --yes --allow-prod-destroy runs in reverse order, canary last", async () => {
+        const dir = program(["dev", "prod"]);
+        const empty = { ...loadEvents("drift-dev-clean"), events: [] };
+        const h = harness(dir, {
+            dev: new FakeStack({ fixtures: { destroy: empty } }),
+            prod: new FakeStack({ fixtures: { destroy: empty } }),
+        });
+        const code = await main(["destroy", "--yes", "--allow-prod-destroy", "--quiet"], h.deps);
+        assert.equal(code, 0, h.err.join(""));
+        assert.deepEqual(
+            h.opened.map((o) => o.stack),
+            ["prod", "dev"],
+        );
+    });
+
+    it("report renders the newest summary without touching the engine", async () => {
+        const dir = program(["dev"]);
+        const h = harness(dir, {
+            dev: new FakeStack({ fixtures: { previewRefresh: loadEvents("drift-dev-clean") } }),
+        });
+        assert.equal(await main(["drift", "--quiet"], h.deps), 0);
+        const written = fs.readFileSync(path.join(dir, "out", "report-drift.md"), "utf8");
+        const r = harness(dir, {}, undefined, async () => assert.fail("report must not connect"));
+        assert.equal(await main(["report", "--report", "again.md"], r.deps), 0);
+        assert.equal(r.out.join(""), written);
+        assert.equal(fs.readFileSync(path.join(dir, "again.md"), "utf8"), written);
+
+        fs.writeFileSync(path.join(dir, "bad.json"), '{"hello": 1}');
+        const bad = harness(dir, {});
+        assert.equal(await main(["report", "--summary", "bad.json"], bad.deps), 2);
+        assert.match(bad.err.join(""), /not a pipeline summary/);
+    });
+
+    it("prints usage for --help", async () => {
+        const h = harness(program(["dev"]), {});
+        assert.equal(await main(["--help"], h.deps), 0);
+        assert.match(h.out.join(""), /^Usage: fleet <command>/);
+    });
+});
