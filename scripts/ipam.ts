@@ -19,7 +19,15 @@ export function renderPlanTable(stack: string, root: string): string {
         if (k.startsWith(`${PROJECT}:`)) raw[k.slice(PROJECT.length + 1)] = v;
     }
     const { config, plan } = parseRegionConfig(raw);
-    const header = ["cluster", "block", "VIP", "pool range", "capacity", "needed (incl. surge)", "free"];
+    const header = [
+        "cluster",
+        "block",
+        "VIP",
+        "pool range",
+        "capacity",
+        "needed (incl. surge)",
+        "free",
+    ];
     const rows = plan.clusters.map((c) => {
         const cl = config.clusters.find((x) => x.name === c.cluster)!;
         return [
@@ -33,7 +41,11 @@ export function renderPlanTable(stack: string, root: string): string {
         ];
     });
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+    const line = (cells: string[]) =>
+        cells
+            .map((c, i) => c.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd();
     const out = [
         `Region ${config.region} (${config.environment}), subnet ${config.network.subnet}, gateway ${config.network.gateway}`,
         `Reserved: ${config.network.reserved.join(", ") || "none"}`,
@@ -43,7 +55,9 @@ export function renderPlanTable(stack: string, root: string): string {
         ...rows.map(line),
         "",
         `Free: ${plan.freeAddresses} addresses; ${plan.freeBlocks.length} free /${config.network.clusterBlockPrefix} blocks` +
-            (plan.freeBlocks.length > 0 ? ` (next: ${plan.freeBlocks.slice(0, 4).join(", ")})` : ""),
+            (plan.freeBlocks.length > 0
+                ? ` (next: ${plan.freeBlocks.slice(0, 4).join(", ")})`
+                : ""),
     ];
     return out.join("\n");
 }

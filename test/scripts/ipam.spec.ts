@@ -9,7 +9,10 @@ describe("npm run ipam", () => {
     it("prints the prod plan with capacity, need and free space", () => {
         const out = renderPlanTable("prod", REPO_ROOT);
         const row = out.split("\n").find((l) => l.startsWith("web "))!;
-        assert.match(row, /^web\s+10\.60\.2\.0\/25\s+10\.60\.2\.0\s+10\.60\.2\.1-10\.60\.2\.127\s+127\s+28\s+99$/);
+        assert.match(
+            row,
+            /^web\s+10\.60\.2\.0\/25\s+10\.60\.2\.0\s+10\.60\.2\.1-10\.60\.2\.127\s+127\s+28\s+99$/,
+        );
         assert.match(out, /Free: \d+ addresses; \d+ free \/26 blocks \(next: 10\.60\.0\.128\/26/);
     });
 
