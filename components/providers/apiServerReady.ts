@@ -207,6 +207,7 @@ interface Ctx {
 }
 
 const NO_SECRET_YET = "no kubeconfig Secret yet";
+const NOT_CHECKED = "not checked yet";
 
 /**
  * Reads the kubeconfig Secret once. Throws (fail fast) when waiting cannot help: rejected
@@ -451,13 +452,27 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
         let kubeconfig: string | undefined;
         let target: KubeconfigTarget | undefined;
         let endpoint = `(unknown until Secret ${ctx.inputs.namespace}/${ctx.secretName} exists)`;
-        let last = "not checked yet";
+        let last = NOT_CHECKED;
+        // Set after a TLS verification error: the Secret may have been re-created with a new CA.
+        let recheckSecret = false;
         let attempts = 0;
         let lastReport = -Infinity;
+        // A request cut short by the overall deadline says nothing new; keep the state before it.
+        const note = (state: string, clipped: boolean) => {
+            if (!(clipped && last !== NOT_CHECKED && state.endsWith("timeout"))) {
+                last = state;
+            }
+        };
+        const budget = () => {
+            const remaining = deadline - Date.now();
+            return {
+                timeoutMs: Math.max(1, Math.min(REQUEST_TIMEOUT_MS, remaining)),
+                clipped: remaining < REQUEST_TIMEOUT_MS,
+            };
+        };
 
         for (;;) {
-            const remaining = deadline - Date.now();
-            if (remaining <= 0) {
+            if (deadline - Date.now() <= 0) {
                 throw Object.assign(
                     new Error(
                         `ApiServerReady ${ctx.label}: the API server ${endpoint} of cluster ` +
@@ -468,22 +483,28 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
                     { workloadKubeconfig: kubeconfig },
                 );
             }
-            const timeoutMs = Math.max(1, Math.min(REQUEST_TIMEOUT_MS, remaining));
-            if (!target) {
-                const found = await lookupSecret(ctx, timeoutMs);
+            if (!target || recheckSecret) {
+                const b = budget();
+                const found = await lookupSecret(ctx, b.timeoutMs);
                 if (found.kind === "found") {
-                    kubeconfig = found.kubeconfig;
-                    try {
-                        target = workloadTarget(ctx, kubeconfig);
-                    } catch (e) {
-                        throw Object.assign(e as Error, { workloadKubeconfig: kubeconfig });
+                    if (found.kubeconfig !== kubeconfig) {
+                        kubeconfig = found.kubeconfig;
+                        try {
+                            target = workloadTarget(ctx, kubeconfig);
+                        } catch (e) {
+                            throw Object.assign(e as Error, { workloadKubeconfig: kubeconfig });
+                        }
+                        endpoint = `${target.server}/readyz`;
                     }
-                    endpoint = `${target.server}/readyz`;
-                } else {
-                    last = found.state;
+                    recheckSecret = false;
+                } else if (!target || found.notFound) {
+                    // A failed re-check keeps probing with what we have; a deleted Secret does not.
+                    target = undefined;
+                    note(found.state, b.clipped);
                 }
             }
             if (target && kubeconfig) {
+                const b = budget();
                 try {
                     const res = await httpsGet({
                         url: endpoint,
@@ -491,7 +512,7 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
                         certPem: target.auth.certPem,
                         keyPem: target.auth.keyPem,
                         servername: target.tlsServerName,
-                        timeoutMs: Math.max(1, Math.min(REQUEST_TIMEOUT_MS, deadline - Date.now())),
+                        timeoutMs: b.timeoutMs,
                     });
                     if (res.status === 200) {
                         this.report(
@@ -501,13 +522,10 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
                         );
                         return outputsFor(ctx, kubeconfig, target);
                     }
-                    last = `HTTP ${res.status}`;
+                    note(`HTTP ${res.status}`, false);
                 } catch (e) {
-                    last = describeRequestError(e);
-                    // The Secret may have been re-created with a new CA: read it again next time.
-                    if (isTlsVerifyError(e)) {
-                        target = undefined;
-                    }
+                    note(describeRequestError(e), b.clipped);
+                    recheckSecret = isTlsVerifyError(e);
                 }
             }
             attempts++;

@@ -1,11 +1,14 @@
 // ApiServerReadyProvider against real TLS servers on 127.0.0.1 (management + workload fakes).
 import * as assert from "node:assert/strict";
+import { AddressInfo, createServer as createTcpServer, Socket } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import {
+    ApiServerReady,
     ApiServerReadyOutputs,
     ApiServerReadyProvider,
     DEFAULT_TIMEOUT_SECONDS,
 } from "../../components/providers/apiServerReady";
+import { types } from "../../components/constants";
 import { createTestCa, TestCa, TestCert } from "../support/pki";
 import {
     buildKubeconfig,
@@ -34,6 +37,7 @@ interface Pki {
     wlCa: TestCa;
     wlServer: TestCert;
     wlClient: TestCert;
+    otherCa: TestCa;
     otherServer: TestCert;
 }
 
@@ -52,6 +56,7 @@ describe("ApiServerReadyProvider", function () {
             wlCa,
             wlServer: wlCa.issue("kube-apiserver", "server"),
             wlClient: wlCa.issue("kubernetes-admin", "client", "system:masters"),
+            otherCa,
             otherServer: otherCa.issue("kube-apiserver", "server"),
         };
     });
@@ -223,6 +228,31 @@ describe("ApiServerReadyProvider", function () {
         assertNoSecrets(err.message, wlKc);
     });
 
+    it("re-reads the Secret after a TLS error and succeeds once it carries the right CA", async function () {
+        const w = await workload([200], pki.otherServer);
+        const m = await management(workloadKubeconfig(w.url));
+        const { lines, provider } = recorder();
+        const fixed = buildKubeconfig({
+            server: w.url,
+            caPem: pki.otherCa.certPem,
+            cert: pki.wlClient,
+            name: CLUSTER,
+        });
+        const timer = setTimeout(() => m.setKubeconfig(fixed), 300);
+        try {
+            const res = await provider.create(inputs(mgmtKubeconfig(m, { token: TOKEN })));
+            assert.equal((res.outs as ApiServerReadyOutputs).kubeconfig, fixed);
+            assert.equal(
+                (res.outs as ApiServerReadyOutputs).caData,
+                Buffer.from(pki.otherCa.certPem).toString("base64"),
+            );
+        } finally {
+            clearTimeout(timer);
+        }
+        assert.match(lines.join("\n"), /last state: TLS error/);
+        assert.ok(m.secretGets > 2, "the Secret was read again after TLS errors");
+    });
+
     it("reports connection refused when nothing listens at the endpoint", async function () {
         const port = await closedPort();
         const wlKc = workloadKubeconfig(`https://127.0.0.1:${port}`);
@@ -233,6 +263,23 @@ describe("ApiServerReadyProvider", function () {
         );
         assert.match(err.message, /last state: connection refused/);
         assert.ok(err.message.includes(`https://127.0.0.1:${port}/readyz`), err.message);
+    });
+
+    it("reports timeout when the endpoint accepts connections but never answers", async function () {
+        const sockets: Socket[] = [];
+        const silent = createTcpServer((sock) => sockets.push(sock));
+        await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+        closers.push(async () => {
+            sockets.forEach((sock) => sock.destroy());
+            await new Promise<void>((resolve) => silent.close(() => resolve()));
+        });
+        const url = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+        const m = await management(workloadKubeconfig(url));
+        const { provider } = recorder();
+        const err = await rejection(
+            provider.create(inputs(mgmtKubeconfig(m, { token: TOKEN }), { timeoutSeconds: 2 })),
+        );
+        assert.match(err.message, /last state: timeout/);
     });
 
     it("rides out flapping 5xx answers until /readyz returns 200", async function () {
@@ -501,5 +548,75 @@ describe("ApiServerReadyProvider", function () {
             inputs(mgmtKubeconfig(m, { token: TOKEN })),
         );
         assert.equal(d.changes, false);
+    });
+    describe("ApiServerReady resource (mocks)", function () {
+        const registered: { type: string; inputs: Record<string, unknown>; aso: string[] }[] = [];
+
+        before(async function () {
+            await pulumi.runtime.setMocks(
+                {
+                    newResource: (a) => ({
+                        id: `${a.name}-id`,
+                        state: { ...a.inputs, server: "https://10.0.0.5:6443", kubeconfig: "kc" },
+                    }),
+                    call: (a) => {
+                        throw new Error(`Mock not implemented: ${a.token}`);
+                    },
+                },
+                "cluster-fleet",
+                "eu1",
+                false,
+            );
+            // Mocks ignore additionalSecretOutputs; record them from the raw request instead.
+            type Req = {
+                getType(): string;
+                getAdditionalsecretoutputsList(): string[];
+                getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+            };
+            const monitor = pulumi.runtime.getMonitor() as unknown as {
+                registerResource(req: Req, cb: unknown): Promise<void>;
+            };
+            const original = monitor.registerResource.bind(monitor);
+            monitor.registerResource = async (req, cb) => {
+                registered.push({
+                    type: req.getType(),
+                    inputs: await pulumi.runtime.deserializeProperties(req.getObject()),
+                    aso: req.getAdditionalsecretoutputsList(),
+                });
+                return original(req, cb);
+            };
+        });
+
+        it("registers with the shared type token, secret credentials and a serialized provider", async function () {
+            const r = new ApiServerReady(
+                "c1-ready",
+                {
+                    clusterName: CLUSTER,
+                    namespace: NS,
+                    managementKubeconfig: "apiVersion: v1", // plain on purpose: the class wraps it
+                    timeoutSeconds: 60,
+                },
+                { additionalSecretOutputs: ["caData"] },
+            );
+            const server = await new Promise<string>((resolve) => r.server.apply(resolve));
+            assert.equal(server, "https://10.0.0.5:6443");
+            const reg = registered.find((x) => x.type === types.ApiServerReady);
+            assert.ok(reg, `no registration with type ${types.ApiServerReady}`);
+            assert.deepEqual([...reg.aso].sort(), [
+                "caData",
+                "certData",
+                "keyData",
+                "kubeconfig",
+                "managementKubeconfig",
+            ]);
+            const mk = reg.inputs.managementKubeconfig as Record<string, unknown>;
+            assert.equal(
+                mk["4dabf18193072939515e22adb298388d"],
+                "1b47061264138c4ac30d75fd1eb44270",
+            );
+            assert.equal(typeof reg.inputs.__provider, "string");
+            assert.match(reg.inputs.__provider as string, /exports\.handler/);
+            assert.equal(reg.inputs.clusterName, CLUSTER);
+        });
     });
 });
