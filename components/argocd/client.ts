@@ -139,7 +139,8 @@ interface RawResult<T> {
     response: Response;
 }
 
-const TLS_CODES = new Set([
+// An array, not a Set: the closure serializer turns a module-level Set into a broken object.
+const TLS_CODES: readonly string[] = [
     "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
     "SELF_SIGNED_CERT_IN_CHAIN",
     "DEPTH_ZERO_SELF_SIGNED_CERT",
@@ -147,7 +148,7 @@ const TLS_CODES = new Set([
     "ERR_TLS_CERT_ALTNAME_INVALID",
     "CERT_HAS_EXPIRED",
     "CERT_NOT_YET_VALID",
-]);
+];
 
 function errorChain(e: unknown): { text: string; code?: string; tls: boolean } {
     const parts: string[] = [];
@@ -166,7 +167,11 @@ function errorChain(e: unknown): { text: string; code?: string; tls: boolean } {
         parts.push(typeof c === "string" ? `${String(message)} (${c})` : String(message));
         cur = cause;
     }
-    return { text: parts.join(": ") || String(e), code, tls: code ? TLS_CODES.has(code) : false };
+    return {
+        text: parts.join(": ") || String(e),
+        code,
+        tls: code ? TLS_CODES.includes(code) : false,
+    };
 }
 
 function bodyMessage(error: unknown): { message: string; code?: number } {

@@ -12,6 +12,7 @@ import {
 } from "../../components/providers/argoCdAppSync";
 import { isArgoCdApiError, isArgoCdSyncError } from "../../components/argocd/errors";
 import { types } from "../../components/constants";
+import { createTestCa } from "../support/pki";
 import {
     appHealth,
     foreignOperation,
@@ -636,6 +637,13 @@ describe("ArgoCdAppSyncProvider", () => {
                 copy.update(res.id, res.outs as ArgoCdAppSyncOutputs, inputs()),
             );
             assert.equal(fake.count("POST", /sync$/), 2, "a 403 is not retried by the copy either");
+            // Network resets are retried and TLS failures classified in the copy too.
+            fake.apps.get(APP)!.denySync = false;
+            fake.inject({ method: "GET", path: /clusters$/, destroy: true, times: 1 });
+            await copy.update(res.id, res.outs as ArgoCdAppSyncOutputs, inputs());
+            const other = createTestCa("another CA");
+            const t = await failure(copy.create(inputs({ caPem: other.certPem })));
+            assert.ok(isArgoCdApiError(t) && t.reason === "tls", t.message);
             assert.ok(isArgoCdApiError(e) && e.reason === "permission-denied", e.message);
             assertNoToken(e.message);
         });
