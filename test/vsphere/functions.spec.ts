@@ -90,7 +90,8 @@ describe("vsphere binding: functions", function () {
         await new Promise((res) => provider.urn.apply(res));
     });
 
-    const fn = (name: string) => (vsphere as unknown as Record<string, PromiseFn & OutputFn>)[name];
+    const fn = (name: string) => (vsphere as unknown as Record<string, PromiseFn>)[name];
+    const outputFn = (name: string) => (vsphere as unknown as Record<string, OutputFn>)[name];
 
     const onlyCall = (token: string) => {
         const calls = mocks.callsTo(token);
