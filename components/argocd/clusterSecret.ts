@@ -152,13 +152,17 @@ export function buildArgoClusterSecret(args: ArgoClusterSecretArgs): k8s.core.v1
             .sort()
             .map((k) => [k, merged[k]]),
     );
-    const stringData = pulumi
-        .all([args.server, argoClusterConfig(args.caData, args.bearerToken)])
-        .apply(([server, config]) => ({
-            config,
-            name: argoClusterName(args.cluster),
-            server: assertServerUrl(server),
-        }));
+    // name and a plain server stay known at preview (policies match Applications to clusters by
+    // them); only config is secret. pulumi-kubernetes marks all of stringData secret anyway.
+    const server =
+        typeof args.server === "string"
+            ? assertServerUrl(args.server)
+            : pulumi.output(args.server).apply(assertServerUrl);
+    const stringData = {
+        config: argoClusterConfig(args.caData, args.bearerToken),
+        name: argoClusterName(args.cluster),
+        server,
+    };
     return {
         metadata: {
             name: argoClusterSecretName(args.cluster),
@@ -166,7 +170,7 @@ export function buildArgoClusterSecret(args: ArgoClusterSecretArgs): k8s.core.v1
             labels: sortedLabels,
         },
         type: "Opaque",
-        stringData: pulumi.secret(stringData),
+        stringData,
     };
 }
 

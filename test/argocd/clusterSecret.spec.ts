@@ -82,24 +82,26 @@ describe("Argo CD cluster Secret builder", () => {
         assert.equal(await pulumi.isSecret(pulumi.output(s.stringData)), true);
     });
 
-    it("rejects a non-https or path-carrying server URL", async () => {
+    it("rejects a non-https or path-carrying server URL (plain: at once, Output: on resolve)", async () => {
         for (const server of [
             "http://10.20.4.1:6443",
             "https://10.20.4.1:6443/",
             "https://x/api",
             "10.20.4.1",
         ]) {
-            await assert.rejects(
-                value(buildArgoClusterSecret(args({ server })).stringData),
-                (e: Error) => {
-                    assert.match(
-                        e.message,
-                        /server: .* must be the API server URL "https:\/\/<host>:<port>"/,
-                    );
-                    return true;
-                },
-            );
+            const expected = /server: .* must be the API server URL "https:\/\/<host>:<port>"/;
+            assert.throws(() => buildArgoClusterSecret(args({ server })), expected);
+            const s = buildArgoClusterSecret(args({ server: pulumi.output(server) }));
+            await assert.rejects(value(s.stringData), expected);
         }
+    });
+
+    it("keeps name and a plain server known (policies read them at preview); config secret", async () => {
+        const s = buildArgoClusterSecret(args());
+        const data = s.stringData as Record<string, pulumi.Input<string>>;
+        assert.equal(data.name, "c1");
+        assert.equal(data.server, "https://10.20.4.1:6443");
+        assert.equal(await pulumi.isSecret(pulumi.output(data.config)), true);
     });
 
     it("rejects bad CA or token without echoing the token", async () => {
