@@ -105,10 +105,10 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
             ? resolvePolicies(args.workDir, selection.stacks)
             : new Map();
     const engineEnv = resolveEngineEnvironment(args.backendUrl, args.workDir, deps.env);
+    const engine = await deps.connect(args.pulumiRoot, args.workDir);
     if (engineEnv.stateDir) {
         fs.mkdirSync(engineEnv.stateDir, { recursive: true });
     }
-    const engine = await deps.connect(args.pulumiRoot, args.workDir);
 
     const controller = new AbortController();
     let interrupts = 0;
@@ -183,10 +183,11 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
     const report = renderReport(summary);
     writeTextFile(args.reportPath, report);
     deps.stdout(report);
-    deps.stderr(
-        `Summary: ${path.relative(deps.cwd, args.summaryPath) || args.summaryPath}; ` +
-            `report: ${path.relative(deps.cwd, args.reportPath) || args.reportPath}\n`,
-    );
+    const shown = (p: string) => {
+        const rel = path.relative(deps.cwd, p);
+        return rel && !rel.startsWith("..") ? rel : p;
+    };
+    deps.stderr(`Summary: ${shown(args.summaryPath)}; report: ${shown(args.reportPath)}\n`);
     return summary.exitCode;
 }
 

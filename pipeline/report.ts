@@ -41,6 +41,7 @@ function changeCells(c: ChangeCounts): number[] {
 const CLUSTER_FIELDS = [
     ["endpoint", "Endpoint"],
     ["vip", "VIP"],
+    ["addressBlock", "Block"],
     ["poolRange", "Pool range"],
     ["kubernetesVersion", "Kubernetes"],
     ["syncStatus", "Sync"],
@@ -66,14 +67,15 @@ function clusterLines(clusters: ClusterOutputs | typeof MASKED | undefined): str
 }
 
 function regionSection(r: RegionSummary): string[] {
-    const lines = [
-        "",
-        `## ${r.stack}: ${r.result}`,
-        "",
-        `${r.command} took ${formatDuration(r.durationMs)}` +
-            (r.cliExitCode !== undefined ? `, Pulumi CLI exit code ${r.cliExitCode}` : "") +
-            ".",
-    ];
+    const lines = ["", `## ${r.stack}: ${r.result}`];
+    if (r.result !== "skipped") {
+        lines.push(
+            "",
+            `${r.command} took ${formatDuration(r.durationMs)}` +
+                (r.cliExitCode !== undefined ? `, Pulumi CLI exit code ${r.cliExitCode}` : "") +
+                ".",
+        );
+    }
     if (r.note) {
         lines.push("", `Note: ${r.note}`);
     }

@@ -20,6 +20,7 @@ describe("pipeline/clusterOutputs", () => {
             "eu1-apps": {
                 endpoint: "https://10.20.0.10:6443",
                 vip: "10.20.0.10",
+                addressBlock: "10.20.0.0/26",
                 poolRange: "10.20.0.11-10.20.0.40",
                 kubernetesVersion: "v1.34.2",
                 syncStatus: "Synced",

@@ -75,7 +75,7 @@ describe("pipeline/report", () => {
         );
         assert.match(
             text,
-            /\| eu1-apps \| https:\/\/10\.20\.0\.10:6443 \| 10\.20\.0\.10 \| 10\.20\.0\.11-10\.20\.0\.40 \| v1\.34\.2 \| Synced \| Healthy \|/,
+            /\| eu1-apps \| https:\/\/10\.20\.0\.10:6443 \| 10\.20\.0\.10 \| 10\.20\.0\.0\/26 \| 10\.20\.0\.11-10\.20\.0\.40 \| v1\.34\.2 \| Synced \| Healthy \|/,
         );
         assert.match(text, /\| eu1-batch \| \[secret\] \| \[secret\] \|/);
         assert.match(text, /Note: not started: lab ended with failed/);

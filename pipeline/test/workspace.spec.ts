@@ -8,7 +8,6 @@ import { resolvePulumiCommand, sdkVersion } from "../workspace";
 
 /** A stand-in Pulumi CLI: `version` prints the given version, anything else exits with FAKE_EXIT. */
 const made: string[] = [];
-after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 function tempDir(prefix: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -35,6 +34,7 @@ describe("pipeline/workspace resolvePulumiCommand", () => {
     const saved = process.env.PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK;
     before(() => delete process.env.PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK);
     after(() => {
+        made.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
         if (saved !== undefined) {
             process.env.PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK = saved;
         }
