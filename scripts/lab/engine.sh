@@ -128,7 +128,7 @@ build_nodejs_host() {
       go mod tidy
       go build -trimpath -ldflags "-s -w" -o "$LAB_BIN/pulumi-language-nodejs" .
     ) >>"$LAB_LOGS/build-nodejs-host.log" 2>&1 || lab_die "minimal nodejs host build failed; see $LAB_LOGS/build-nodejs-host.log"
-    printf 'lab-minimal (scripts/lab/nodejs-host)\n' >"$LAB_BIN/pulumi-language-nodejs.source"
+    printf 'lab-minimal %s (scripts/lab/nodejs-host)\n' "$(lab_host_hash)" >"$LAB_BIN/pulumi-language-nodejs.source"
   else
     warn "pulumi-language-nodejs: upstream module refused by the proxy and no substitute available; TypeScript programs cannot run"
     return 0
@@ -136,8 +136,17 @@ build_nodejs_host() {
   lab_time_end "build pulumi-language-nodejs"
 }
 
+lab_host_hash() {
+  cat "$LAB_SCRIPTS_DIR"/nodejs-host/main.go "$LAB_SCRIPTS_DIR"/nodejs-host/go.mod | sha256sum | cut -c1-16
+}
+
 ensure_nodejs() {
-  local p
+  local p src
+  src=$(cat "$LAB_BIN/pulumi-language-nodejs.source" 2>/dev/null || true)
+  if [[ "$src" == lab-minimal* && "$src" != "lab-minimal $(lab_host_hash) "* ]]; then
+    lab_log "scripts/lab/nodejs-host changed since the last build; rebuilding"
+    rm -f "$LAB_BIN/pulumi-language-nodejs" "$LAB_BIN/pulumi-language-nodejs.source"
+  fi
   if p=$(lab_find pulumi-language-nodejs); then
     [[ "$p" == "$LAB_BIN/pulumi-language-nodejs" ]] || ln -sfn "$p" "$LAB_BIN/pulumi-language-nodejs"
     lab_log "pulumi-language-nodejs: $p ($(cat "$LAB_BIN/pulumi-language-nodejs.source" 2>/dev/null || echo 'found on PATH'))"

@@ -9,6 +9,8 @@ LAB_REPO_ROOT="$(cd "$LAB_SCRIPTS_DIR/../.." && pwd)"
 
 : "${LAB_HOME:=${XDG_CACHE_HOME:-$HOME/.cache}/cluster-fleet-lab}"
 : "${LAB_BUILD:=$HOME/build/cluster-fleet-lab}"
+# Go builds use the module proxy only: no ",direct" fallback to VCS hosts (unreachable here anyway).
+export GOPROXY="${LAB_GOPROXY:-https://proxy.golang.org}"
 LAB_BIN="$LAB_HOME/bin"
 LAB_PROVIDERS="$LAB_HOME/providers"
 LAB_STATE="$LAB_HOME/state"
@@ -30,7 +32,9 @@ LAB_COMMAND_MODULE=github.com/pulumi/pulumi-command/provider
 LAB_COMMAND_MODVER=v0.0.0-20260303235922-7f3eb6f3b77c
 LAB_KUBE_VERSION=v1.34.4
 LAB_ETCD_VERSION=v3.6.16
-LAB_VCSIM_VERSION=v0.54.1
+# vcsim: from v0.47.0 on it is a nested module (github.com/vmware/govmomi/vcsim) that the proxy does
+# not serve; v0.46.3 is the newest release whose main module still contains it.
+LAB_VCSIM_VERSION=v0.46.3
 
 lab_log() { printf '[lab] %s\n' "$*" >&2; }
 lab_die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }

@@ -28,8 +28,8 @@ import (
 	"strings"
 	"sync"
 
-	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -300,14 +300,24 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Langu
 	}
 	opts := parseOptions(info.GetOptions())
 	args := append([]string{}, opts.nodeargs...)
-	args = append(args, runPath, dir)
-	args = append(args, req.GetArgs()...)
+	if req.GetKind() == "analyzer" {
+		// run-policy-pack's usage is `<engine-address> <program> [args...]`; the engine passes its
+		// address as the first plugin argument.
+		engine, rest := h.engineAddress, req.GetArgs()
+		if len(rest) > 0 {
+			engine, rest = rest[0], rest[1:]
+		}
+		args = append(args, runPath, engine, dir)
+		args = append(args, rest...)
+	} else {
+		// run-plugin's usage is `<program> [args...]`; the plugin reads the engine address from its args.
+		args = append(args, runPath, dir)
+		args = append(args, req.GetArgs()...)
+	}
 
 	cmd := exec.CommandContext(server.Context(), node, args...)
-	cmd.Dir = req.GetPwd()
-	if cmd.Dir == "" {
-		cmd.Dir = dir
-	}
+	// Run in the plugin's own directory: @pulumi/policy reads ./package.json for the pack version.
+	cmd.Dir = dir
 	cmd.Env = req.GetEnv()
 	if len(cmd.Env) == 0 {
 		cmd.Env = os.Environ()
