@@ -23,6 +23,15 @@ const CREDENTIAL_KEY =
 
 const PRIVATE_KEY_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
+/**
+ * Outputs that carry credentials and must be declared secret, by resource type. ApiServerReady
+ * reads the workload kubeconfig (with its client key) from the management cluster; those outputs
+ * derive from no input of the same name, so the engine would not mark them secret by itself.
+ */
+const SECRET_OUTPUTS_BY_TYPE: Readonly<Record<string, readonly string[]>> = {
+    [types.ApiServerReady]: ["kubeconfig", "keyData"],
+};
+
 /** Resources whose props are scanned: what ends up as plain objects in a cluster, or in state. */
 function scanned(type: string): boolean {
     return (
@@ -114,6 +123,14 @@ export const credentialsAsSecrets: ResourceValidationPolicy = {
                         `holding the vCenter credentials; without it CAPV uses its global account.`,
                 );
             }
+        }
+        const required = SECRET_OUTPUTS_BY_TYPE[args.type] ?? [];
+        const undeclared = required.filter((o) => !args.opts.additionalSecretOutputs.includes(o));
+        if (undeclared.length > 0) {
+            report(
+                `${args.type} ${args.name}: outputs ${undeclared.join(", ")} carry credentials; ` +
+                    `declare them in additionalSecretOutputs.`,
+            );
         }
         if (!scanned(args.type)) {
             return;

@@ -115,6 +115,34 @@ describe("policy credentials-as-secrets", () => {
         assertPasses(await runResourcePolicy(credentialsAsSecrets, clean));
     });
 
+    it("requires ApiServerReady to declare its kubeconfig and key outputs secret", async () => {
+        const ready = {
+            type: types.ApiServerReady,
+            name: "c1-ready",
+            props: {
+                clusterName: "c1",
+                namespace: "capi-clusters",
+                managementKubeconfig: "apiVersion: v1",
+            },
+            opts: {
+                additionalSecretOutputs: [
+                    "kubeconfig",
+                    "certData",
+                    "keyData",
+                    "managementKubeconfig",
+                ],
+            },
+        };
+        assertPasses(await runResourcePolicy(credentialsAsSecrets, ready));
+        assertViolations(
+            await runResourcePolicy(credentialsAsSecrets, {
+                ...ready,
+                opts: { additionalSecretOutputs: ["kubeconfig"] },
+            }),
+            /ApiServerReady c1-ready: outputs keyData carry credentials/,
+        );
+    });
+
     it("ignores empty values, public keys and provider resources", async () => {
         const kcp = withProps(controlPlane(c1), (p) => {
             p.spec.kubeadmConfigSpec.users = [
