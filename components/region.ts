@@ -1,5 +1,6 @@
 // One region: explicit providers for its management cluster and vCenter, the vSphere pre-flight
 // lookups, the shared tag category and CAPI namespace, and a WorkloadCluster per desired cluster.
+import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LoadedRegion } from "./config/load";
@@ -20,6 +21,9 @@ export interface ClusterSummary {
     readonly addressBlock: string;
     readonly poolRange: string;
     readonly kubernetesVersion: string;
+    /** cluster-config Application sync and health ("Unmanaged" when the sync is not managed). */
+    readonly syncStatus: string;
+    readonly healthStatus: string;
 }
 
 export class Region extends pulumi.ComponentResource {
@@ -73,6 +77,9 @@ export class Region extends pulumi.ComponentResource {
             },
             { parent: this, provider: vsphereProvider },
         );
+        const commandProvider = config.bgp.routers.some((r) => r.ssh !== undefined)
+            ? new command.Provider(`${config.region}-command`, {}, { parent: this })
+            : undefined;
         const namespace = new k8s.core.v1.Namespace(
             `${config.region}-capi-namespace`,
             { metadata: { name: config.management.namespace } },
@@ -101,6 +108,9 @@ export class Region extends pulumi.ComponentResource {
                     tagCategoryId: tagCategory.id,
                     vspherePassword: secrets.vspherePassword,
                     namespace,
+                    managementKubeconfig: secrets.managementKubeconfig,
+                    routerSshKey: secrets.routerSshKey,
+                    commandProvider,
                 },
                 { parent: this },
             );

@@ -2,6 +2,8 @@
 // the management cluster, and (through ArgoRegistration) its hand-off to the region's Argo CD.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ArgoRegistration } from "./argoRegistration";
+import { BgpListenRange } from "./bgp/listenRange";
 import * as capi from "./capi";
 import { ClusterConfig, ClusterIpPlan, RegionConfig } from "./config/types";
 import { types } from "./constants";
@@ -27,6 +29,12 @@ export interface WorkloadClusterArgs {
     readonly vspherePassword: pulumi.Input<string>;
     /** Namespace resource holding the CAPI objects, so it outlives them on destroy. */
     readonly namespace?: pulumi.Resource;
+    /** Management kubeconfig (secret), for the API-server readiness wait. */
+    readonly managementKubeconfig: pulumi.Input<string>;
+    /** SSH key for the routers' listen-range commands (secret); needed when a router has ssh. */
+    readonly routerSshKey?: pulumi.Input<string>;
+    /** Provider for @pulumi/command (default providers are disabled). */
+    readonly commandProvider?: pulumi.ProviderResource;
 }
 
 /** CAPI deletes machines and VMs before the Cluster object goes; give it time. */
@@ -42,6 +50,10 @@ export class WorkloadCluster extends pulumi.ComponentResource {
     public readonly addressBlock: pulumi.Output<string>;
     public readonly poolRange: pulumi.Output<string>;
     public readonly kubernetesVersion: pulumi.Output<string>;
+    /** The Argo CD hand-off: readiness, registration, cluster-config and its sync. */
+    public readonly argo: ArgoRegistration;
+    /** Router listen ranges, when any router of the region is managed over SSH. */
+    public readonly bgp?: BgpListenRange;
 
     constructor(name: string, args: WorkloadClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super(types.WorkloadCluster, name, {}, opts);
@@ -168,6 +180,39 @@ export class WorkloadCluster extends pulumi.ComponentResource {
             protect: region.environment === "prod",
             customTimeouts: { delete: CLUSTER_DELETE_TIMEOUT },
         });
+
+        // Routers must accept the nodes' BGP sessions before Calico's peers are synced.
+        if (region.bgp.routers.some((r) => r.ssh !== undefined)) {
+            if (args.routerSshKey === undefined || args.commandProvider === undefined) {
+                throw new Error(
+                    `cluster-fleet:routerSshKey is required: bgp.routers has routers with ssh set`,
+                );
+            }
+            const hostKeys: Record<string, string> = {};
+            for (const r of region.bgp.routers) {
+                if (r.ssh?.hostKey) hostKeys[r.name] = r.ssh.hostKey;
+            }
+            this.bgp = new BgpListenRange(
+                `${c}-bgp`,
+                { region, cluster, plan, privateKey: args.routerSshKey, hostKeys },
+                { parent: this, providers: { command: args.commandProvider } },
+            );
+        }
+
+        this.argo = new ArgoRegistration(
+            `${c}-argocd`,
+            {
+                region,
+                cluster,
+                plan,
+                managementProvider: args.managementProvider,
+                managementKubeconfig: args.managementKubeconfig,
+                vspherePassword: args.vspherePassword,
+                capiObjects: [this.capiCluster, this.controlPlane],
+                syncAfter: this.bgp ? Object.values(this.bgp.commands) : [],
+            },
+            { parent: this },
+        );
 
         this.vip = pulumi.output(plan.vip);
         this.endpoint = pulumi.output(`https://${plan.vip}:${capi.API_SERVER_PORT}`);

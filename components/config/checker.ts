@@ -153,6 +153,17 @@ export class Checker {
         return v;
     }
 
+    boolean(path: string, v: unknown, fallback: boolean): boolean {
+        if (v === undefined) {
+            return fallback;
+        }
+        if (typeof v !== "boolean") {
+            this.fail(path, "must be true or false");
+            return fallback;
+        }
+        return v;
+    }
+
     oneOf<T extends string>(path: string, v: unknown, allowed: readonly T[], fallback?: T): T {
         if (v === undefined && fallback !== undefined) {
             return fallback;

@@ -1,6 +1,7 @@
 // Validates a region's raw stack configuration and returns the typed RegionConfig and IP plan.
 // Pure: no Pulumi calls, so it runs before any resource is registered and is unit-tested directly.
 import { Netmask } from "netmask";
+import { MAX_BGP_PEERS } from "../argocd/clusterConfigApp";
 import { IpPlanError, IpPlanRequest, RegionIpPlan, parseRange, planRegion } from "../ipPlan";
 import { Checker, ConfigError, closest } from "./checker";
 import {
@@ -313,6 +314,7 @@ function parseArgocd(c: Checker, v: unknown): ArgocdConfig {
         "tigeraOperatorVersion",
         "retry",
         "syncTimeoutSeconds",
+        "manageSync",
     ]);
     const url = c.string(`${p}.url`, o.url);
     if (url && !/^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(url)) {
@@ -358,7 +360,7 @@ function parseArgocd(c: Checker, v: unknown): ArgocdConfig {
             limit: c.integer(`${p}.retry.limit`, r.limit, 1, 100, 10),
             backoff: {
                 duration: duration("duration", "10s"),
-                factor: c.integer(`${p}.retry.backoff.factor`, b.factor, 1, 10, 2),
+                factor: c.integer(`${p}.retry.backoff.factor`, b.factor, 2, 10, 2),
                 maxDuration: duration("maxDuration", "5m"),
             },
         },
@@ -369,6 +371,7 @@ function parseArgocd(c: Checker, v: unknown): ArgocdConfig {
             4 * 3600,
             1800,
         ),
+        manageSync: c.boolean(`${p}.manageSync`, o.manageSync, true),
     };
 }
 
@@ -377,13 +380,24 @@ function parseBgp(c: Checker, v: unknown): BgpConfig {
     const routers = c.array("bgp.routers", o.routers).map((r, i) => {
         const p = `bgp.routers[${i}]`;
         const ro = c.object(p, r, ["name", "address", "asNumber", "ssh"]);
-        let ssh: { host: string; port: number; user: string } | undefined;
+        let ssh: { host: string; port: number; user: string; hostKey?: string } | undefined;
         if (ro.ssh !== undefined) {
-            const so = c.object(`${p}.ssh`, ro.ssh, ["host", "port", "user"]);
+            const so = c.object(`${p}.ssh`, ro.ssh, ["host", "port", "user", "hostKey"]);
+            const hostKey = c.optionalString(`${p}.ssh.hostKey`, so.hostKey);
+            if (
+                hostKey &&
+                !/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+$/.test(hostKey)
+            ) {
+                c.fail(
+                    `${p}.ssh.hostKey`,
+                    'must be the router\'s host public key ("ssh-ed25519 AAAA…", from ssh-keyscan)',
+                );
+            }
             ssh = {
                 host: c.string(`${p}.ssh.host`, so.host),
                 port: c.integer(`${p}.ssh.port`, so.port, 1, 65535, 22),
                 user: c.string(`${p}.ssh.user`, so.user),
+                ...(hostKey ? { hostKey } : {}),
             };
         }
         return {

@@ -114,6 +114,11 @@ export interface ArgocdConfig {
     readonly retry: ArgoRetryConfig;
     /** How long `pulumi up` waits for cluster-config to be Synced and Healthy. */
     readonly syncTimeoutSeconds: number;
+    /**
+     * Trigger the sync through the Argo CD API and wait for Synced and Healthy (default true).
+     * Off only where no Argo CD API is reachable (the local lab); Argo CD still syncs on its own.
+     */
+    readonly manageSync: boolean;
 }
 
 export interface BgpRouterConfig {
@@ -122,7 +127,13 @@ export interface BgpRouterConfig {
     readonly address: string;
     readonly asNumber: number;
     /** SSH access for the listen-range commands; no commands are run when absent. */
-    readonly ssh?: { readonly host: string; readonly port: number; readonly user: string };
+    readonly ssh?: {
+        readonly host: string;
+        readonly port: number;
+        readonly user: string;
+        /** The router's SSH host public key ("ssh-ed25519 AAAA…"); verified on connect. */
+        readonly hostKey?: string;
+    };
 }
 
 export interface BgpConfig {

@@ -268,6 +268,87 @@ for (const stack of ["dev", "prod"]) {
             }
         });
 
+        it("hands each cluster to Argo CD: readiness, token, cluster Secret, Application, sync", () => {
+            const m = deployed.mocks;
+            for (const c of Object.keys(deployed.region.clusters)) {
+                const ready = all.find(
+                    (r) => r.type === types.ApiServerReady && r.name === `${c}-api-ready`,
+                )!;
+                assert.ok(ready, `${c}: no ApiServerReady`);
+                assert.ok(isSecretInput(ready.inputs.managementKubeconfig));
+                assert.equal(cr(ready.inputs).clusterName, c);
+                assert.ok(m.dependsOn(`${c}-api-ready`, `${c}-cluster`));
+
+                const token = all.find((r) => r.name === `${c}-argocd-manager-token`)!;
+                assert.equal(token.inputs.type, "kubernetes.io/service-account-token");
+                assert.equal(
+                    token.inputs.metadata.annotations["pulumi.com/waitFor"],
+                    "jsonpath={.data.token}",
+                );
+                assert.ok(
+                    token.provider!.includes(`::${c}-workload::`),
+                    "token not created in the workload cluster",
+                );
+
+                const secret = all.find((r) => r.name === `${c}-argocd-cluster`)!;
+                assert.equal(
+                    secret.inputs.metadata.labels["argocd.argoproj.io/secret-type"],
+                    "cluster",
+                );
+                const sd = secret.inputs.stringData;
+                assert.ok(
+                    isSecretInput(sd) || isSecretInput(sd.config),
+                    "cluster Secret config must be secret",
+                );
+                const parsed = JSON.parse((unsecret(sd) as Obj).config);
+                assert.equal(parsed.bearerToken, "fake-sa-token");
+                assert.notEqual(parsed.tlsClientConfig?.insecure, true);
+
+                const app = all.find((r) => r.name === `${c}-cluster-config`)!;
+                assert.equal(app.type, types.Application);
+                assert.equal(
+                    app.inputs.spec.destination.name,
+                    (unsecret(secret.inputs.stringData) as Obj).name,
+                );
+
+                // Destroy order: Application, then the cluster Secret, then the CAPI Cluster.
+                assert.ok(m.dependsOn(`${c}-cluster-config`, `${c}-argocd-cluster`));
+                assert.ok(m.dependsOn(`${c}-cluster-config`, `${c}-cluster`));
+                assert.ok(m.dependsOn(`${c}-argocd-cluster`, `${c}-cluster`));
+
+                const sync = all.find(
+                    (r) => r.type === types.ArgoCdAppSync && r.name === `${c}-cluster-config-sync`,
+                )!;
+                assert.ok(sync, `${c}: no ArgoCdAppSync`);
+                assert.equal(sync.inputs.appName, `${c}-cluster-config`);
+                assert.ok(
+                    !JSON.stringify(sync.inputs).includes(
+                        TEST_SECRETS["cluster-fleet:argocdToken"],
+                    ),
+                );
+                assert.ok(m.dependsOn(`${c}-cluster-config-sync`, `${c}-cluster-config`));
+            }
+        });
+
+        it(`${stack === "prod" ? "adds" : "does not add"} BGP listen ranges on SSH-managed routers`, () => {
+            const cmds = all.filter((r) => r.type === types.RemoteCommand);
+            if (stack === "dev") {
+                assert.equal(cmds.length, 0);
+                return;
+            }
+            assert.equal(cmds.length, Object.keys(deployed.region.clusters).length * 2);
+            for (const cmd of cmds) {
+                assert.ok(
+                    isSecretInput(cmd.inputs.connection) ||
+                        isSecretInput(cmd.inputs.connection.privateKey),
+                );
+                assert.match(cmd.inputs.create, /bgp listen range/);
+            }
+            for (const c of Object.keys(deployed.region.clusters)) {
+                assert.ok(deployed.mocks.dependsOn(`${c}-cluster-config-sync`, `${c}-bgp-tor-a`));
+            }
+        });
+
         it(`${stack === "prod" ? "protects" : "does not protect"} the CAPI Cluster objects`, () => {
             for (const wc of Object.values(deployed.region.clusters)) {
                 const protect = (wc.capiCluster as unknown as { __protect?: boolean }).__protect;

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
 import { ip2long } from "netmask";
-import { NetworkConfig } from "../../components/config/types";
+import { ClusterIpPlan, NetworkConfig } from "../../components/config/types";
 import {
     IpPlanError,
     IpPlanRequest,
@@ -100,7 +100,7 @@ describe("IP plan", () => {
                 const next = tryPlan(after.map((n) => req(n)));
                 fc.pre(next !== undefined);
                 for (const c of next!.clusters) {
-                    const prev = base!.clusters.find((p) => p.cluster === c.cluster);
+                    const prev: ClusterIpPlan | undefined = base!.clusters.find((p) => p.cluster === c.cluster);
                     if (prev) assert.deepEqual(c, prev);
                 }
             }),

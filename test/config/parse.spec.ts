@@ -50,7 +50,7 @@ describe("region config", () => {
     it("rejects unknown and misspelt keys with a suggestion", () => {
         dev.clusters[0].controlPlane.replica = 3;
         expectIssue(dev, "clusters[0].controlPlane.replica", /did you mean "replicas"/);
-        const d2 = clone(rawStackConfig("dev"));
+        const d2: Raw = clone(rawStackConfig("dev"));
         d2.netwrk = {};
         expectIssue(d2, "cluster-fleet:netwrk", /did you mean "cluster-fleet:network"/);
     });
@@ -126,10 +126,10 @@ describe("region config", () => {
     it("rejects names that are not DNS-1123 labels", () => {
         dev.clusters[0].name = "Dev_Apps";
         expectIssue(dev, "clusters[0].name", /not a DNS-1123 label/);
-        const d2 = clone(rawStackConfig("dev"));
+        const d2: Raw = clone(rawStackConfig("dev"));
         d2.clusters[0].workerPools[0].name = "-general";
         expectIssue(d2, "clusters[0].workerPools[0].name", /not a DNS-1123 label/);
-        const d3 = clone(rawStackConfig("dev"));
+        const d3: Raw = clone(rawStackConfig("dev"));
         d3.clusters[0].name = "a".repeat(33);
         expectIssue(d3, "clusters[0].name", /at most 32 characters/);
     });
@@ -144,10 +144,10 @@ describe("region config", () => {
     it("rejects malformed and unsupported Kubernetes versions", () => {
         dev.clusters[0].kubernetesVersion = "1.36.1";
         expectIssue(dev, "clusters[0].kubernetesVersion", /not a Kubernetes version/);
-        const d2 = clone(rawStackConfig("dev"));
+        const d2: Raw = clone(rawStackConfig("dev"));
         d2.clusters[0].kubernetesVersion = "v1.29.9";
         expectIssue(d2, "clusters[0].kubernetesVersion", /not supported/);
-        const d3 = clone(rawStackConfig("dev"));
+        const d3: Raw = clone(rawStackConfig("dev"));
         d3.clusters[0].kubernetesVersion = "v1.36.2";
         expectIssue(d3, "clusters[0].kubernetesVersion", /no VM template for v1\.36\.2/);
     });

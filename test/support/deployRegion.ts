@@ -54,6 +54,13 @@ export async function deployRegion(
     pulumi.runtime.setAllConfig(config, secretKeys);
     const loaded = loadRegion();
     const region = new Region(loaded.config.region, { loaded });
-    await settle([region, ...Object.values(region.clusters).map((c) => c.capiCluster)]);
+    await settle([
+        region,
+        ...Object.values(region.clusters).flatMap((c) => [
+            c.capiCluster,
+            c.argo.application,
+            ...(c.argo.sync ? [c.argo.sync] : []),
+        ]),
+    ]);
     return { mocks, region };
 }

@@ -32,6 +32,8 @@ const FAKE_CA = Buffer.from(
 
 export class FleetMocks implements pulumi.runtime.Mocks {
     readonly resources: pulumi.runtime.MockResourceArgs[] = [];
+    /** Dependencies (URNs) of each registered resource, by logical name; filled by installMocks. */
+    readonly dependencies = new Map<string, string[]>();
     readonly calls: pulumi.runtime.MockCallArgs[] = [];
     readonly handlers = new Map<string, CallHandler>(Object.entries(vsphereLookups));
 
@@ -70,6 +72,11 @@ export class FleetMocks implements pulumi.runtime.Mocks {
         return h(args.inputs as Inputs);
     }
 
+    /** True when `name` was registered with a dependency on the resource named `on`. */
+    dependsOn(name: string, on: string): boolean {
+        return (this.dependencies.get(name) ?? []).some((u) => u.endsWith(`::${on}`));
+    }
+
     ofType(type: string): pulumi.runtime.MockResourceArgs[] {
         return this.resources.filter((r) => r.type === type);
     }
@@ -82,10 +89,24 @@ export class FleetMocks implements pulumi.runtime.Mocks {
     }
 }
 
+interface RegisterRequest {
+    getName(): string;
+    getDependenciesList(): string[];
+}
+
 /** Installs fresh mocks and returns them. */
 export async function installMocks(stack: string, preview = false): Promise<FleetMocks> {
     const mocks = new FleetMocks();
     await pulumi.runtime.setMocks(mocks, "cluster-fleet", stack, preview);
+    // Mocks do not see dependsOn; record it from the registration requests.
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+        registerResource(req: RegisterRequest, cb: unknown): Promise<void>;
+    };
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        mocks.dependencies.set(req.getName(), req.getDependenciesList());
+        return original(req, cb);
+    };
     return mocks;
 }
 

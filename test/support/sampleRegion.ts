@@ -39,6 +39,7 @@ export function sampleRegion(): RegionConfig {
             tigeraOperatorVersion: "v3.30.3",
             retry: { limit: 10, backoff: { duration: "10s", factor: 2, maxDuration: "5m" } },
             syncTimeoutSeconds: 1800,
+            manageSync: true,
         },
         bgp: {
             routers: [
