@@ -413,6 +413,13 @@ function parseBgp(c: Checker, v: unknown): BgpConfig {
             "needs at least one router: without peers the pod network is not routed",
         );
     }
+    if (routers.length > MAX_BGP_PEERS) {
+        c.fail(
+            "bgp.routers",
+            `has ${routers.length} routers; cluster-config/ has ${MAX_BGP_PEERS} BGPPeer slots ` +
+                `(add slots in cluster-config/calico and raise MAX_BGP_PEERS)`,
+        );
+    }
     const names = new Set<string>();
     routers.forEach((r, i) => {
         if (names.has(r.name))

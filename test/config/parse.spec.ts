@@ -187,6 +187,18 @@ describe("region config", () => {
         );
     });
 
+    it("rejects more routers than cluster-config has BGPPeer slots", () => {
+        for (let i = 0; i < 4; i++) {
+            dev.bgp.routers.push({ name: `tor-x${i}`, address: `10.40.0.${20 + i}`, asNumber: 65000 });
+        }
+        expectIssue(dev, "bgp.routers", /has 6 routers; cluster-config\/ has 4 BGPPeer slots/);
+    });
+
+    it("rejects an Argo CD retry backoff factor below 2", () => {
+        dev.argocd.retry.backoff.factor = 1;
+        expectIssue(dev, "argocd.retry.backoff.factor", /from 2 to 10/);
+    });
+
     it("reports every problem at once", () => {
         dev.network.gateway = "10.41.0.1";
         dev.clusters[0].name = "BAD";
