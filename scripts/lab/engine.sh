@@ -216,8 +216,12 @@ build_command_provider() {
   local log="$LAB_LOGS/build-command.log"
   lab_log "building pulumi-resource-command $LAB_COMMAND_VERSION from $LAB_COMMAND_MODULE@$LAB_COMMAND_MODVER (log: $log)"
   if ! go list -m "$LAB_COMMAND_MODULE@$LAB_COMMAND_MODVER" >>"$log" 2>&1; then
-    warn "pulumi-resource-command: the Go module proxy refuses $LAB_COMMAND_MODULE (every version, 403); not built"
-    return 1
+    if [[ "${LAB_COMMAND_STUB:-1}" == 0 ]]; then
+      warn "pulumi-resource-command: the Go module proxy refuses $LAB_COMMAND_MODULE (403); not built, not installed"
+      return 1
+    fi
+    write_command_stub
+    return 0
   fi
   lab_time_start
   GOBIN="$LAB_PROVIDERS" go install -trimpath \
@@ -229,10 +233,31 @@ build_command_provider() {
   lab_time_end "build pulumi-resource-command"
 }
 
+# The engine refuses to run a program whose node_modules hold a provider package (here
+# @pulumi/command) whose plugin is missing ("plugin command 1.2.1 not installed") when automatic
+# acquisition is off. A real build is impossible (module refused), so by default install a STUB
+# under that version: the engine's preflight passes, and the stub fails loudly only if a program
+# actually creates a command resource or provider. LAB_COMMAND_STUB=0 disables this.
+write_command_stub() {
+  local bin="$LAB_PROVIDERS/pulumi-resource-command"
+  cat >"$bin" <<'STUB'
+#!/bin/sh
+echo "cluster-fleet lab: pulumi-resource-command is a STUB. The real provider (github.com/pulumi/pulumi-command/provider) is not served by the Go module proxy, so it cannot be built here. Do not create @pulumi/command resources in the lab (e.g. give routers no 'ssh')." >&2
+exit 1
+STUB
+  chmod 755 "$bin"
+  printf '%s STUB (real module refused by the Go module proxy)\n' "$LAB_COMMAND_VERSION" >"$bin.version"
+  warn "pulumi-resource-command $LAB_COMMAND_VERSION: Go module proxy refuses $LAB_COMMAND_MODULE (403); installing a STUB that fails if used (LAB_COMMAND_STUB=0 to skip)"
+}
+
 ensure_provider() { # name version
   local name=$1 ver=$2 bin
   if plugin_installed resource "$name" "$ver"; then
-    lab_log "resource plugin $name $ver already installed in $LAB_PULUMI_HOME"
+    if grep -q STUB "$LAB_PULUMI_HOME/plugins/resource-$name-v$ver/pulumi-resource-$name" 2>/dev/null; then
+      warn "resource plugin $name $ver in $LAB_PULUMI_HOME is the lab STUB (fails if used)"
+    else
+      lab_log "resource plugin $name $ver already installed in $LAB_PULUMI_HOME"
+    fi
     return
   fi
   bin="$LAB_PROVIDERS/pulumi-resource-$name"

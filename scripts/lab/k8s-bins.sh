@@ -14,9 +14,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 mkdir -p "$LAB_BIN" "$LAB_LOGS"
 
 have_version() { # name expected-substring -> links a matching binary into LAB_BIN
-  local p
+  local p out
   p=$(lab_find "$1") || return 1
-  "$p" --version 2>/dev/null | grep -qF "$2" || return 1
+  out=$("$p" --version 2>/dev/null) || return 1
+  [[ "$out" == *"$2"* ]] || return 1
   [[ "$p" == "$LAB_BIN/$1" ]] || ln -sfn "$p" "$LAB_BIN/$1"
   lab_log "$1: $p ($2)"
 }
@@ -86,7 +87,9 @@ build_kube() {
 }
 
 have_kubectl() {
-  [[ -x "$LAB_BIN/kubectl" ]] && "$LAB_BIN/kubectl" version --client 2>/dev/null | grep -qF "Client Version: $LAB_KUBE_VERSION"
+  local out
+  [[ -x "$LAB_BIN/kubectl" ]] && out=$("$LAB_BIN/kubectl" version --client 2>/dev/null) &&
+    [[ "$out" == *"Client Version: $LAB_KUBE_VERSION"* ]]
 }
 
 have_version etcd "etcd Version: ${LAB_ETCD_VERSION#v}" || build_etcd

@@ -66,10 +66,11 @@ lab_find() {
   fi
 }
 
-# lab_time_start; ...; lab_time_end LABEL -> logs the elapsed seconds and appends to timings.log.
-lab_time_start() { LAB_T0=$(date +%s); }
+# lab_time_start; ...; lab_time_end LABEL -> logs the elapsed time and appends it to logs/timings.log.
+lab_time_start() { LAB_T0=$(date +%s%N); }
 lab_time_end() {
-  local dt=$(($(date +%s) - LAB_T0))
+  local ms=$((($(date +%s%N) - LAB_T0) / 1000000)) dt
+  dt=$(printf '%d.%01d' $((ms / 1000)) $((ms % 1000 / 100)))
   mkdir -p "$LAB_LOGS"
   printf '%s\t%s\t%ss\n' "$(date -u +%FT%TZ)" "$1" "$dt" >>"$LAB_LOGS/timings.log"
   lab_log "$1 took ${dt}s"
