@@ -62,7 +62,7 @@ go_build_env() {
 build_pulumi() {
   go_build_env
   local d="$LAB_BUILD/pulumi-engine" v="v$LAB_PULUMI_VERSION"
-  lab_log "building pulumi $v from Go modules in $d (cold: ~15-25 min on 2 cores; log: $LAB_LOGS/build-pulumi.log)"
+  lab_log "building pulumi $v from Go modules in $d (cold: ~6-25 min on 2 cores; log: $LAB_LOGS/build-pulumi.log)"
   mkdir -p "$d"
   lab_time_start
   (
