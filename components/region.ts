@@ -7,7 +7,7 @@ import { LoadedRegion } from "./config/load";
 import { types } from "./constants";
 import * as vsphere from "./vsphere";
 import { lookupPlacement } from "./vsphere/preflight";
-import { WorkloadCluster } from "./workloadCluster";
+import { RegionInventory, WorkloadCluster } from "./workloadCluster";
 
 export interface RegionArgs {
     /** The validated region with its IP plan and secrets (config/load.ts). */
@@ -44,39 +44,43 @@ export class Region extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const vsphereProvider = new vsphere.Provider(
-            `${config.region}-vcenter`,
-            {
-                user: config.vsphere.username,
-                password: secrets.vspherePassword,
-                vsphereServer: config.vsphere.server,
-                allowUnverifiedSsl: false,
-            },
-            { parent: this },
-        );
-
-        const versions = [
-            ...new Set(
-                config.clusters.flatMap((c) => [
-                    c.kubernetesVersion,
-                    ...c.workerPools.map((p) => p.kubernetesVersion),
-                ]),
-            ),
-        ].sort();
-        const placement = lookupPlacement(config.vsphere, versions, {
-            provider: vsphereProvider,
-            parent: this,
-        });
-        const tagCategory = new vsphere.TagCategory(
-            `${config.region}-tag-category`,
-            {
-                name: config.vsphere.tagCategory,
-                cardinality: "SINGLE",
-                associableTypes: ["VirtualMachine"],
-                description: `cluster-fleet workload clusters of region ${config.region}`,
-            },
-            { parent: this, provider: vsphereProvider },
-        );
+        // vCenter is only talked to when cluster-fleet manages the per-cluster inventory.
+        let inventory: RegionInventory | undefined;
+        if (config.vsphere.manageInventory) {
+            const vsphereProvider = new vsphere.Provider(
+                `${config.region}-vcenter`,
+                {
+                    user: config.vsphere.username,
+                    password: secrets.vspherePassword,
+                    vsphereServer: config.vsphere.server,
+                    allowUnverifiedSsl: false,
+                },
+                { parent: this },
+            );
+            const versions = [
+                ...new Set(
+                    config.clusters.flatMap((c) => [
+                        c.kubernetesVersion,
+                        ...c.workerPools.map((p) => p.kubernetesVersion),
+                    ]),
+                ),
+            ].sort();
+            const placement = lookupPlacement(config.vsphere, versions, {
+                provider: vsphereProvider,
+                parent: this,
+            });
+            const tagCategory = new vsphere.TagCategory(
+                `${config.region}-tag-category`,
+                {
+                    name: config.vsphere.tagCategory,
+                    cardinality: "SINGLE",
+                    associableTypes: ["VirtualMachine"],
+                    description: `cluster-fleet workload clusters of region ${config.region}`,
+                },
+                { parent: this, provider: vsphereProvider },
+            );
+            inventory = { provider: vsphereProvider, placement, tagCategoryId: tagCategory.id };
+        }
         const commandProvider = config.bgp.routers.some((r) => r.ssh !== undefined)
             ? new command.Provider(`${config.region}-command`, {}, { parent: this })
             : undefined;
@@ -103,9 +107,7 @@ export class Region extends pulumi.ComponentResource {
                     cluster,
                     plan: clusterPlan,
                     managementProvider: this.managementProvider,
-                    vsphereProvider,
-                    placement,
-                    tagCategoryId: tagCategory.id,
+                    inventory,
                     vspherePassword: secrets.vspherePassword,
                     namespace,
                     managementKubeconfig: secrets.managementKubeconfig,

@@ -10,6 +10,16 @@ import { types } from "./constants";
 import * as vsphere from "./vsphere";
 import { Placement, childFolderPath, vmFolderPaths } from "./vsphere/preflight";
 
+/** What a region shares with its clusters when cluster-fleet manages the vSphere inventory. */
+export interface RegionInventory {
+    /** vSphere provider of the region's vCenter. */
+    readonly provider: pulumi.ProviderResource;
+    /** Pre-flight lookups of the region's vSphere placement. */
+    readonly placement: Placement;
+    /** The region's tag category, for the per-cluster tag. */
+    readonly tagCategoryId: pulumi.Input<string>;
+}
+
 export interface WorkloadClusterArgs {
     /** The validated region this cluster belongs to. */
     readonly region: RegionConfig;
@@ -19,12 +29,8 @@ export interface WorkloadClusterArgs {
     readonly plan: ClusterIpPlan;
     /** Kubernetes provider of the region's management cluster. */
     readonly managementProvider: k8s.Provider;
-    /** vSphere provider of the region's vCenter. */
-    readonly vsphereProvider: pulumi.ProviderResource;
-    /** Pre-flight lookups of the region's vSphere placement. */
-    readonly placement: Placement;
-    /** The region's tag category, for the per-cluster tag. */
-    readonly tagCategoryId: pulumi.Input<string>;
+    /** The region's vCenter inventory handles; absent when vsphere.manageInventory is false. */
+    readonly inventory?: RegionInventory;
     /** vCenter password (secret), for the per-cluster CAPV credentials Secret. */
     readonly vspherePassword: pulumi.Input<string>;
     /** Namespace resource holding the CAPI objects, so it outlives them on destroy. */
@@ -60,47 +66,60 @@ export class WorkloadCluster extends pulumi.ComponentResource {
         const { region, cluster, plan } = args;
         const ctx: capi.ClusterContext = { region, cluster, plan };
         const c = cluster.name;
-        const vsOpts = { parent: this, provider: args.vsphereProvider };
-
-        // vSphere footprint: the machine templates place VMs here.
-        const folder = new vsphere.Folder(
-            `${c}-folder`,
-            {
-                path: childFolderPath(args.placement.parentFolderPath, c),
-                type: "vm",
-                datacenterId: args.placement.datacenterId,
-            },
-            vsOpts,
-        );
-        const pool = new vsphere.ResourcePool(
-            `${c}-pool`,
-            { name: c, parentResourcePoolId: args.placement.parentResourcePoolId },
-            vsOpts,
-        );
-        const tag = new vsphere.Tag(
-            `${c}-tag`,
-            {
-                name: c,
-                categoryId: args.tagCategoryId,
-                description: `cluster-fleet workload cluster ${c} in region ${region.region}`,
-            },
-            vsOpts,
-        );
-        // Absolute inventory paths: CAPV resolves them without guessing the datacenter.
+        // vSphere footprint: the machine templates place VMs here. Absolute inventory paths, so
+        // CAPV resolves them without guessing the datacenter.
         const dc = region.vsphere.datacenter;
-        const vmPlacement: capi.VmPlacement = {
-            folder: `${vmFolderPaths(dc, region.vsphere.folder).absolute}/${c}`,
-            resourcePool: `/${dc}/host/${region.vsphere.resourcePool.replace(/^\/+|\/+$/g, "")}/${c}`,
-            tagIds: [tag.id],
-            tagNames: [c],
-        };
+        const parentFolder = vmFolderPaths(dc, region.vsphere.folder).absolute;
+        const parentPool = `/${dc}/host/${region.vsphere.resourcePool.replace(/^\/+|\/+$/g, "")}`;
+        const footprint: pulumi.Resource[] = [];
+        let vmPlacement: capi.VmPlacement;
+        if (args.inventory) {
+            const inv = args.inventory;
+            const vsOpts = { parent: this, provider: inv.provider };
+            const folder = new vsphere.Folder(
+                `${c}-folder`,
+                {
+                    path: childFolderPath(inv.placement.parentFolderPath, c),
+                    type: "vm",
+                    datacenterId: inv.placement.datacenterId,
+                },
+                vsOpts,
+            );
+            const pool = new vsphere.ResourcePool(
+                `${c}-pool`,
+                { name: c, parentResourcePoolId: inv.placement.parentResourcePoolId },
+                vsOpts,
+            );
+            const tag = new vsphere.Tag(
+                `${c}-tag`,
+                {
+                    name: c,
+                    categoryId: inv.tagCategoryId,
+                    description: `cluster-fleet workload cluster ${c} in region ${region.region}`,
+                },
+                vsOpts,
+            );
+            footprint.push(folder, pool, tag);
+            vmPlacement = {
+                folder: `${parentFolder}/${c}`,
+                resourcePool: `${parentPool}/${c}`,
+                tagIds: [tag.id],
+                tagNames: [c],
+            };
+        } else {
+            // Inventory managed elsewhere: machines go into the configured folder and pool.
+            vmPlacement = {
+                folder: parentFolder,
+                resourcePool: parentPool,
+                tagIds: [],
+                tagNames: [],
+            };
+        }
 
         const mgmt = { parent: this, provider: args.managementProvider };
         // Every CAPI object waits for the folder, pool and tag its machines use.
         const infraDeps: pulumi.Resource[] = [
-            folder,
-            pool,
-            tag,
+            ...footprint,
             ...(args.namespace ? [args.namespace] : []),
         ];
         const cr = (

@@ -50,7 +50,7 @@ export function machineTemplate(
         diskGiB: shape.diskGiB,
         os: "Linux",
         powerOffMode: "trySoft",
-        tagIDs: [...placement.tagIds],
+        ...(placement.tagIds.length > 0 ? { tagIDs: [...placement.tagIds] } : {}),
         network: {
             devices: [
                 {

@@ -191,6 +191,7 @@ function parseVsphere(c: Checker, v: unknown): VsphereConfig {
         "templates",
         "tagCategory",
         "storagePolicy",
+        "manageInventory",
     ]);
     const placement = (k: string, what: string) => {
         if (o[k] === undefined) {
@@ -235,6 +236,7 @@ function parseVsphere(c: Checker, v: unknown): VsphereConfig {
         templates,
         tagCategory: c.string(`${p}.tagCategory`, o.tagCategory, "cluster-fleet"),
         storagePolicy: c.optionalString(`${p}.storagePolicy`, o.storagePolicy),
+        manageInventory: c.boolean(`${p}.manageInventory`, o.manageInventory, true),
     };
 }
 

@@ -83,6 +83,12 @@ export interface VsphereConfig {
     readonly tagCategory: string;
     /** Storage policy, optional alternative to the datastore for disks. */
     readonly storagePolicy?: string;
+    /**
+     * Create the per-cluster folder, resource pool and tag and look the placement up at preview
+     * (default true). false: the inventory is managed elsewhere; machines go straight into
+     * `folder` and `resourcePool`, untagged, and nothing talks to vCenter from Pulumi.
+     */
+    readonly manageInventory: boolean;
 }
 
 export interface ArgoRetryConfig {

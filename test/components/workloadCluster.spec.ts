@@ -442,6 +442,27 @@ describe("WorkloadCluster day-2 changes", function () {
         }
     });
 
+    it("leaves vCenter alone when the inventory is managed elsewhere", async () => {
+        const d = await deployRegion("dev", (raw) => {
+            (raw.vsphere as Raw).manageInventory = false;
+        });
+        assert.equal(d.mocks.calls.length, 0, "no vSphere lookups");
+        assert.deepEqual(
+            d.mocks.resources.filter(
+                (r) => r.type.startsWith("vsphere:") || r.type === types.VsphereProvider,
+            ),
+            [],
+        );
+        for (const t of d.mocks.ofType(types.VSphereMachineTemplate)) {
+            const spec = (cr(t.inputs) as Obj).spec.template.spec;
+            assert.equal(spec.folder, "/AMS1-DEV/vm/fleet");
+            assert.equal(spec.resourcePool, "/AMS1-DEV/host/ams1-dev-c1/Resources");
+            assert.equal(spec.tagIDs, undefined);
+            const errs = validatorFor(t.inputs.apiVersion, t.inputs.kind)(cr(t.inputs));
+            assert.deepEqual(errs, []);
+        }
+    });
+
     it("fails before registering anything when the config is invalid", async () => {
         const mocks = await installMocks("prod");
         const config = { ...engineConfig("prod"), ...TEST_SECRETS };

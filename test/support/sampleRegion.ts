@@ -19,6 +19,7 @@ export function sampleRegion(): RegionConfig {
             resourcePool: "/dc-eu1/host/compute-eu1/Resources/k8s",
             templates: { "v1.34.2": "ubuntu-2404-kube-v1.34.2" },
             tagCategory: "k8s-cluster",
+            manageInventory: true,
         },
         network: {
             subnet: "10.20.0.0/20",
