@@ -38,7 +38,7 @@ import (
 )
 
 const (
-	hostVersion = "3.248.0"
+	hostVersion = "3.248.0+lab.minimal"
 	// cmd/run exits with this code after it has already shown the user an actionable error.
 	exitAfterLoggedError = 32
 )
