@@ -17,6 +17,7 @@ import {
 } from "./argocd/clusterSecret";
 import { buildCpiCredentialsSecret } from "./argocd/clusterConfigApp";
 import { ClusterConfig, ClusterIpPlan, RegionConfig } from "./config/types";
+import { API_SERVER_PORT } from "./capi/context";
 import { types } from "./constants";
 import { ApiServerReady } from "./providers/apiServerReady";
 import { ArgoCdAppSync } from "./providers/argoCdAppSync";
@@ -57,6 +58,7 @@ export class ArgoRegistration extends pulumi.ComponentResource {
         const { region, cluster, plan } = args;
         const c = cluster.name;
         const argocd = region.argocd;
+        const endpoint = `https://${plan.vip}:${API_SERVER_PORT}`;
 
         this.ready = new ApiServerReady(
             `${c}-api-ready`,
@@ -118,7 +120,9 @@ export class ArgoRegistration extends pulumi.ComponentResource {
                 region: region.region,
                 environment: region.environment,
                 cluster: c,
-                server: this.ready.server,
+                // The endpoint CAPI writes into the kubeconfig; known at preview, unlike
+                // ready.server, so policies can match Applications to registered clusters.
+                server: endpoint,
                 caData: this.ready.caData,
                 bearerToken: credentials.bearerToken,
                 extraLabels: cluster.labels,
@@ -146,7 +150,7 @@ export class ArgoRegistration extends pulumi.ComponentResource {
                     project: argocd.project,
                     appName: app.metadata.name,
                     appNamespace: argocd.namespace,
-                    clusterServer: this.ready.server,
+                    clusterServer: endpoint,
                     // A changed Application spec means a new sync.
                     trigger: shortHash(app.spec),
                     prune: true,

@@ -158,11 +158,10 @@ export function buildArgoClusterSecret(args: ArgoClusterSecretArgs): k8s.core.v1
         typeof args.server === "string"
             ? assertServerUrl(args.server)
             : pulumi.output(args.server).apply(assertServerUrl);
-    const stringData = {
-        config: argoClusterConfig(args.caData, args.bearerToken),
-        name: argoClusterName(args.cluster),
-        server,
-    };
+    // The typed Secret wraps stringData and data each as one secret Output: were `config`
+    // (unknown until the token exists) in stringData, name and server would be unknown on a
+    // first preview too. So config travels in `data` (base64), name and server in stringData.
+    const config = argoClusterConfig(args.caData, args.bearerToken);
     return {
         metadata: {
             name: argoClusterSecretName(args.cluster),
@@ -170,7 +169,10 @@ export function buildArgoClusterSecret(args: ArgoClusterSecretArgs): k8s.core.v1
             labels: sortedLabels,
         },
         type: "Opaque",
-        stringData,
+        stringData: { name: argoClusterName(args.cluster), server },
+        data: {
+            config: pulumi.secret(config.apply((c) => Buffer.from(c, "utf8").toString("base64"))),
+        },
     };
 }
 

@@ -61,25 +61,26 @@ describe("Argo CD cluster Secret builder", () => {
         assert.equal(argoClusterSecretName("c1"), "cluster-c1");
     });
 
-    it("stringData: name, server and config with bearer token + CA, secret and deterministic", async () => {
+    it("name and server in stringData, config (bearer token + CA) in data: secret and deterministic", async () => {
         const s = buildArgoClusterSecret(args());
-        assert.equal(await pulumi.isSecret(pulumi.output(s.stringData)), true);
-        const data = (await value(s.stringData)) as Record<string, string>;
-        assert.deepEqual(Object.keys(data), ["config", "name", "server"]);
-        assert.equal(data.name, "c1");
-        assert.equal(data.server, "https://10.20.4.1:6443");
-        assert.equal(
-            data.config,
-            `{"bearerToken":"${TOKEN}","tlsClientConfig":{"caData":"${CA}"}}`,
-        );
-        assert.ok(!/insecure/i.test(data.config), "TLS verification is never switched off");
+        const plain = (await value(s.stringData)) as Record<string, string>;
+        assert.deepEqual(Object.keys(plain), ["name", "server"]);
+        assert.equal(plain.name, "c1");
+        assert.equal(plain.server, "https://10.20.4.1:6443");
+        const data = s.data as Record<string, pulumi.Output<string>>;
+        assert.deepEqual(Object.keys(data), ["config"]);
+        assert.equal(await pulumi.isSecret(data.config), true);
+        const config = Buffer.from(await value(data.config), "base64").toString("utf8");
+        assert.equal(config, `{"bearerToken":"${TOKEN}","tlsClientConfig":{"caData":"${CA}"}}`);
+        assert.ok(!/insecure/i.test(config), "TLS verification is never switched off");
     });
 
     it("config stays secret even when the token is passed as a plain string", async () => {
         const cfg = argoClusterConfig(CA, TOKEN);
         assert.equal(await pulumi.isSecret(cfg), true);
         const s = buildArgoClusterSecret(args({ bearerToken: TOKEN }));
-        assert.equal(await pulumi.isSecret(pulumi.output(s.stringData)), true);
+        const data = s.data as Record<string, pulumi.Output<string>>;
+        assert.equal(await pulumi.isSecret(data.config), true);
     });
 
     it("rejects a non-https or path-carrying server URL (plain: at once, Output: on resolve)", async () => {
@@ -98,10 +99,11 @@ describe("Argo CD cluster Secret builder", () => {
 
     it("keeps name and a plain server known (policies read them at preview); config secret", async () => {
         const s = buildArgoClusterSecret(args());
-        const data = s.stringData as Record<string, pulumi.Input<string>>;
-        assert.equal(data.name, "c1");
-        assert.equal(data.server, "https://10.20.4.1:6443");
-        assert.equal(await pulumi.isSecret(pulumi.output(data.config)), true);
+        const plain = s.stringData as Record<string, pulumi.Input<string>>;
+        assert.equal(plain.name, "c1");
+        assert.equal(plain.server, "https://10.20.4.1:6443");
+        const data = s.data as Record<string, pulumi.Output<string>>;
+        assert.equal(await pulumi.isSecret(data.config), true);
     });
 
     it("rejects bad CA or token without echoing the token", async () => {
@@ -181,8 +183,8 @@ describe("workload-side argocd-manager identity (as `argocd cluster add`)", () =
         assert.equal(await pulumi.isSecret(caData), true);
         // Feeds straight into the cluster Secret.
         const s = buildArgoClusterSecret(args({ bearerToken, caData }));
-        const d = (await value(s.stringData)) as Record<string, string>;
-        assert.equal(JSON.parse(d.config).bearerToken, TOKEN);
+        const d = (await value(s.data)) as Record<string, string>;
+        assert.equal(JSON.parse(Buffer.from(d.config, "base64").toString()).bearerToken, TOKEN);
     });
 
     it("tokenSecretCredentials fails clearly while the Secret is not populated", async () => {

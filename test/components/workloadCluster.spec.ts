@@ -295,12 +295,14 @@ for (const stack of ["dev", "prod"]) {
                     secret.inputs.metadata.labels["argocd.argoproj.io/secret-type"],
                     "cluster",
                 );
-                const sd = secret.inputs.stringData;
+                const data = secret.inputs.data;
                 assert.ok(
-                    isSecretInput(sd) || isSecretInput(sd.config),
+                    isSecretInput(data) || isSecretInput(data.config),
                     "cluster Secret config must be secret",
                 );
-                const parsed = JSON.parse((unsecret(sd) as Obj).config);
+                const parsed = JSON.parse(
+                    Buffer.from((unsecret(data) as Obj).config, "base64").toString("utf8"),
+                );
                 assert.equal(parsed.bearerToken, "fake-sa-token");
                 assert.notEqual(parsed.tlsClientConfig?.insecure, true);
 
