@@ -3,7 +3,14 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "policy/node_modules/**", "bin/**", "components/argocd/generated/**"] },
+    {
+        ignores: [
+            "node_modules/**",
+            "policy/node_modules/**",
+            "bin/**",
+            "components/argocd/generated/**",
+        ],
+    },
     ...tseslint.configs.recommended,
     {
         files: ["**/*.ts"],

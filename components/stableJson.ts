@@ -17,8 +17,9 @@ function sortDeep(v: unknown): unknown {
     return v;
 }
 
-export function stableStringify(v: unknown): string {
-    return JSON.stringify(sortDeep(v));
+/** JSON with keys sorted at every level and undefined members dropped; `space` as in JSON.stringify. */
+export function stableStringify(v: unknown, space?: number): string {
+    return JSON.stringify(sortDeep(v), null, space) ?? "null";
 }
 
 /** First `length` hex characters of the SHA-256 of the value's stable JSON. */

@@ -4,6 +4,7 @@
 // Secret holding that bearer token and the cluster CA. A token does not expire with CAPI's
 // one-year admin client certificate. TLS is always verified: `insecure` is never written.
 import * as pulumi from "@pulumi/pulumi";
+import { stableStringify } from "../stableJson";
 import type * as k8s from "@pulumi/kubernetes";
 import { labels } from "../constants";
 
@@ -33,21 +34,6 @@ export function argoClusterName(cluster: string): string {
 /** metadata.name of the Argo CD cluster Secret. */
 export function argoClusterSecretName(cluster: string): string {
     return `cluster-${argoClusterName(cluster)}`;
-}
-
-/** JSON with object keys sorted at every level, so the same input always gives the same text. */
-export function sortedJson(value: unknown): string {
-    const sort = (v: unknown): unknown =>
-        Array.isArray(v)
-            ? v.map(sort)
-            : v !== null && typeof v === "object"
-              ? Object.fromEntries(
-                    Object.keys(v as object)
-                        .sort()
-                        .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
-                )
-              : v;
-    return JSON.stringify(sort(value));
 }
 
 /** Throws unless `server` is `https://<host>[:port]` with no path (Argo CD matches it verbatim). */
@@ -91,7 +77,7 @@ export function argoClusterConfig(
                 `bearerToken: empty or contains whitespace; pass the decoded service-account token`,
             );
         }
-        return sortedJson({ bearerToken: token, tlsClientConfig: { caData: ca } });
+        return stableStringify({ bearerToken: token, tlsClientConfig: { caData: ca } });
     });
     return pulumi.secret(config);
 }

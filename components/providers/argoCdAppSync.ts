@@ -37,6 +37,7 @@ import {
     isArgoCdSyncError,
     type ArgoCdSyncError,
 } from "../argocd/errors";
+import { stableStringify } from "../stableJson";
 import { sleep } from "./backoff";
 import { DYNAMIC_MODULE } from "../constants";
 
@@ -119,21 +120,6 @@ const TIMEOUT_INPUTS = [
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
-
-function stableJson(v: unknown): string {
-    if (Array.isArray(v)) {
-        return `[${v.map(stableJson).join(",")}]`;
-    }
-    if (v && typeof v === "object") {
-        const o = v as Record<string, unknown>;
-        return `{${Object.keys(o)
-            .filter((k) => o[k] !== undefined)
-            .sort()
-            .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
-            .join(",")}}`;
-    }
-    return JSON.stringify(v) ?? "null";
-}
 
 /** Validation failures for the inputs, each naming the field and the fix. Unknowns are skipped. */
 export function validateAppSyncInputs(
@@ -303,7 +289,9 @@ export class ArgoCdAppSyncProvider implements pulumi.dynamic.ResourceProvider<
         // the observed status, which changes on its own).
         const o = olds as unknown as Record<string, unknown>;
         const n = news as unknown as Record<string, unknown>;
-        const changed = DIFFED_INPUTS.filter((k) => stableJson(o[k]) !== stableJson(n[k]));
+        const changed = DIFFED_INPUTS.filter(
+            (k) => stableStringify(o[k]) !== stableStringify(n[k]),
+        );
         return {
             changes: changed.length > 0,
             replaces: changed.filter((k) => REPLACING_INPUTS.includes(k)),

@@ -10,7 +10,6 @@ import {
     buildArgocdManagerClusterRoleBinding,
     buildArgocdManagerServiceAccount,
     buildArgocdManagerTokenSecret,
-    sortedJson,
     tokenSecretCredentials,
 } from "../../components/argocd/clusterSecret";
 
@@ -134,13 +133,6 @@ describe("Argo CD cluster Secret builder", () => {
             /not a valid Kubernetes label key/,
         );
         assert.throws(() => buildArgoClusterSecret(args({ cluster: "C1" })), /cluster name: "C1"/);
-    });
-
-    it("sortedJson sorts keys at every level", () => {
-        assert.equal(
-            sortedJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null } }),
-            '{"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}',
-        );
     });
 });
 

@@ -100,7 +100,9 @@ describe("IP plan", () => {
                 const next = tryPlan(after.map((n) => req(n)));
                 fc.pre(next !== undefined);
                 for (const c of next!.clusters) {
-                    const prev: ClusterIpPlan | undefined = base!.clusters.find((p) => p.cluster === c.cluster);
+                    const prev: ClusterIpPlan | undefined = base!.clusters.find(
+                        (p) => p.cluster === c.cluster,
+                    );
                     if (prev) assert.deepEqual(c, prev);
                 }
             }),

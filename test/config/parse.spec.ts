@@ -189,7 +189,11 @@ describe("region config", () => {
 
     it("rejects more routers than cluster-config has BGPPeer slots", () => {
         for (let i = 0; i < 4; i++) {
-            dev.bgp.routers.push({ name: `tor-x${i}`, address: `10.40.0.${20 + i}`, asNumber: 65000 });
+            dev.bgp.routers.push({
+                name: `tor-x${i}`,
+                address: `10.40.0.${20 + i}`,
+                asNumber: 65000,
+            });
         }
         expectIssue(dev, "bgp.routers", /has 6 routers; cluster-config\/ has 4 BGPPeer slots/);
     });
