@@ -1,0 +1,336 @@
+// Lab stand-in for the controllers that cannot run locally (scripts/lab, README "Real-engine lab"):
+//   - CAPI: for every Cluster in the CAPI namespace of the management cluster, writes the
+//     `<cluster>-kubeconfig` Secret (type cluster.x-k8s.io/secret, key `value`, cluster-name label,
+//     owned by the Cluster so the garbage collector removes it with it), pointing at the lab's
+//     workload kube-apiserver with a client certificate, in the shape CAPI's KubeadmControlPlane
+//     writes it. It waits --delay-seconds after first seeing the Cluster, so the program's
+//     readiness wait really has to poll.
+//   - Argo CD's application controller, on delete only: removes the resources finalizer from
+//     Applications being deleted. Nothing was deployed (there is no Argo CD), so there is nothing
+//     to prune first.
+//
+//   node -r ts-node/register/transpile-only scripts/lab/capi-sim.ts \
+//       --management-kubeconfig FILE --workload-kubeconfig FILE \
+//       [--namespace capi-clusters] [--argocd-namespace argocd] [--delay-seconds 2]
+//       [--poll-ms 500] [--max-seconds 1800]
+//
+// TLS is verified against the CAs in the kubeconfigs. It stops on SIGTERM/SIGINT, when stdin
+// closes (the parent went away) or after --max-seconds. It prints no credential.
+import * as fs from "node:fs";
+import * as https from "node:https";
+import { dump } from "js-yaml";
+import { ARGOCD_RESOURCES_FINALIZER, apiVersions, kinds, labels } from "../../components/constants";
+import { KubeconfigTarget, parseKubeconfig } from "../../components/providers/kubeconfig";
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+interface Options {
+    readonly managementKubeconfig: string;
+    readonly workloadKubeconfig: string;
+    readonly namespace: string;
+    readonly argocdNamespace: string;
+    readonly delaySeconds: number;
+    readonly pollMs: number;
+    readonly maxSeconds: number;
+}
+
+interface ObjectMeta {
+    name: string;
+    namespace?: string;
+    uid: string;
+    resourceVersion: string;
+    deletionTimestamp?: string;
+    finalizers?: string[];
+}
+
+interface KubeObject {
+    metadata: ObjectMeta;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+    const get = (flag: string, fallback?: string): string => {
+        const i = argv.indexOf(flag);
+        const v = i >= 0 ? argv[i + 1] : fallback;
+        if (v === undefined) {
+            throw new Error(`capi-sim: ${flag} is required`);
+        }
+        return v;
+    };
+    const num = (flag: string, fallback: string): number => {
+        const n = Number(get(flag, fallback));
+        if (!Number.isFinite(n) || n < 0) {
+            throw new Error(`capi-sim: ${flag} must be a non-negative number`);
+        }
+        return n;
+    };
+    return {
+        managementKubeconfig: get("--management-kubeconfig"),
+        workloadKubeconfig: get("--workload-kubeconfig"),
+        namespace: get("--namespace", "capi-clusters"),
+        argocdNamespace: get("--argocd-namespace", "argocd"),
+        delaySeconds: num("--delay-seconds", "2"),
+        pollMs: Math.max(100, num("--poll-ms", "500")),
+        maxSeconds: num("--max-seconds", "1800"),
+    };
+}
+
+/** The kubeconfig CAPI writes for a cluster: its name, the server, CA and admin client cert. */
+export function capiKubeconfig(cluster: string, workload: KubeconfigTarget): string {
+    if (!workload.caData || !workload.auth.certPem || !workload.auth.keyPem) {
+        throw new Error(
+            "capi-sim: --workload-kubeconfig needs certificate-authority-data and a client " +
+                "certificate (use the lab's admin.kubeconfig)",
+        );
+    }
+    const user = `${cluster}-admin`;
+    const context = `${user}@${cluster}`;
+    const b64 = (pem: string) => Buffer.from(pem, "utf8").toString("base64");
+    return dump({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [
+            {
+                name: cluster,
+                cluster: {
+                    server: workload.server,
+                    "certificate-authority-data": workload.caData,
+                },
+            },
+        ],
+        contexts: [{ name: context, context: { cluster, user } }],
+        "current-context": context,
+        preferences: {},
+        users: [
+            {
+                name: user,
+                user: {
+                    "client-certificate-data": b64(workload.auth.certPem),
+                    "client-key-data": b64(workload.auth.keyPem),
+                },
+            },
+        ],
+    });
+}
+
+/** The `<cluster>-kubeconfig` Secret, owned by the CAPI Cluster. */
+export function kubeconfigSecret(
+    cluster: KubeObject,
+    namespace: string,
+    kubeconfig: string,
+): Record<string, unknown> {
+    const name = cluster.metadata.name;
+    return {
+        apiVersion: "v1",
+        kind: "Secret",
+        type: "cluster.x-k8s.io/secret",
+        metadata: {
+            name: `${name}-kubeconfig`,
+            namespace,
+            labels: { [labels.clusterName]: name },
+            ownerReferences: [
+                {
+                    apiVersion: apiVersions.cluster,
+                    kind: kinds.Cluster,
+                    name,
+                    uid: cluster.metadata.uid,
+                },
+            ],
+        },
+        data: { value: Buffer.from(kubeconfig, "utf8").toString("base64") },
+    };
+}
+
+interface Response {
+    readonly status: number;
+    readonly body: string;
+}
+
+function request(
+    target: KubeconfigTarget,
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = "application/json",
+): Promise<Response> {
+    const url = new URL(`${target.server}${path}`);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+        const req = https.request(
+            {
+                method,
+                hostname: url.hostname,
+                port: url.port,
+                path: `${url.pathname}${url.search}`,
+                ca: target.caPem,
+                cert: target.auth.certPem,
+                key: target.auth.keyPem,
+                servername: target.tlsServerName,
+                timeout: REQUEST_TIMEOUT_MS,
+                headers: {
+                    Accept: "application/json",
+                    ...(target.auth.token ? { Authorization: `Bearer ${target.auth.token}` } : {}),
+                    ...(payload !== undefined
+                        ? {
+                              "Content-Type": contentType,
+                              "Content-Length": Buffer.byteLength(payload),
+                          }
+                        : {}),
+                },
+            },
+            (res) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (c: Buffer) => chunks.push(c));
+                res.on("end", () =>
+                    resolve({
+                        status: res.statusCode ?? 0,
+                        body: Buffer.concat(chunks).toString("utf8"),
+                    }),
+                );
+            },
+        );
+        req.on("timeout", () => req.destroy(new Error(`${method} ${path}: timed out`)));
+        req.on("error", reject);
+        req.end(payload);
+    });
+}
+
+async function list(mgmt: KubeconfigTarget, path: string): Promise<KubeObject[]> {
+    const res = await request(mgmt, "GET", path);
+    if (res.status === 404) {
+        return [];
+    }
+    if (res.status !== 200) {
+        throw new Error(`GET ${path}: HTTP ${res.status}`);
+    }
+    return (JSON.parse(res.body) as { items: KubeObject[] }).items;
+}
+
+function log(line: string): void {
+    process.stdout.write(`[capi-sim] ${line}\n`);
+}
+
+async function tick(
+    o: Options,
+    mgmt: KubeconfigTarget,
+    workload: KubeconfigTarget,
+    firstSeen: Map<string, number>,
+): Promise<void> {
+    const ns = encodeURIComponent(o.namespace);
+    const clusters = await list(mgmt, `/apis/${apiVersions.cluster}/namespaces/${ns}/clusters`);
+    for (const c of clusters) {
+        const name = c.metadata.name;
+        const key = c.metadata.uid;
+        if (c.metadata.deletionTimestamp) {
+            continue;
+        }
+        if (!firstSeen.has(key)) {
+            firstSeen.set(key, Date.now());
+            log(`saw Cluster ${o.namespace}/${name}`);
+        }
+        if (Date.now() - (firstSeen.get(key) ?? 0) < o.delaySeconds * 1000) {
+            continue;
+        }
+        const secretPath = `/api/v1/namespaces/${ns}/secrets/${encodeURIComponent(`${name}-kubeconfig`)}`;
+        const got = await request(mgmt, "GET", secretPath);
+        if (got.status === 200) {
+            continue;
+        }
+        if (got.status !== 404) {
+            throw new Error(`GET Secret ${name}-kubeconfig: HTTP ${got.status}`);
+        }
+        const secret = kubeconfigSecret(c, o.namespace, capiKubeconfig(name, workload));
+        const res = await request(mgmt, "POST", `/api/v1/namespaces/${ns}/secrets`, secret);
+        if (res.status !== 201 && res.status !== 409) {
+            throw new Error(`create Secret ${name}-kubeconfig: HTTP ${res.status}`);
+        }
+        log(
+            `wrote Secret ${o.namespace}/${name}-kubeconfig (workload API server ${workload.server})`,
+        );
+    }
+
+    const ans = encodeURIComponent(o.argocdNamespace);
+    const apps = await list(mgmt, `/apis/${apiVersions.argocd}/namespaces/${ans}/applications`);
+    for (const a of apps) {
+        const finalizers = a.metadata.finalizers ?? [];
+        if (!a.metadata.deletionTimestamp || !finalizers.includes(ARGOCD_RESOURCES_FINALIZER)) {
+            continue;
+        }
+        // resourceVersion makes the patch fail (409) if the object changed meanwhile.
+        const patch = {
+            metadata: {
+                resourceVersion: a.metadata.resourceVersion,
+                finalizers: finalizers.filter((f) => f !== ARGOCD_RESOURCES_FINALIZER),
+            },
+        };
+        const path = `/apis/${apiVersions.argocd}/namespaces/${ans}/applications/${encodeURIComponent(a.metadata.name)}`;
+        const res = await request(mgmt, "PATCH", path, patch, "application/merge-patch+json");
+        if (res.status !== 200 && res.status !== 404 && res.status !== 409) {
+            throw new Error(
+                `remove finalizer of Application ${a.metadata.name}: HTTP ${res.status}`,
+            );
+        }
+        if (res.status === 200) {
+            log(
+                `removed ${ARGOCD_RESOURCES_FINALIZER} from Application ${o.argocdNamespace}/${a.metadata.name}`,
+            );
+        }
+    }
+}
+
+async function main(): Promise<number> {
+    const o = parseArgs(process.argv.slice(2));
+    const mgmt = parseKubeconfig(
+        fs.readFileSync(o.managementKubeconfig, "utf8"),
+        "--management-kubeconfig",
+    );
+    const workload = parseKubeconfig(
+        fs.readFileSync(o.workloadKubeconfig, "utf8"),
+        "--workload-kubeconfig",
+    );
+    // Fail at start, not at the first Cluster, on an unusable workload kubeconfig.
+    capiKubeconfig("probe", workload);
+
+    let stopping = false;
+    const stop = (why: string) => {
+        if (!stopping) {
+            log(`stopping: ${why}`);
+        }
+        stopping = true;
+    };
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.stdin.on("end", () => stop("stdin closed"));
+    process.stdin.on("error", () => stop("stdin closed"));
+    process.stdin.resume();
+
+    const deadline = Date.now() + o.maxSeconds * 1000;
+    const firstSeen = new Map<string, number>();
+    let failures = 0;
+    log(`watching ${mgmt.server} namespace ${o.namespace} (and ${o.argocdNamespace} Applications)`);
+    while (!stopping) {
+        if (Date.now() > deadline) {
+            stop(`--max-seconds ${o.maxSeconds} reached`);
+            break;
+        }
+        try {
+            await tick(o, mgmt, workload, firstSeen);
+            failures = 0;
+        } catch (e) {
+            failures += 1;
+            log(`error (${failures} in a row): ${e instanceof Error ? e.message : String(e)}`);
+        }
+        await new Promise((r) => setTimeout(r, o.pollMs));
+    }
+    process.stdin.pause();
+    return 0;
+}
+
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (e: unknown) => {
+            process.stderr.write(`[capi-sim] ${e instanceof Error ? e.message : String(e)}\n`);
+            process.exit(1);
+        },
+    );
+}
