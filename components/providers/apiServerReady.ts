@@ -555,6 +555,10 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
     }
 }
 
+// One instance for every resource: the SDK caches a provider's serialized closure per instance,
+// so a region of N clusters serializes it once instead of N times.
+const sharedProvider = new ApiServerReadyProvider();
+
 /** Arguments of ApiServerReady. */
 export interface ApiServerReadyArgs {
     /** CAPI Cluster name; the Secret read is `<clusterName>-kubeconfig`. Changing it replaces. */
@@ -593,7 +597,7 @@ export class ApiServerReady extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: ApiServerReadyArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            new ApiServerReadyProvider(),
+            sharedProvider,
             name,
             {
                 clusterName: args.clusterName,
