@@ -101,5 +101,6 @@ fi
 if [[ "${LAB_KUBECTL:-1}" != 0 ]] && ! have_kubectl; then
   build_kube kubectl
 fi
-"$LAB_BIN/etcd" --version | head -1 >&2
+# sed reads all of it: head would exit early and SIGPIPE etcd, which pipefail turns into a failure.
+"$LAB_BIN/etcd" --version | sed -n 1p >&2
 "$LAB_BIN/kube-apiserver" --version >&2
