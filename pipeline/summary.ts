@@ -130,7 +130,9 @@ export function classifyRegion(o: RegionOutcome, secrets: readonly string[] = []
     } else if (failed) {
         // A graceful cancel lets in-flight operations finish, so a failed one is a real failure.
         result = "failed";
-    } else if (o.aborted || o.digest.cancelled || cliExitCode === CliExit.Cancelled) {
+    } else if (o.aborted || cliExitCode === CliExit.Cancelled) {
+        // Not digest.cancelled: the engine sends a cancelEvent at the end of every run, failed
+        // or not ("…or the update successfully completes", automation/events.ts).
         result = "interrupted";
     } else if (mandatory) {
         // The CLI exits 1 for policy violations in 3.248 (code 5 is not wired yet).

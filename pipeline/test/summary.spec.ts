@@ -54,6 +54,17 @@ describe("pipeline/summary classifyRegion", () => {
         assert.equal(c.cliExitCode, 1);
     });
 
+    it("a cancelEvent alone is no interruption: the engine sends one at the end of every run", () => {
+        // Seen on the real 3.248 engine (lab e2e): a preview failed by a mandatory policy ends
+        // with a cancelEvent and CLI exit 1; only SIGINT (aborted) or exit 8 mean interrupted.
+        const o = outcome("preview-prod-mandatory");
+        const c = classifyRegion({ ...o, digest: { ...o.digest, cancelled: true } });
+        assert.equal(c.result, "policy-violation");
+        const plain = outcome("up-dev-success", { error: commandError(1, "error: boom\n") });
+        const failed = classifyRegion({ ...plain, digest: { ...plain.digest, cancelled: true } });
+        assert.equal(failed.result, "failed");
+    });
+
     it("a failed resource operation is 'failed' even with a mandatory finding", () => {
         const o = outcome("up-prod-failure");
         assert.equal(classifyRegion(o).result, "failed");
