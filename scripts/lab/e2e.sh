@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# End-to-end test of the program on the real engine (npm run test:e2e; README "Real-engine lab").
+#
+# Builds nothing. If the lab engine is not in LAB_HOME (scripts/lab/engine.sh builds it) it says so
+# and exits 0: the unit tests stay the gate. Otherwise it starts two fresh, private clusters
+# (e2e-mgmt with every CRD from ../shared/crds, e2e-workload), runs test/e2e/lab.e2e.ts through
+# the pipeline driver, and stops and wipes both clusters again, also on failure or Ctrl-C.
+# The clusters other people use (mgmt, workload) are not touched.
+#
+# Env: LAB_HOME (default ~/.cache/cluster-fleet-lab), LAB_E2E_KEEP=1 keeps the clusters running.
+set -euo pipefail
+# shellcheck source=scripts/lab/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+MGMT=e2e-mgmt
+WORKLOAD=e2e-workload
+
+missing=()
+for b in pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs etcd kube-apiserver \
+  kube-controller-manager kubectl; do
+  [[ -x "$LAB_BIN/$b" ]] || missing+=("bin/$b")
+done
+for p in "resource-kubernetes-v$LAB_K8S_PROVIDER_VERSION" "resource-command-v$LAB_COMMAND_VERSION"; do
+  [[ -d "$LAB_PULUMI_HOME/plugins/$p" ]] || missing+=("pulumi-home/plugins/$p")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "e2e: skipped — lab engine not present in $LAB_HOME (missing: ${missing[*]}; run scripts/lab/engine.sh)"
+  exit 0
+fi
+[[ -d "$LAB_REPO_ROOT/node_modules/@pulumi/pulumi" ]] || lab_die "run 'npm ci' in $LAB_REPO_ROOT first"
+[[ -d "$LAB_CRDS_DIR" ]] || lab_die "CRD directory not found: $LAB_CRDS_DIR (../shared/crds)"
+
+eval "$("$LAB_SCRIPTS_DIR/engine.sh" --print-env)"
+
+stop_clusters() {
+  if [[ "${LAB_E2E_KEEP:-0}" == 1 ]]; then
+    lab_log "LAB_E2E_KEEP=1: leaving $MGMT and $WORKLOAD running"
+    return
+  fi
+  "$LAB_SCRIPTS_DIR/cluster.sh" down "$WORKLOAD" --purge >/dev/null 2>&1 || true
+  "$LAB_SCRIPTS_DIR/cluster.sh" down "$MGMT" --purge >/dev/null 2>&1 || true
+}
+trap stop_clusters EXIT
+trap 'exit 130' INT TERM
+
+# Fresh state every run: a crashed earlier run may have left objects or processes behind.
+"$LAB_SCRIPTS_DIR/cluster.sh" down "$WORKLOAD" --purge >/dev/null 2>&1 || true
+"$LAB_SCRIPTS_DIR/cluster.sh" down "$MGMT" --purge >/dev/null 2>&1 || true
+lab_time_start
+"$LAB_SCRIPTS_DIR/cluster.sh" up "$MGMT" --crds >/dev/null
+"$LAB_SCRIPTS_DIR/cluster.sh" up "$WORKLOAD" >/dev/null
+lab_time_end "e2e: start $MGMT (with CRDs) and $WORKLOAD from scratch"
+eval "$("$LAB_SCRIPTS_DIR/cluster.sh" env "$MGMT")"
+eval "$("$LAB_SCRIPTS_DIR/cluster.sh" env "$WORKLOAD")"
+export LAB_E2E_MGMT_KUBECONFIG LAB_E2E_WORKLOAD_KUBECONFIG
+
+cd "$LAB_REPO_ROOT"
+lab_time_start
+# --bail: every step needs the state the previous one left. mocha's own timeout is a backstop;
+# each engine run has its own (test/e2e/support/process.ts).
+node_modules/.bin/mocha --no-config -r ts-node/register/transpile-only --bail \
+  --timeout 900000 test/e2e/lab.e2e.ts
+lab_time_end "e2e: test/e2e/lab.e2e.ts"

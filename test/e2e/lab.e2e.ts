@@ -1,0 +1,498 @@
+// End-to-end run of the program through the pipeline driver against the real Pulumi engine and the
+// lab's local API servers (issue 5). Started by scripts/lab/e2e.sh (npm run test:e2e), which builds
+// nothing, starts fresh e2e-mgmt / e2e-workload clusters and exports their kubeconfigs.
+//
+// Steps run in order (mocha --bail): each one needs the state the previous one left.
+import * as assert from "node:assert/strict";
+import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { ARGOCD_RESOURCES_FINALIZER, apiVersions, labels, types } from "../../components/constants";
+import { ExitCode } from "../../pipeline/exitCodes";
+import type { RunSummary } from "../../pipeline/summary";
+import {
+    Deletion,
+    Kube,
+    KubeObject,
+    getWithBearer,
+    resourceArg,
+    watchDeletions,
+} from "./support/kube";
+import { run, RunResult, tail } from "./support/process";
+import { LabProject, REPO_ROOT, prepareProject } from "./support/project";
+
+function requireEnv(name: string): string {
+    const v = process.env[name];
+    if (!v) {
+        throw new Error(
+            `${name} is not set: run the e2e through scripts/lab/e2e.sh (npm run test:e2e)`,
+        );
+    }
+    return v;
+}
+
+interface StateResource {
+    urn: string;
+    type: string;
+    custom?: boolean;
+    provider?: string;
+    inputs?: Record<string, unknown>;
+    outputs?: Record<string, unknown>;
+}
+
+interface DriverRun {
+    readonly result: RunResult;
+    readonly summary: RunSummary;
+}
+
+/** `sub` is contained in `sup`: objects key by key, arrays element by element and same length. */
+function assertSubset(sub: unknown, sup: unknown, where: string): void {
+    if (Array.isArray(sub)) {
+        assert.ok(Array.isArray(sup), `${where}: expected an array on the server`);
+        assert.equal(sup.length, sub.length, `${where}: array length`);
+        sub.forEach((v, i) => assertSubset(v, sup[i], `${where}[${i}]`));
+    } else if (sub !== null && typeof sub === "object") {
+        assert.ok(
+            sup !== null && typeof sup === "object",
+            `${where}: expected an object on the server`,
+        );
+        for (const [k, v] of Object.entries(sub)) {
+            assertSubset(v, (sup as Record<string, unknown>)[k], `${where}.${k}`);
+        }
+    } else {
+        assert.equal(sup, sub, `${where}: the server holds a different value`);
+    }
+}
+
+/** Every file under dir, recursively. */
+function filesUnder(dir: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const p = path.join(dir, e.name);
+        return e.isDirectory() ? filesUnder(p) : e.isFile() ? [p] : [];
+    });
+}
+
+/** Distinctive pieces of a PEM private key or certificate: its base64 lines of full width. */
+function pemNeedles(pem: string): string[] {
+    return pem.split("\n").filter((l) => /^[A-Za-z0-9+/]{64}$/.test(l));
+}
+
+describe("lab e2e: the program through the pipeline driver on the real engine", function () {
+    this.timeout(15 * 60_000);
+
+    const labHome = requireEnv("LAB_HOME");
+    const kubectlBin = path.join(labHome, "bin", "kubectl");
+    const pulumiBin = path.join(labHome, "bin", "pulumi");
+    let mgmt: Kube;
+    let workload: Kube;
+    let p: LabProject;
+    let sim: ChildProcess | undefined;
+    let step = 0;
+    const timings: [string, number][] = [];
+    let failed = false;
+    /** Resources of the lab stack after `up`: the objects that must exist, then be gone. */
+    let deployed: StateResource[] = [];
+
+    async function driver(
+        command: string,
+        stack: string,
+        extra: string[] = [],
+        timeoutMs = 10 * 60_000,
+    ): Promise<DriverRun> {
+        step += 1;
+        const base = `${String(step).padStart(2, "0")}-${command}-${stack}`;
+        const summaryPath = path.join(p.outDir, `${base}.json`);
+        const result = await run(
+            process.execPath,
+            [
+                "-r",
+                "ts-node/register/transpile-only",
+                path.join(REPO_ROOT, "pipeline", "cli.ts"),
+                command,
+                "--stacks",
+                stack,
+                "--work-dir",
+                p.workDir,
+                "--pulumi-root",
+                labHome,
+                "--summary",
+                summaryPath,
+                "--report",
+                path.join(p.outDir, `${base}.md`),
+                ...extra,
+            ],
+            { cwd: REPO_ROOT, env: p.env, timeoutMs, logFile: path.join(p.logDir, `${base}.log`) },
+        );
+        assert.equal(result.timedOut, false, `${command} ${stack} timed out:\n${tail(result)}`);
+        assert.ok(
+            fs.existsSync(summaryPath),
+            `${command} ${stack} wrote no summary:\n${tail(result)}`,
+        );
+        const summary = JSON.parse(fs.readFileSync(summaryPath, "utf8")) as RunSummary;
+        return { result, summary };
+    }
+
+    function record(label: string, run: DriverRun): void {
+        timings.push([label, run.summary.regions[0]?.durationMs ?? run.result.ms]);
+    }
+
+    async function exportState(): Promise<{ resources: StateResource[] }> {
+        const r = await run(pulumiBin, ["stack", "export", "--stack", "lab", "--non-interactive"], {
+            cwd: p.workDir,
+            env: p.env,
+            timeoutMs: 60_000,
+        });
+        assert.equal(r.code, 0, `pulumi stack export failed:\n${tail(r)}`);
+        fs.writeFileSync(path.join(p.outDir, "stack-export.json"), r.stdout);
+        return (JSON.parse(r.stdout) as { deployment: { resources: StateResource[] } }).deployment;
+    }
+
+    /** The cluster a Kubernetes resource of the state lives in, from its provider's name. */
+    function clusterOf(r: StateResource): Kube {
+        return /::lab-apps-workload::/.test(r.provider ?? "") ? workload : mgmt;
+    }
+
+    function k8sObjects(resources: StateResource[]): StateResource[] {
+        return resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.outputs);
+    }
+
+    async function live(r: StateResource, ignoreNotFound: boolean): Promise<KubeObject[]> {
+        const o = r.outputs as KubeObject;
+        const ns = o.metadata.namespace ? ["-n", o.metadata.namespace] : [];
+        return clusterOf(r).get(
+            [...ns, `${resourceArg(o.apiVersion, o.kind)}/${o.metadata.name}`],
+            ignoreNotFound,
+        );
+    }
+
+    before(async function () {
+        mgmt = new Kube("management", requireEnv("LAB_E2E_MGMT_KUBECONFIG"), kubectlBin);
+        workload = new Kube("workload", requireEnv("LAB_E2E_WORKLOAD_KUBECONFIG"), kubectlBin);
+        p = await prepareProject(mgmt.kubeconfig, pulumiBin);
+        process.stderr.write(`      e2e work dir: ${p.root}\n`);
+        // What an Argo CD install provides: its namespace (the Application CRD is installed).
+        const ns = await mgmt.kubectl(["create", "namespace", "argocd"]);
+        assert.equal(ns.code, 0, ns.stderr);
+    });
+
+    afterEach(function () {
+        if (this.currentTest?.state === "failed") {
+            failed = true;
+        }
+    });
+
+    after(async function () {
+        if (sim && sim.exitCode === null) {
+            sim.stdin?.end();
+            await new Promise((r) => setTimeout(r, 3000));
+            if (sim.exitCode === null) sim.kill("SIGKILL");
+        }
+        if (timings.length > 0) {
+            const lines = timings.map(([l, ms]) => `${l}\t${(ms / 1000).toFixed(1)}s`);
+            process.stderr.write(`\n      lab stack timings (driver summary durations):\n`);
+            for (const l of lines) process.stderr.write(`        ${l}\n`);
+            const log = path.join(labHome, "logs", "timings.log");
+            fs.mkdirSync(path.dirname(log), { recursive: true });
+            const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+            fs.appendFileSync(log, lines.map((l) => `${now}\te2e lab ${l}\n`).join(""));
+        }
+        if (p && !failed) {
+            fs.rmSync(p.root, { recursive: true, force: true });
+        } else if (p) {
+            process.stderr.write(`      kept for diagnosis: ${p.root} (logs/, out/)\n`);
+        }
+    });
+
+    it("previews the lab stack with the policy pack: exit 0, no mandatory violation", async () => {
+        const d = await driver("preview", "lab");
+        record("preview (first, 24 creates)", d);
+        assert.equal(d.summary.exitCode, ExitCode.Ok, tail(d.result));
+        const region = d.summary.regions[0];
+        // Changes are information for a preview; only --expect-no-changes makes them a result.
+        assert.equal(region.result, "ok");
+        assert.ok(region.changes.create > 0, "a first preview creates everything");
+        // The only note allowed is the documented one: the cluster Secret's config is computed
+        // during up, so that resource policy cannot run on a first preview (policy/README.md).
+        for (const v of region.policyViolations) {
+            assert.equal(v.level, "advisory", `${v.policyName}: ${v.message}`);
+            assert.equal(v.policyName, "argocd-cluster-secret-tls", v.message);
+            assert.match(v.message, /can't run policy .* during preview/);
+        }
+    });
+
+    it("fails the preview of a bad config (prod, one control-plane node) with the policy's message", async () => {
+        const d = await driver("preview", "lab-strict");
+        assert.equal(d.summary.exitCode, ExitCode.PolicyViolation, tail(d.result));
+        const region = d.summary.regions[0];
+        assert.equal(region.result, "policy-violation");
+        const mandatory = region.policyViolations.filter((v) => v.level === "mandatory");
+        assert.deepEqual(
+            [...new Set(mandatory.map((v) => v.policyName))],
+            ["control-plane-replicas"],
+            JSON.stringify(mandatory, null, 2),
+        );
+        assert.match(mandatory[0].message, /replicas/);
+        assert.match(mandatory[0].message, /3/);
+        const report = fs.readFileSync(path.join(p.outDir, `02-preview-lab-strict.md`), "utf8");
+        assert.ok(report.includes(mandatory[0].message.split("\n")[0]), "report shows the message");
+    });
+
+    it("runs up: CAPI simulator writes the kubeconfig, readiness wait and SA-token registration run for real", async () => {
+        const simLog = fs.openSync(path.join(p.logDir, "capi-sim.log"), "a");
+        sim = spawn(
+            process.execPath,
+            [
+                "-r",
+                "ts-node/register/transpile-only",
+                path.join(REPO_ROOT, "scripts", "lab", "capi-sim.ts"),
+                "--management-kubeconfig",
+                mgmt.kubeconfig,
+                "--workload-kubeconfig",
+                workload.kubeconfig,
+                "--delay-seconds",
+                "3",
+                "--max-seconds",
+                "1200",
+            ],
+            { cwd: REPO_ROOT, stdio: ["pipe", simLog, simLog] },
+        );
+        const d = await driver("up", "lab");
+        record("up (24 creates)", d);
+        assert.equal(d.summary.exitCode, ExitCode.Ok, tail(d.result, 80));
+        const region = d.summary.regions[0];
+        assert.equal(region.failedResources.length, 0);
+        assert.ok(region.changes.create > 0);
+        assert.deepEqual(
+            region.policyViolations.filter((v) => v.level === "mandatory"),
+            [],
+        );
+        const simText = fs.readFileSync(path.join(p.logDir, "capi-sim.log"), "utf8");
+        assert.match(simText, /wrote Secret capi-clusters\/lab-apps-kubeconfig/);
+        deployed = k8sObjects((await exportState()).resources);
+        assert.ok(deployed.length >= 15, `only ${deployed.length} Kubernetes objects in state`);
+    });
+
+    it("has every object in the API servers, as sent (the real CRD schemas accepted them)", async () => {
+        const kinds = new Set<string>();
+        for (const r of deployed) {
+            const [obj] = await live(r, false);
+            assert.ok(obj, `${r.urn} is not in the ${clusterOf(r).name} API server`);
+            kinds.add(`${clusterOf(r).name}:${obj.kind}`);
+            const inputs = r.inputs as Record<string, unknown>;
+            // Structural schemas prune unknown fields: everything sent must still be there.
+            if (r.type !== types.Secret && inputs.spec !== undefined) {
+                assertSubset(inputs.spec, obj.spec, `${obj.kind}/${obj.metadata.name} spec`);
+            }
+        }
+        for (const k of [
+            "management:Namespace",
+            "management:Cluster",
+            "management:KubeadmControlPlane",
+            "management:VSphereCluster",
+            "management:VSphereMachineTemplate",
+            "management:KubeadmConfigTemplate",
+            "management:MachineDeployment",
+            "management:MachineHealthCheck",
+            "management:InClusterIPPool",
+            "management:Secret",
+            "management:Application",
+            "workload:ServiceAccount",
+            "workload:ClusterRoleBinding",
+            "workload:Secret",
+        ]) {
+            assert.ok(kinds.has(k), `no ${k} deployed (have ${[...kinds].sort().join(", ")})`);
+        }
+        const [app] = await mgmt.get(["-n", "argocd", "applications.argoproj.io"]);
+        assert.ok(app.metadata.finalizers?.includes(ARGOCD_RESOURCES_FINALIZER));
+        const cpi = await workload.get([
+            "-n",
+            "kube-system",
+            "secret/cloud-provider-vsphere-credentials",
+        ]);
+        assert.equal(cpi.length, 1);
+    });
+
+    it("registered the workload cluster in Argo CD with a working ServiceAccount token", async () => {
+        const [token] = await workload.get(["-n", "kube-system", "secret/argocd-manager-token"]);
+        const data = token.data as Record<string, string>;
+        assert.ok(data.token, "the token controller filled the Secret");
+        const [cs] = await mgmt.get([
+            "-n",
+            "argocd",
+            "secrets",
+            "-l",
+            `${labels.argocdSecretType}=cluster`,
+        ]);
+        const cfg = JSON.parse(
+            Buffer.from((cs.data as Record<string, string>).config, "base64").toString("utf8"),
+        ) as { bearerToken: string; tlsClientConfig: { caData: string; insecure?: boolean } };
+        assert.equal(cfg.bearerToken, Buffer.from(data.token, "base64").toString("utf8"));
+        assert.notEqual(cfg.tlsClientConfig.insecure, true);
+        // Argo CD's view: the registered token and CA reach the workload API server (TLS
+        // verified) and the cluster-admin binding lets it list Secrets.
+        const status = await getWithBearer(
+            workload.target.server,
+            cfg.tlsClientConfig.caData,
+            cfg.bearerToken,
+            "/api/v1/namespaces/kube-system/secrets",
+        );
+        assert.equal(status, 200);
+    });
+
+    it("enforces the CRD schemas: an invalid Cluster is rejected by a server-side dry run", async () => {
+        const cluster = (port: unknown) =>
+            yaml.dump({
+                apiVersion: apiVersions.cluster,
+                kind: "Cluster",
+                metadata: { name: "schema-probe", namespace: "capi-clusters" },
+                spec: { controlPlaneEndpoint: { host: "10.99.0.64", port } },
+            });
+        const ok = await mgmt.kubectl(["create", "--dry-run=server", "-f", "-"], cluster(6443));
+        assert.equal(ok.code, 0, ok.stderr);
+        const bad = await mgmt.kubectl(["create", "--dry-run=server", "-f", "-"], cluster("six"));
+        assert.notEqual(bad.code, 0, "the API server accepted a string port");
+        assert.match(bad.stderr, /spec\.controlPlaneEndpoint\.port/);
+    });
+
+    it("previews again with 0 changes (--expect-no-changes)", async () => {
+        const d = await driver("preview", "lab", ["--expect-no-changes"]);
+        record("preview (no changes)", d);
+        assert.equal(d.summary.exitCode, ExitCode.Ok, tail(d.result, 80));
+        const c = d.summary.regions[0].changes;
+        assert.deepEqual(
+            { ...c, same: 0 },
+            { create: 0, update: 0, delete: 0, replace: 0, same: 0 },
+        );
+        assert.ok(c.same > 0);
+        assert.equal(d.summary.regions[0].policyViolations.length, 0);
+    });
+
+    it("finds no drift (refresh --preview-only --expect-no-changes)", async () => {
+        const d = await driver("drift", "lab");
+        record("drift", d);
+        assert.equal(d.summary.exitCode, ExitCode.Ok, tail(d.result, 80));
+    });
+
+    it("holds no plaintext secret in the state, the summaries, the reports or the logs", async () => {
+        const needles: Record<string, string> = { ...p.secrets };
+        const [token] = await workload.get(["-n", "kube-system", "secret/argocd-manager-token"]);
+        const tok = (token.data as Record<string, string>).token;
+        needles["SA token (base64)"] = tok;
+        needles["SA token"] = Buffer.from(tok, "base64").toString("utf8");
+        for (const [name, k] of [
+            ["management", mgmt],
+            ["workload", workload],
+        ] as const) {
+            const keyPem = k.target.auth.keyPem ?? "";
+            assert.ok(keyPem, `${name} kubeconfig has a client key`);
+            needles[`${name} client key (base64)`] = Buffer.from(keyPem)
+                .toString("base64")
+                .slice(0, 64);
+            pemNeedles(keyPem).forEach((l, i) => (needles[`${name} client key line ${i}`] = l));
+        }
+        const files = [...filesUnder(p.stateDir), ...filesUnder(p.outDir), ...filesUnder(p.logDir)];
+        assert.ok(files.some((f) => f.endsWith("stack-export.json")));
+        const leaks: string[] = [];
+        for (const f of files) {
+            const text = fs.readFileSync(f, "utf8");
+            for (const [name, value] of Object.entries(needles)) {
+                if (value.length >= 16 && text.includes(value)) {
+                    leaks.push(`${name} in ${path.relative(p.root, f)}`);
+                }
+            }
+        }
+        assert.deepEqual(leaks, [], "plaintext secrets found");
+        // Control: the state really holds these values, encrypted. Decrypted in memory only.
+        const shown = await run(
+            pulumiBin,
+            ["stack", "export", "--stack", "lab", "--show-secrets", "--non-interactive"],
+            { cwd: p.workDir, env: p.env, timeoutMs: 60_000 },
+        );
+        assert.equal(shown.code, 0, "pulumi stack export --show-secrets failed");
+        const held = Object.keys(needles).filter((n) => shown.stdout.includes(needles[n]));
+        for (const n of [
+            "vspherePassword",
+            "SA token (base64)",
+            "management client key (base64)",
+            "workload client key (base64)",
+        ]) {
+            assert.ok(held.includes(n), `the decrypted state should hold ${n}`);
+        }
+        process.stderr.write(`      decrypted state holds: ${held.join(", ")}\n`);
+    });
+
+    it("destroys everything, the Application before the Argo CD cluster Secret before the CAPI Cluster", async () => {
+        const watch = await watchDeletions(mgmt.target, [
+            `/apis/${apiVersions.argocd}/namespaces/argocd/applications`,
+            "/api/v1/namespaces/argocd/secrets",
+            `/apis/${apiVersions.cluster}/namespaces/capi-clusters/clusters`,
+        ]);
+        let deletions: Deletion[] = [];
+        const d = await driver("destroy", "lab", ["--yes"]).finally(async () => {
+            deletions = await watch.stop();
+        });
+        record("destroy", d);
+        assert.equal(d.summary.exitCode, ExitCode.Ok, tail(d.result, 80));
+        const revision = (kind: string, name: string) => {
+            const hit = deletions.find((x) => x.path.endsWith(`/${kind}`) && x.name === name);
+            assert.ok(hit, `no DELETED event for ${kind}/${name}`);
+            return hit.revision;
+        };
+        const app = revision("applications", "lab-apps-cluster-config");
+        const secret = revision("secrets", "cluster-lab-apps");
+        const cluster = revision("clusters", "lab-apps");
+        process.stderr.write(
+            `      deletion revisions: Application ${app}, cluster Secret ${secret}, Cluster ${cluster}\n`,
+        );
+        assert.ok(
+            app < secret,
+            `Application (rev ${app}) deleted after the cluster Secret (rev ${secret})`,
+        );
+        assert.ok(
+            secret < cluster,
+            `cluster Secret (rev ${secret}) deleted after the Cluster (rev ${cluster})`,
+        );
+
+        for (const r of deployed) {
+            assert.deepEqual(await live(r, true), [], `${r.urn} is still in the API server`);
+        }
+        const leftovers = await mgmt.get(
+            [
+                "-A",
+                [
+                    "clusters.cluster.x-k8s.io",
+                    "kubeadmcontrolplanes.controlplane.cluster.x-k8s.io",
+                    "machinedeployments.cluster.x-k8s.io",
+                    "machinehealthchecks.cluster.x-k8s.io",
+                    "vsphereclusters.infrastructure.cluster.x-k8s.io",
+                    "vspheremachinetemplates.infrastructure.cluster.x-k8s.io",
+                    "kubeadmconfigtemplates.bootstrap.cluster.x-k8s.io",
+                    "inclusterippools.ipam.cluster.x-k8s.io",
+                    "applications.argoproj.io",
+                ].join(","),
+            ],
+            true,
+        );
+        assert.deepEqual(
+            leftovers.map((o) => `${o.kind}/${o.metadata.name}`),
+            [],
+        );
+        assert.deepEqual(await mgmt.get(["namespace", "capi-clusters"], true), []);
+        const argoSecrets = await mgmt.get([
+            "-n",
+            "argocd",
+            "secrets",
+            "-l",
+            `${labels.argocdSecretType}=cluster`,
+        ]);
+        assert.deepEqual(argoSecrets, []);
+        const wl = await workload.get(["-A", "serviceaccounts,secrets,clusterrolebindings"]);
+        assert.deepEqual(
+            wl
+                .filter((o) => /argocd-manager|cloud-provider-vsphere/.test(o.metadata.name))
+                .map((o) => o.metadata.name),
+            [],
+        );
+    });
+});

@@ -1,0 +1,213 @@
+// The lab's API servers as the e2e sees them: kubectl (v1.34, from the lab) for reads and dry
+// runs, and a raw watch that records deletions with their etcd revisions.
+import * as fs from "node:fs";
+import * as https from "node:https";
+import { KubeconfigTarget, parseKubeconfig } from "../../../components/providers/kubeconfig";
+import { run, RunResult } from "./process";
+
+export interface KubeObject {
+    apiVersion: string;
+    kind: string;
+    metadata: {
+        name: string;
+        namespace?: string;
+        uid?: string;
+        resourceVersion?: string;
+        labels?: Record<string, string>;
+        annotations?: Record<string, string>;
+        finalizers?: string[];
+    };
+    [k: string]: unknown;
+}
+
+const KUBECTL_TIMEOUT_MS = 60_000;
+
+export class Kube {
+    readonly target: KubeconfigTarget;
+
+    constructor(
+        readonly name: string,
+        readonly kubeconfig: string,
+        private readonly kubectlBin: string,
+    ) {
+        this.target = parseKubeconfig(fs.readFileSync(kubeconfig, "utf8"), name);
+    }
+
+    kubectl(args: readonly string[], input?: string): Promise<RunResult> {
+        return run(this.kubectlBin, ["--kubeconfig", this.kubeconfig, ...args], {
+            cwd: process.cwd(),
+            env: process.env,
+            input,
+            timeoutMs: KUBECTL_TIMEOUT_MS,
+        });
+    }
+
+    /** `kubectl get ... -o json` items; a missing object is an error unless ignoreNotFound. */
+    async get(args: readonly string[], ignoreNotFound = false): Promise<KubeObject[]> {
+        const r = await this.kubectl([
+            "get",
+            ...args,
+            "-o",
+            "json",
+            ...(ignoreNotFound ? ["--ignore-not-found"] : []),
+        ]);
+        if (r.code !== 0) {
+            throw new Error(`${this.name}: kubectl get ${args.join(" ")}: ${r.stderr.trim()}`);
+        }
+        if (r.stdout.trim() === "") {
+            return [];
+        }
+        const doc = JSON.parse(r.stdout) as KubeObject & { items?: KubeObject[] };
+        return doc.items ?? [doc];
+    }
+}
+
+/** kubectl's resource argument for an apiVersion and kind: "Kind.version.group" or "Kind". */
+export function resourceArg(apiVersion: string, kind: string): string {
+    const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+    return group ? `${kind}.${version}.${group}` : kind;
+}
+
+export interface Deletion {
+    readonly path: string;
+    readonly name: string;
+    /** etcd revision of the delete: one counter for the whole API server, so comparable. */
+    readonly revision: bigint;
+}
+
+export interface DeletionWatch {
+    stop(): Promise<Deletion[]>;
+}
+
+interface WatchEvent {
+    type: string;
+    object: KubeObject;
+}
+
+function getJson(t: KubeconfigTarget, path: string): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+        const url = new URL(`${t.server}${path}`);
+        const req = https.get(
+            {
+                hostname: url.hostname,
+                port: url.port,
+                path: `${url.pathname}${url.search}`,
+                ca: t.caPem,
+                cert: t.auth.certPem,
+                key: t.auth.keyPem,
+                headers: t.auth.token ? { Authorization: `Bearer ${t.auth.token}` } : {},
+                timeout: 10_000,
+            },
+            (res) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (c: Buffer) => chunks.push(c));
+                res.on("end", () => {
+                    if (res.statusCode !== 200) {
+                        reject(new Error(`GET ${path}: HTTP ${res.statusCode}`));
+                        return;
+                    }
+                    resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+                });
+            },
+        );
+        req.on("timeout", () => req.destroy(new Error(`GET ${path}: timed out`)));
+        req.on("error", reject);
+    });
+}
+
+/**
+ * Watches the given collection paths (e.g. /api/v1/namespaces/argocd/secrets) from their current
+ * resourceVersion and records every DELETED event until stop().
+ */
+export async function watchDeletions(
+    t: KubeconfigTarget,
+    paths: readonly string[],
+): Promise<DeletionWatch> {
+    const deletions: Deletion[] = [];
+    const requests: ReturnType<typeof https.get>[] = [];
+    for (const path of paths) {
+        const list = await getJson(t, path);
+        const rv = (list.metadata as { resourceVersion: string }).resourceVersion;
+        const url = new URL(
+            `${t.server}${path}?watch=1&resourceVersion=${encodeURIComponent(rv)}&timeoutSeconds=900`,
+        );
+        await new Promise<void>((resolve, reject) => {
+            const req = https.get(
+                {
+                    hostname: url.hostname,
+                    port: url.port,
+                    path: `${url.pathname}${url.search}`,
+                    ca: t.caPem,
+                    cert: t.auth.certPem,
+                    key: t.auth.keyPem,
+                    headers: t.auth.token ? { Authorization: `Bearer ${t.auth.token}` } : {},
+                },
+                (res) => {
+                    if (res.statusCode !== 200) {
+                        reject(new Error(`watch ${path}: HTTP ${res.statusCode}`));
+                        return;
+                    }
+                    let buf = "";
+                    res.setEncoding("utf8");
+                    res.on("data", (c: string) => {
+                        buf += c;
+                        let nl: number;
+                        while ((nl = buf.indexOf("\n")) >= 0) {
+                            const line = buf.slice(0, nl).trim();
+                            buf = buf.slice(nl + 1);
+                            if (!line) continue;
+                            const ev = JSON.parse(line) as WatchEvent;
+                            if (ev.type === "DELETED") {
+                                deletions.push({
+                                    path,
+                                    name: ev.object.metadata.name,
+                                    revision: BigInt(ev.object.metadata.resourceVersion ?? "0"),
+                                });
+                            }
+                        }
+                    });
+                    res.on("error", () => undefined);
+                    resolve();
+                },
+            );
+            req.on("error", reject);
+            requests.push(req);
+        });
+    }
+    return {
+        async stop() {
+            // Events already sent may still be in flight.
+            await new Promise((r) => setTimeout(r, 500));
+            for (const r of requests) r.destroy();
+            return [...deletions];
+        },
+    };
+}
+
+/** GET with a bearer token and a CA (base64 PEM), as Argo CD would call the workload cluster. */
+export function getWithBearer(
+    server: string,
+    caData: string,
+    token: string,
+    path: string,
+): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const url = new URL(`${server}${path}`);
+        const req = https.get(
+            {
+                hostname: url.hostname,
+                port: url.port,
+                path: url.pathname,
+                ca: Buffer.from(caData, "base64").toString("utf8"),
+                headers: { Authorization: `Bearer ${token}` },
+                timeout: 10_000,
+            },
+            (res) => {
+                res.resume();
+                res.on("end", () => resolve(res.statusCode ?? 0));
+            },
+        );
+        req.on("timeout", () => req.destroy(new Error(`GET ${path}: timed out`)));
+        req.on("error", reject);
+    });
+}

@@ -1,0 +1,125 @@
+// A throwaway copy of the Pulumi program for one e2e run, so nothing tracked is modified: its own
+// file backend, a generated passphrase, the lab stack with test secrets, and a `lab-strict` stack
+// (the lab region as prod with one control-plane node) checked against prod's policy levels.
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { PROJECT } from "../../../components/constants";
+import { run, tail } from "./process";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+const COPIED = [
+    "Pulumi.yaml",
+    "Pulumi.lab.yaml",
+    "index.ts",
+    "package.json",
+    "tsconfig.json",
+    "components",
+    "cluster-config",
+    "policy",
+];
+
+export interface LabProject {
+    /** Temp root: work/, state/, logs/, out/. */
+    readonly root: string;
+    readonly workDir: string;
+    readonly logDir: string;
+    readonly outDir: string;
+    readonly stateDir: string;
+    /** Environment for the driver and the CLI: lab PATH/PULUMI_HOME plus backend and passphrase. */
+    readonly env: NodeJS.ProcessEnv;
+    /** Every secret value the run puts into config, for the plaintext scan. */
+    readonly secrets: Readonly<Record<string, string>>;
+}
+
+const rand = () => randomBytes(12).toString("hex");
+
+/** The lab stack turned into the bad config: prod, and a single control-plane node. */
+export function strictStackFile(labStackYaml: string): string {
+    const doc = yaml.load(labStackYaml) as { config: Record<string, unknown> };
+    const clusters = doc.config[`${PROJECT}:clusters`] as { controlPlane: { replicas: number } }[];
+    doc.config[`${PROJECT}:environment`] = "prod";
+    for (const c of clusters) {
+        c.controlPlane.replicas = 1;
+    }
+    return yaml.dump(doc);
+}
+
+export async function prepareProject(
+    managementKubeconfig: string,
+    pulumiBin: string,
+): Promise<LabProject> {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "cluster-fleet-e2e-"));
+    const workDir = path.join(root, "work");
+    const logDir = path.join(root, "logs");
+    const outDir = path.join(root, "out");
+    const stateDir = path.join(root, "state");
+    for (const d of [workDir, logDir, outDir, stateDir]) {
+        fs.mkdirSync(d, { recursive: true });
+    }
+    for (const f of COPIED) {
+        fs.cpSync(path.join(REPO_ROOT, f), path.join(workDir, f), {
+            recursive: true,
+            filter: (src) => !src.includes(`${path.sep}node_modules`),
+        });
+    }
+    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(workDir, "node_modules"));
+    fs.writeFileSync(
+        path.join(workDir, "Pulumi.lab-strict.yaml"),
+        strictStackFile(fs.readFileSync(path.join(workDir, "Pulumi.lab.yaml"), "utf8")),
+    );
+    fs.copyFileSync(
+        path.join(workDir, "policy", "config", "prod.json"),
+        path.join(workDir, "policy", "config", "lab-strict.json"),
+    );
+
+    const passphrase = rand();
+    const secrets: Record<string, string> = {
+        vspherePassword: `e2e-vsphere-password-${rand()}`,
+        argocdToken: `e2e-argocd-token-${rand()}`,
+        // Pulumi.yaml declares routerSshKey without a default, which makes the engine require it
+        // in every stack although no lab router has ssh (see the lab README).
+        routerSshKey: `e2e-router-ssh-key-${rand()}`,
+        passphrase,
+    };
+    const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_CONFIG_PASSPHRASE: passphrase,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+    };
+    const pulumi = (args: string[], input?: string) =>
+        run(pulumiBin, [...args, "--non-interactive"], {
+            cwd: workDir,
+            env,
+            input,
+            timeoutMs: 60_000,
+            logFile: path.join(logDir, "stack-setup.log"),
+        });
+    const kubeconfig = fs.readFileSync(managementKubeconfig, "utf8");
+    for (const stack of ["lab", "lab-strict"]) {
+        const init = await pulumi(["stack", "init", stack]);
+        if (init.code !== 0) {
+            throw new Error(`pulumi stack init ${stack} failed:\n${tail(init)}`);
+        }
+        const values: [string, string][] = [
+            ["managementKubeconfig", kubeconfig],
+            ["vspherePassword", secrets.vspherePassword],
+            ["argocdToken", secrets.argocdToken],
+            ["routerSshKey", secrets.routerSshKey],
+        ];
+        for (const [key, value] of values) {
+            // The value goes through stdin, never the command line.
+            const r = await pulumi(
+                ["config", "set", "--secret", "--stack", stack, `${PROJECT}:${key}`],
+                value,
+            );
+            if (r.code !== 0) {
+                throw new Error(`pulumi config set ${key} (${stack}) failed:\n${tail(r)}`);
+            }
+        }
+    }
+    return { root, workDir, logDir, outDir, stateDir, env, secrets };
+}
