@@ -71,6 +71,17 @@ export class ArgoRegistration extends pulumi.ComponentResource {
             { parent: this, dependsOn: args.capiObjects },
         );
         this.server = this.ready.server;
+        // Argo CD is registered under the planned endpoint (known at preview); say so loudly if
+        // CAPI wrote another one into the kubeconfig (e.g. a DNS name), since they must match.
+        this.ready.server.apply((s) => {
+            if (s && s !== endpoint) {
+                pulumi.log.warn(
+                    `cluster ${c}: the kubeconfig CAPI wrote points at ${s}, but Argo CD is ` +
+                        `registered at ${endpoint}; Argo CD must reach the API server there`,
+                    this,
+                );
+            }
+        });
 
         // The workload cluster, reached with the admin kubeconfig CAPI wrote (never ambient).
         const workload = new k8s.Provider(

@@ -125,17 +125,42 @@ export class Region extends pulumi.ComponentResource {
     summary(): pulumi.Output<Record<string, ClusterSummary>> {
         const entries = Object.entries(this.clusters).map(([name, wc]) =>
             pulumi
-                .all([wc.endpoint, wc.vip, wc.addressBlock, wc.poolRange, wc.kubernetesVersion])
+                .all([
+                    wc.endpoint,
+                    wc.vip,
+                    wc.addressBlock,
+                    wc.poolRange,
+                    wc.kubernetesVersion,
+                    wc.argo.syncStatus,
+                    wc.argo.healthStatus,
+                ])
                 .apply(
-                    ([endpoint, vip, addressBlock, poolRange, kubernetesVersion]) =>
-                        [
-                            name,
-                            { endpoint, vip, addressBlock, poolRange, kubernetesVersion },
-                        ] as const,
+                    ([
+                        endpoint,
+                        vip,
+                        addressBlock,
+                        poolRange,
+                        kubernetesVersion,
+                        syncStatus,
+                        healthStatus,
+                    ]): [string, ClusterSummary] => [
+                        name,
+                        {
+                            endpoint,
+                            vip,
+                            addressBlock,
+                            poolRange,
+                            kubernetesVersion,
+                            syncStatus,
+                            healthStatus,
+                        },
+                    ],
                 ),
         );
-        return pulumi
-            .all(entries)
-            .apply((es) => Object.fromEntries(es) as Record<string, ClusterSummary>);
+        return pulumi.all(entries).apply((es) => {
+            const out: Record<string, ClusterSummary> = {};
+            for (const [name, summary] of es) out[name] = summary;
+            return out;
+        });
     }
 }

@@ -214,7 +214,13 @@ export class WorkloadCluster extends pulumi.ComponentResource {
             this.bgp = new BgpListenRange(
                 `${c}-bgp`,
                 { region, cluster, plan, privateKey: args.routerSshKey, hostKeys },
-                { parent: this, providers: { command: args.commandProvider } },
+                // Protected in prod like the Cluster: removing a cluster from config must fail
+                // before the routers stop accepting its nodes.
+                {
+                    parent: this,
+                    providers: { command: args.commandProvider },
+                    protect: region.environment === "prod",
+                },
             );
         }
 
@@ -230,7 +236,10 @@ export class WorkloadCluster extends pulumi.ComponentResource {
                 capiObjects: [this.capiCluster, this.controlPlane],
                 syncAfter: this.bgp ? Object.values(this.bgp.commands) : [],
             },
-            { parent: this },
+            // Protected in prod (children inherit it): deletes run dependents first, so without
+            // this an accidental removal would prune Calico and the CPI through the Application's
+            // finalizer before the protected Cluster stopped the run.
+            { parent: this, protect: region.environment === "prod" },
         );
 
         this.vip = pulumi.output(plan.vip);

@@ -21,6 +21,8 @@ import { Netmask } from "netmask";
 import { ARGOCD_RESOURCES_FINALIZER, apiVersions, kinds, labels } from "../constants";
 import { ClusterConfig, ClusterIpPlan, RegionConfig } from "../config/types";
 import { assertAsNumber, assertCidr, assertIpv4, assertName } from "../bgp/listenRange";
+import { API_SERVER_PORT } from "../capi/context";
+import { DURATION, REPO_URL } from "../config/checker";
 import { argoClusterName } from "./clusterSecret";
 
 /** Number of BGPPeer slots in cluster-config/calico/bgp-peers.yaml (routers per region, max). */
@@ -33,7 +35,7 @@ export const CPI_CREDENTIALS_SECRET_NAME = "cloud-provider-vsphere-credentials";
 export const CPI_NAMESPACE = "kube-system";
 export const CPI_IMAGE = "registry.k8s.io/cloud-pv-vsphere/cloud-provider-vsphere";
 /** Port kube-vip serves the API on (the CAPV/kubeadm default). */
-export const API_SERVER_PORT = 6443;
+export { API_SERVER_PORT };
 
 /** Sync waves of the cluster-config content; tests assert the objects carry exactly these. */
 export const SYNC_WAVES = {
@@ -327,15 +329,15 @@ export function buildClusterConfigApplication(
         ["duration", retry.backoff.duration],
         ["maxDuration", retry.backoff.maxDuration],
     ] as const) {
-        if (!/^\d+(s|m|h)?$/.test(v)) {
+        if (!DURATION.test(v)) {
             throw new Error(
                 `argocd.retry.backoff.${field}: "${v}" is not a duration like "10s" or "5m"`,
             );
         }
     }
-    if (!Number.isInteger(retry.backoff.factor) || retry.backoff.factor < 1) {
+    if (!Number.isInteger(retry.backoff.factor) || retry.backoff.factor < 2) {
         throw new Error(
-            `argocd.retry.backoff.factor: ${retry.backoff.factor}; must be an integer >= 1`,
+            `argocd.retry.backoff.factor: ${retry.backoff.factor}; must be an integer >= 2`,
         );
     }
     for (const [field, v] of [
@@ -344,7 +346,7 @@ export function buildClusterConfigApplication(
     ] as const) {
         assertName(field, v);
     }
-    if (!/^https:\/\/\S+$|^ssh:\/\/\S+$|^git@\S+$/.test(argocd.repoURL)) {
+    if (!REPO_URL.test(argocd.repoURL)) {
         throw new Error(
             `argocd.repoURL: "${argocd.repoURL}" must be an https://, ssh:// or git@ URL`,
         );

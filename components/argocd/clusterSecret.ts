@@ -6,17 +6,23 @@
 import * as pulumi from "@pulumi/pulumi";
 import { stableStringify } from "../stableJson";
 import type * as k8s from "@pulumi/kubernetes";
+import { DNS1123_LABEL, LABEL_KEY, LABEL_VALUE } from "../config/checker";
 import { labels } from "../constants";
+
+/** Labels cluster-fleet sets on every Argo CD cluster Secret; clusters[].labels may not use them. */
+export const RESERVED_CLUSTER_SECRET_LABELS: readonly string[] = [
+    labels.argocdSecretType,
+    labels.cluster,
+    labels.environment,
+    labels.managedBy,
+    labels.region,
+];
 
 /** Namespace and name of the workload-side identity (same as `argocd cluster add`). */
 export const ARGOCD_MANAGER_NAMESPACE = "kube-system";
 export const ARGOCD_MANAGER_NAME = "argocd-manager";
 export const ARGOCD_MANAGER_TOKEN_SECRET = "argocd-manager-token";
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const LABEL_KEY =
-    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 function assertLabel(field: string, value: string): string {

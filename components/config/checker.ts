@@ -16,7 +16,15 @@ export class ConfigError extends Error {
     }
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+// Patterns shared by the config checks and the builders' internal asserts.
+export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const LABEL_KEY =
+    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+export const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+/** Argo CD retry durations: whole seconds, minutes or hours. */
+export const DURATION = /^\d+(s|m|h)$/;
+/** Git repository URLs Argo CD can pull over TLS or SSH. */
+export const REPO_URL = /^https:\/\/\S+$|^ssh:\/\/\S+$|^git@\S+$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 export function isIpv4(s: string): boolean {

@@ -59,7 +59,8 @@ export function loadRegion(): LoadedRegion {
     const issues: { path: string; message: string }[] = [];
     const secret = (key: (typeof SECRET_KEYS)[number], required: boolean) => {
         const full = `${PROJECT}:${key}`;
-        if (cfg.get(key) === undefined) {
+        const value = cfg.get(key);
+        if (value === undefined || value === "") {
             if (required) {
                 issues.push({
                     path: full,

@@ -3,7 +3,16 @@
 import { Netmask } from "netmask";
 import { MAX_BGP_PEERS } from "../argocd/clusterConfigApp";
 import { IpPlanError, IpPlanRequest, RegionIpPlan, parseRange, planRegion } from "../ipPlan";
-import { Checker, ConfigError, closest } from "./checker";
+import { RESERVED_CLUSTER_SECRET_LABELS } from "../argocd/clusterSecret";
+import {
+    Checker,
+    ConfigError,
+    DURATION,
+    LABEL_KEY,
+    LABEL_VALUE,
+    REPO_URL,
+    closest,
+} from "./checker";
 import {
     SUPPORTED_KUBERNETES_MINORS,
     minorOf,
@@ -48,7 +57,6 @@ export const REGION_KEYS = [
 export const MAX_CLUSTER_NAME = 32;
 export const MAX_POOL_NAME = 20;
 
-const DURATION = /^\d+(s|m|h)$/;
 const THUMBPRINT = /^([0-9A-Fa-f]{2}:){19}[0-9A-Fa-f]{2}$/;
 const PINNED_IMAGE = /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/;
 
@@ -123,6 +131,16 @@ export function parseRegionConfig(raw: Record<string, unknown>): ParsedRegion {
         .array("clusters", raw.clusters)
         .map((v, i) => parseCluster(c, `clusters[${i}]`, v, environment, vsphere));
     checkClusterSet(c, clusters, network);
+    clusters.forEach((cl, i) => {
+        const router = bgp.routers.find((r) => r.asNumber === cl.bgp.asNumber);
+        if (router && cl.bgp.asNumber) {
+            c.fail(
+                `clusters[${i}].bgp.asNumber`,
+                `${cl.bgp.asNumber} equals the AS of router ${router.name}; the peering is eBGP, ` +
+                    `give the cluster its own private AS`,
+            );
+        }
+    });
 
     // The IP plan only makes sense on syntactically valid input.
     c.throwIfAny();
@@ -344,6 +362,12 @@ function parseArgocd(c: Checker, v: unknown): ArgocdConfig {
         return s;
     };
     const repoURL = c.string(`${p}.repoURL`, o.repoURL);
+    if (repoURL && !REPO_URL.test(repoURL)) {
+        c.fail(
+            `${p}.repoURL`,
+            `"${repoURL}" must be an https://, ssh:// or git@ URL of the git repository`,
+        );
+    }
     return {
         url: url.replace(/\/+$/, ""),
         namespace: c.dnsLabel(`${p}.namespace`, o.namespace ?? "argocd", 63),
@@ -386,6 +410,12 @@ function parseBgp(c: Checker, v: unknown): BgpConfig {
         if (ro.ssh !== undefined) {
             const so = c.object(`${p}.ssh`, ro.ssh, ["host", "port", "user", "hostKey"]);
             const hostKey = c.optionalString(`${p}.ssh.hostKey`, so.hostKey);
+            if (hostKey === undefined) {
+                c.fail(
+                    `${p}.ssh.hostKey`,
+                    "is required with ssh: the router's host public key (ssh-keyscan <host>), so its identity is verified",
+                );
+            }
             if (
                 hostKey &&
                 !/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+$/.test(hostKey)
@@ -568,8 +598,35 @@ function parseCluster(
         podCidr: c.cidr(`${p}.podCidr`, o.podCidr),
         serviceCidr: c.cidr(`${p}.serviceCidr`, o.serviceCidr ?? "10.96.0.0/12"),
         bgp: { asNumber },
-        labels: c.stringMap(`${p}.labels`, o.labels),
+        labels: parseClusterLabels(c, `${p}.labels`, o.labels),
     };
+}
+
+/** Labels for the Argo CD cluster Secret: valid Kubernetes labels, none of cluster-fleet's own. */
+function parseClusterLabels(c: Checker, path: string, v: unknown): Record<string, string> {
+    const out = c.stringMap(path, v);
+    for (const [k, val] of Object.entries(out)) {
+        const at = `${path}["${k}"]`;
+        if (RESERVED_CLUSTER_SECRET_LABELS.includes(k)) {
+            c.fail(
+                at,
+                "is set by cluster-fleet on the Argo CD cluster Secret; remove it from labels",
+            );
+        } else if (!LABEL_KEY.test(k) || k.length > 316) {
+            c.fail(
+                at,
+                "is not a valid Kubernetes label key ([prefix/]name, name at most 63 characters)",
+            );
+        }
+        if (!LABEL_VALUE.test(val)) {
+            c.fail(
+                at,
+                `"${val}" is not a valid label value (at most 63 letters, digits, '-', '_', '.', ` +
+                    `starting and ending with a letter or digit)`,
+            );
+        }
+    }
+    return out;
 }
 
 /** Cross-cluster checks: unique names, pod networks that do not collide on the shared routers. */

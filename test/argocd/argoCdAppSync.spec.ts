@@ -658,13 +658,14 @@ describe("ArgoCdAppSyncProvider", () => {
     });
 
     describe("ArgoCdAppSync resource", () => {
+        const registered: pulumi.runtime.MockResourceArgs[] = [];
         before(async () => {
             await pulumi.runtime.setMocks(
                 {
-                    newResource: (a) => ({
-                        id: `${a.name}-id`,
-                        state: { ...a.inputs, syncStatus: "Synced" },
-                    }),
+                    newResource: (a) => {
+                        registered.push(a);
+                        return { id: `${a.name}-id`, state: { ...a.inputs } };
+                    },
                     call: (a) => {
                         throw new Error(`Mock not implemented: ${a.token}`);
                     },
@@ -689,8 +690,21 @@ describe("ArgoCdAppSyncProvider", () => {
                 urn,
                 new RegExp(`::${types.ArgoCdAppSync.replace(/[/]/g, "\\/")}::cc-wc1-sync$`),
             );
-            const status = await new Promise<string>((resolve) => r.syncStatus.apply(resolve));
-            assert.equal(status, "Synced");
+            const reg = registered.find((a) => a.name === "cc-wc1-sync")!;
+            assert.equal(reg.type, types.ArgoCdAppSync);
+            assert.equal(reg.inputs.appName, APP);
+            assert.equal(reg.inputs.clusterServer, SERVER);
+            assert.equal(reg.inputs.trigger, "hash");
+            assert.equal(reg.inputs.project, PROJECT);
+            // The token reaches the provider through configure() only: not an input, not in
+            // the serialized provider closure.
+            assert.equal("token" in reg.inputs, false);
+            assert.equal(typeof reg.inputs.__provider, "string");
+            assert.ok(
+                (reg.inputs.__provider as string).length > 1000,
+                "provider closure serialized",
+            );
+            assertNoToken(JSON.stringify(reg.inputs));
         });
     });
 });

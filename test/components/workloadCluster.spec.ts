@@ -351,10 +351,39 @@ for (const stack of ["dev", "prod"]) {
             }
         });
 
-        it(`${stack === "prod" ? "protects" : "does not protect"} the CAPI Cluster objects`, () => {
+        it(`${stack === "prod" ? "protects" : "does not protect"} the CAPI Cluster and everything a removal would break first`, () => {
+            const isProtected = (r: unknown) => (r as { __protect?: boolean }).__protect === true;
             for (const wc of Object.values(deployed.region.clusters)) {
-                const protect = (wc.capiCluster as unknown as { __protect?: boolean }).__protect;
-                assert.equal(protect === true, stack === "prod");
+                // Deletes run dependents first: the Application (its finalizer prunes Calico and
+                // the CPI), the cluster Secret and the router listen ranges must stop the run too.
+                const guarded = [
+                    wc.capiCluster,
+                    wc.argo.application,
+                    wc.argo.clusterSecret,
+                    ...Object.values(wc.bgp?.commands ?? {}),
+                ];
+                for (const r of guarded) assert.equal(isProtected(r), stack === "prod");
+                // Hashed templates are replaced on every spec change, so they are never protected.
+                assert.equal(isProtected(wc.controlPlane), false);
+            }
+        });
+
+        it("exports per cluster endpoint, VIP, block, pool, version, sync and health", async () => {
+            const summary = await unwrap(deployed.region.summary());
+            assert.deepEqual(
+                Object.keys(summary).sort(),
+                Object.keys(deployed.region.clusters).sort(),
+            );
+            for (const [name, s] of Object.entries(summary)) {
+                const vc = named(crs, "VSphereCluster", name)!;
+                assert.equal(s.vip, vc.spec.controlPlaneEndpoint.host);
+                assert.equal(s.endpoint, `https://${s.vip}:6443`);
+                assert.match(s.addressBlock, /^\d+\.\d+\.\d+\.\d+\/\d+$/);
+                assert.match(s.poolRange, /^[\d.]+-[\d.]+$/);
+                assert.match(s.kubernetesVersion, /^v1\.\d+\.\d+$/);
+                // From the ArgoCdAppSync outputs (the mocks answer Synced/Healthy).
+                assert.equal(s.syncStatus, "Synced");
+                assert.equal(s.healthStatus, "Healthy");
             }
         });
     });

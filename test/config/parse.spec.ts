@@ -203,6 +203,40 @@ describe("region config", () => {
         expectIssue(dev, "argocd.retry.backoff.factor", /from 2 to 10/);
     });
 
+    it("rejects an Argo CD repository URL it cannot pull securely", () => {
+        dev.argocd.repoURL = "http://git.example.net/repo.git";
+        expectIssue(dev, "argocd.repoURL", /must be an https:\/\/, ssh:\/\/ or git@ URL/);
+    });
+
+    it("rejects invalid or reserved Argo CD cluster labels", () => {
+        dev.clusters[0].labels = {
+            "cluster-fleet/region": "x",
+            "bad key!": "v",
+            team: "no spaces",
+        };
+        assert.throws(
+            () => parseRegionConfig(dev),
+            (e: ConfigError) => {
+                const at = (k: string) =>
+                    e.issues.find((i) => i.path === `clusters[0].labels["${k}"]`);
+                assert.match(at("cluster-fleet/region")!.message, /set by cluster-fleet/);
+                assert.match(at("bad key!")!.message, /not a valid Kubernetes label key/);
+                assert.match(at("team")!.message, /not a valid label value/);
+                return true;
+            },
+        );
+    });
+
+    it("rejects a cluster AS equal to a router's (the peering is eBGP)", () => {
+        dev.clusters[1].bgp.asNumber = 65000;
+        expectIssue(dev, "clusters[1].bgp.asNumber", /equals the AS of router tor-a/);
+    });
+
+    it("requires the router's SSH host key whenever ssh is set", () => {
+        delete prod.bgp.routers[1].ssh.hostKey;
+        expectIssue(prod, "bgp.routers[1].ssh.hostKey", /is required with ssh/);
+    });
+
     it("reports every problem at once", () => {
         dev.network.gateway = "10.41.0.1";
         dev.clusters[0].name = "BAD";

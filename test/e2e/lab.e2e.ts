@@ -90,7 +90,6 @@ describe("lab e2e: the program through the pipeline driver on the real engine", 
     let sim: ChildProcess | undefined;
     let step = 0;
     const timings: [string, number][] = [];
-    let failed = false;
     /** Resources of the lab stack after `up`: the objects that must exist, then be gone. */
     let deployed: StateResource[] = [];
 
@@ -176,12 +175,6 @@ describe("lab e2e: the program through the pipeline driver on the real engine", 
         assert.equal(ns.code, 0, ns.stderr);
     });
 
-    afterEach(function () {
-        if (this.currentTest?.state === "failed") {
-            failed = true;
-        }
-    });
-
     after(async function () {
         if (sim && sim.exitCode === null) {
             sim.stdin?.end();
@@ -197,7 +190,9 @@ describe("lab e2e: the program through the pipeline driver on the real engine", 
             const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
             fs.appendFileSync(log, lines.map((l) => `${now}\te2e lab ${l}\n`).join(""));
         }
-        if (p && !failed) {
+        // Kept unless every step passed (a failing before() leaves the steps without a state).
+        const allPassed = this.test?.parent?.tests.every((t) => t.state === "passed") ?? false;
+        if (p && allPassed) {
             fs.rmSync(p.root, { recursive: true, force: true });
         } else if (p) {
             process.stderr.write(`      kept for diagnosis: ${p.root} (logs/, out/)\n`);
