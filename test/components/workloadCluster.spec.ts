@@ -236,6 +236,17 @@ for (const stack of ["dev", "prod"]) {
             const t = JSON.parse(JSON.stringify(byKind(crs, "VSphereMachineTemplate")[0]));
             t.spec.template.spec.numCpus = 4;
             assert.ok(validatorFor(t.apiVersion, t.kind)(t).some((e) => /numCpus/.test(e)));
+            // list-type map keyed by name+value: a repeated extraArgs entry is rejected.
+            const k2 = JSON.parse(JSON.stringify(byKind(crs, "KubeadmControlPlane")[0]));
+            const cm = k2.spec.kubeadmConfigSpec.clusterConfiguration.controllerManager;
+            cm.extraArgs = [...cm.extraArgs, { ...cm.extraArgs[0] }];
+            assert.ok(
+                validatorFor(
+                    k2.apiVersion,
+                    k2.kind,
+                )(k2).some((e) => /x-kubernetes-list-type/.test(e)),
+                "duplicate map-list keys accepted",
+            );
         });
 
         it("parents every cluster object to its WorkloadCluster", () => {

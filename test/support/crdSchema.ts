@@ -120,13 +120,34 @@ export function loadCrdValidator(crdPath: string, version: string): CrdValidator
         "x-kubernetes-int-or-string",
         "x-kubernetes-preserve-unknown-fields",
         "x-kubernetes-embedded-resource",
-        "x-kubernetes-list-type",
         "x-kubernetes-list-map-keys",
         "x-kubernetes-map-type",
+        // CEL rules need a CEL evaluator; the real API server of the lab e2e enforces them.
         "x-kubernetes-validations",
     ]) {
         ajv.addKeyword({ keyword: kw });
     }
+    // List semantics the API server enforces: `set` items are unique, `map` items are unique by
+    // their x-kubernetes-list-map-keys.
+    ajv.addKeyword({
+        keyword: "x-kubernetes-list-type",
+        schemaType: "string",
+        errors: false,
+        validate: (listType: string, data: unknown, parentSchema?: Schema) => {
+            if (!Array.isArray(data) || (listType !== "set" && listType !== "map")) {
+                return true;
+            }
+            const keys =
+                (parentSchema?.["x-kubernetes-list-map-keys"] as string[] | undefined) ?? [];
+            const identity = (item: unknown) =>
+                listType === "set"
+                    ? JSON.stringify(item)
+                    : JSON.stringify(
+                          keys.map((k) => (item as Record<string, unknown>)?.[k] ?? null),
+                      );
+            return new Set(data.map(identity)).size === data.length;
+        },
+    });
     const validate = ajv.compile(strictSchema(v.schema.openAPIV3Schema) as Schema);
     const fn = ((obj: unknown) => {
         if (validate(obj)) {
