@@ -7,6 +7,8 @@ import { validateStackName } from "./args";
 import { UsageError } from "./usageError";
 
 const STACK_FILE = /^Pulumi\.([^/]+)\.ya?ml$/;
+/** The local real-engine lab (scripts/lab): only run when named, never as a region by default. */
+const LAB_STACK = /^lab([-_.]|$)/;
 
 /** Stack names that have a Pulumi.<stack>.yaml in `workDir`, sorted. */
 export function discoverStacks(workDir: string): string[] {
@@ -36,7 +38,11 @@ export function selectStacks(
     canary: string | undefined,
     discovered: readonly string[],
 ): StackSelection {
-    const stacks = requested ?? discovered.map((s) => validateStackName(s, "Pulumi.<stack>.yaml"));
+    const stacks =
+        requested ??
+        discovered
+            .filter((s) => !LAB_STACK.test(s))
+            .map((s) => validateStackName(s, "Pulumi.<stack>.yaml"));
     if (stacks.length === 0) {
         throw new UsageError(
             "no stacks: the program directory has no Pulumi.<stack>.yaml; pass --stacks or add one",

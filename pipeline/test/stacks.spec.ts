@@ -35,6 +35,14 @@ describe("pipeline/stacks", () => {
         assert.equal(selectStacks(undefined, "prod", ["dev", "prod"]).canary, "prod");
     });
 
+    it("leaves the lab stack out unless it is named", () => {
+        assert.deepEqual(selectStacks(undefined, undefined, ["dev", "lab", "prod"]).stacks, [
+            "dev",
+            "prod",
+        ]);
+        assert.deepEqual(selectStacks(["lab"], undefined, ["dev", "lab", "prod"]).stacks, ["lab"]);
+    });
+
     it("rejects stacks without a stack file and unknown canaries", () => {
         assert.throws(
             () => selectStacks(["dev", "eu9"], undefined, ["dev", "prod"]),

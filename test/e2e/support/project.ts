@@ -79,9 +79,6 @@ export async function prepareProject(
     const secrets: Record<string, string> = {
         vspherePassword: `e2e-vsphere-password-${rand()}`,
         argocdToken: `e2e-argocd-token-${rand()}`,
-        // Pulumi.yaml declares routerSshKey without a default, which makes the engine require it
-        // in every stack although no lab router has ssh (see the lab README).
-        routerSshKey: `e2e-router-ssh-key-${rand()}`,
         passphrase,
     };
     const env: NodeJS.ProcessEnv = {
@@ -108,7 +105,6 @@ export async function prepareProject(
             ["managementKubeconfig", kubeconfig],
             ["vspherePassword", secrets.vspherePassword],
             ["argocdToken", secrets.argocdToken],
-            ["routerSshKey", secrets.routerSshKey],
         ];
         for (const [key, value] of values) {
             // The value goes through stdin, never the command line.
