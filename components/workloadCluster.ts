@@ -43,6 +43,14 @@ export interface WorkloadClusterArgs {
     readonly commandProvider?: pulumi.ProviderResource;
 }
 
+/**
+ * A changed template spec gets a new name, so Pulumi replaces the template in the same `up` that
+ * moves the KCP/MachineDeployment reference, while CAPI's rollout still has old machines (and
+ * the old MachineSet) pointing at the old template. Pulumi therefore leaves replaced and removed
+ * templates in place: CAPI makes the Cluster their owner, so they go with the Cluster.
+ */
+const RETAIN_TEMPLATE: pulumi.CustomResourceOptions = { retainOnDelete: true };
+
 /** CAPI deletes machines and VMs before the Cluster object goes; give it time. */
 const CLUSTER_DELETE_TIMEOUT = "60m";
 
@@ -149,7 +157,7 @@ export class WorkloadCluster extends pulumi.ComponentResource {
             cluster.kubernetesVersion,
             vmPlacement,
         );
-        const cpTemplate = cr(`${c}-cp-template`, cpTemplateManifest);
+        const cpTemplate = cr(`${c}-cp-template`, cpTemplateManifest, RETAIN_TEMPLATE);
         this.controlPlane = cr(
             `${c}-control-plane`,
             capi.controlPlane(ctx, cpTemplateManifest.metadata.name),
@@ -167,8 +175,8 @@ export class WorkloadCluster extends pulumi.ComponentResource {
                 vmPlacement,
             );
             const bt = capi.kubeadmConfigTemplate(ctx, wp);
-            const mtRes = cr(`${c}-${wp.name}-template`, mt);
-            const btRes = cr(`${c}-${wp.name}-bootstrap`, bt);
+            const mtRes = cr(`${c}-${wp.name}-template`, mt, RETAIN_TEMPLATE);
+            const btRes = cr(`${c}-${wp.name}-bootstrap`, bt, RETAIN_TEMPLATE);
             deployments.push(
                 mtRes,
                 btRes,

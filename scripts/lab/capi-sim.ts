@@ -5,6 +5,9 @@
 //     workload kube-apiserver with a client certificate, in the shape CAPI's KubeadmControlPlane
 //     writes it. It waits --delay-seconds after first seeing the Cluster, so the program's
 //     readiness wait really has to poll.
+//   - CAPI's template adoption: the MachineDeployment and KubeadmControlPlane controllers make the
+//     Cluster the owner of the machine and bootstrap templates they reference, so templates
+//     cluster-fleet leaves behind after a rollout (retainOnDelete) go with the Cluster.
 //   - Argo CD's application controller, on delete only: removes the resources finalizer from
 //     Applications being deleted. Nothing was deployed (there is no Argo CD), so there is nothing
 //     to prune first.
@@ -44,7 +47,39 @@ interface ObjectMeta {
 }
 
 interface KubeObject {
-    metadata: ObjectMeta;
+    metadata: ObjectMeta & { ownerReferences?: OwnerReference[] };
+    spec?: Record<string, unknown>;
+}
+
+interface OwnerReference {
+    apiVersion: string;
+    kind: string;
+    name: string;
+    uid: string;
+}
+
+interface TemplateRef {
+    readonly apiGroup: string;
+    readonly kind: string;
+    readonly name: string;
+}
+
+/** Plural resource paths of the templates the program references, by kind. */
+const TEMPLATE_PATHS: Record<string, string> = {
+    VSphereMachineTemplate: `/apis/${apiVersions.infrastructure}`,
+    KubeadmConfigTemplate: `/apis/${apiVersions.bootstrap}`,
+};
+
+/** The template references of a KCP or MachineDeployment (v1beta2 shapes). */
+function templateRefs(o: KubeObject): TemplateRef[] {
+    const spec = (o.spec ?? {}) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    return [
+        spec.machineTemplate?.spec?.infrastructureRef,
+        spec.template?.spec?.infrastructureRef,
+        spec.template?.spec?.bootstrap?.configRef,
+    ].filter(
+        (r): r is TemplateRef => !!r && typeof r.name === "string" && r.kind in TEMPLATE_PATHS,
+    );
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -248,6 +283,8 @@ async function tick(
         );
     }
 
+    await adoptTemplates(o, mgmt, clusters);
+
     const ans = encodeURIComponent(o.argocdNamespace);
     const apps = await list(mgmt, `/apis/${apiVersions.argocd}/namespaces/${ans}/applications`);
     for (const a of apps) {
@@ -273,6 +310,57 @@ async function tick(
             log(
                 `removed ${ARGOCD_RESOURCES_FINALIZER} from Application ${o.argocdNamespace}/${a.metadata.name}`,
             );
+        }
+    }
+}
+
+/** Sets the Cluster as owner of every template its KCP and MachineDeployments reference. */
+async function adoptTemplates(
+    o: Options,
+    mgmt: KubeconfigTarget,
+    clusters: readonly KubeObject[],
+): Promise<void> {
+    const ns = encodeURIComponent(o.namespace);
+    const owners = [
+        ...(await list(
+            mgmt,
+            `/apis/${apiVersions.controlPlane}/namespaces/${ns}/kubeadmcontrolplanes`,
+        )),
+        ...(await list(mgmt, `/apis/${apiVersions.cluster}/namespaces/${ns}/machinedeployments`)),
+    ];
+    for (const owner of owners) {
+        const clusterName = (owner.metadata as { labels?: Record<string, string> }).labels?.[
+            labels.clusterName
+        ];
+        const cluster = clusters.find(
+            (c) => c.metadata.name === clusterName && !c.metadata.deletionTimestamp,
+        );
+        if (!cluster) continue;
+        const ref: OwnerReference = {
+            apiVersion: apiVersions.cluster,
+            kind: kinds.Cluster,
+            name: cluster.metadata.name,
+            uid: cluster.metadata.uid,
+        };
+        for (const t of templateRefs(owner)) {
+            const path = `${TEMPLATE_PATHS[t.kind]}/namespaces/${ns}/${t.kind.toLowerCase()}s/${encodeURIComponent(t.name)}`;
+            const got = await request(mgmt, "GET", path);
+            if (got.status === 404) continue;
+            if (got.status !== 200) throw new Error(`GET ${t.kind} ${t.name}: HTTP ${got.status}`);
+            const obj = JSON.parse(got.body) as KubeObject;
+            const refs = obj.metadata.ownerReferences ?? [];
+            if (refs.some((r) => r.uid === ref.uid)) continue;
+            const patch = {
+                metadata: {
+                    resourceVersion: obj.metadata.resourceVersion,
+                    ownerReferences: [...refs, ref],
+                },
+            };
+            const res = await request(mgmt, "PATCH", path, patch, "application/merge-patch+json");
+            if (res.status !== 200 && res.status !== 404 && res.status !== 409) {
+                throw new Error(`adopt ${t.kind} ${t.name}: HTTP ${res.status}`);
+            }
+            if (res.status === 200) log(`Cluster ${ref.name} now owns ${t.kind} ${t.name}`);
         }
     }
 }

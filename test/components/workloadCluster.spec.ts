@@ -456,6 +456,20 @@ describe("WorkloadCluster day-2 changes", function () {
         );
     });
 
+    it("keeps replaced templates for the running rollout (retainOnDelete), nothing else", async () => {
+        const d = await deployRegion("prod");
+        const templates = d.mocks.resources
+            .filter(
+                (r) =>
+                    r.type === types.VSphereMachineTemplate ||
+                    r.type === types.KubeadmConfigTemplate,
+            )
+            .map((r) => r.name)
+            .sort();
+        assert.ok(templates.length > 0);
+        assert.deepEqual([...d.mocks.retained].sort(), templates);
+    });
+
     it("scaling changes only replicas", async () => {
         const before = await snapshot();
         const after = await snapshot((raw) => {

@@ -308,6 +308,36 @@ describe("lab e2e: the program through the pipeline driver on the real engine", 
         assert.equal(cpi.length, 1);
     });
 
+    it("templates end up owned by the Cluster (the simulator adopts them as CAPI does)", async () => {
+        const [cluster] = await mgmt.get([
+            "-n",
+            "capi-clusters",
+            "clusters.cluster.x-k8s.io/lab-apps",
+        ]);
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+            const templates = await mgmt.get([
+                "-n",
+                "capi-clusters",
+                "vspheremachinetemplates.infrastructure.cluster.x-k8s.io,kubeadmconfigtemplates.bootstrap.cluster.x-k8s.io",
+            ]);
+            assert.ok(templates.length >= 2, "no templates");
+            const unowned = templates.filter(
+                (t) =>
+                    !(
+                        (t.metadata as { ownerReferences?: { uid: string }[] }).ownerReferences ??
+                        []
+                    ).some((r) => r.uid === cluster.metadata.uid),
+            );
+            if (unowned.length === 0) break;
+            assert.ok(
+                Date.now() < deadline,
+                `not owned by the Cluster after 30 s: ${unowned.map((t) => t.metadata.name).join(", ")}`,
+            );
+            await new Promise((r) => setTimeout(r, 1000));
+        }
+    });
+
     it("registered the workload cluster in Argo CD with a working ServiceAccount token", async () => {
         const [token] = await workload.get(["-n", "kube-system", "secret/argocd-manager-token"]);
         const data = token.data as Record<string, string>;

@@ -34,6 +34,8 @@ export class FleetMocks implements pulumi.runtime.Mocks {
     readonly resources: pulumi.runtime.MockResourceArgs[] = [];
     /** Dependencies (URNs) of each registered resource, by logical name; filled by installMocks. */
     readonly dependencies = new Map<string, string[]>();
+    /** Logical names registered with retainOnDelete; filled by installMocks. */
+    readonly retained = new Set<string>();
     readonly calls: pulumi.runtime.MockCallArgs[] = [];
     readonly handlers = new Map<string, CallHandler>(Object.entries(vsphereLookups));
 
@@ -92,6 +94,7 @@ export class FleetMocks implements pulumi.runtime.Mocks {
 interface RegisterRequest {
     getName(): string;
     getDependenciesList(): string[];
+    getRetainondelete(): boolean;
 }
 
 /** Installs fresh mocks and returns them. */
@@ -105,6 +108,7 @@ export async function installMocks(stack: string, preview = false): Promise<Flee
     const original = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) => {
         mocks.dependencies.set(req.getName(), req.getDependenciesList());
+        if (req.getRetainondelete()) mocks.retained.add(req.getName());
         return original(req, cb);
     };
     return mocks;
