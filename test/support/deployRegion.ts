@@ -53,6 +53,9 @@ export async function deployRegion(
     );
     pulumi.runtime.setAllConfig(config, secretKeys);
     const loaded = loadRegion();
+    // CAPI writes https://<VIP>:6443 into the kubeconfig; answer the readiness wait the same way.
+    mocks.serverFor = (cluster) =>
+        `https://${loaded.plan.clusters.find((p) => p.cluster === cluster)?.vip ?? cluster}:6443`;
     const region = new Region(loaded.config.region, { loaded });
     await settle([
         region,

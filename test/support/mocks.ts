@@ -38,13 +38,14 @@ export class FleetMocks implements pulumi.runtime.Mocks {
     readonly retained = new Set<string>();
     readonly calls: pulumi.runtime.MockCallArgs[] = [];
     readonly handlers = new Map<string, CallHandler>(Object.entries(vsphereLookups));
+    /** API server URL the readiness resource reports per cluster (as CAPI would write it). */
+    serverFor: (cluster: string) => string = (cluster) => `https://${cluster}.invalid:6443`;
 
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         this.resources.push(args);
         const state: Inputs = { ...args.inputs };
         if (args.type === types.ApiServerReady) {
-            const vip = String((args.inputs as Inputs).clusterName ?? "cluster");
-            state.server = `https://${vip}.invalid:6443`;
+            state.server = this.serverFor(String((args.inputs as Inputs).clusterName ?? "cluster"));
             state.caData = FAKE_CA;
             state.kubeconfig = "apiVersion: v1\nkind: Config\n";
         }
