@@ -123,44 +123,22 @@ export class Region extends pulumi.ComponentResource {
 
     /** Stack output: cluster name -> endpoint, VIP, address block, pool range, version. */
     summary(): pulumi.Output<Record<string, ClusterSummary>> {
-        const entries = Object.entries(this.clusters).map(([name, wc]) =>
-            pulumi
-                .all([
-                    wc.endpoint,
-                    wc.vip,
-                    wc.addressBlock,
-                    wc.poolRange,
-                    wc.kubernetesVersion,
-                    wc.argo.syncStatus,
-                    wc.argo.healthStatus,
-                ])
-                .apply(
-                    ([
-                        endpoint,
-                        vip,
-                        addressBlock,
-                        poolRange,
-                        kubernetesVersion,
-                        syncStatus,
-                        healthStatus,
-                    ]): [string, ClusterSummary] => [
-                        name,
-                        {
-                            endpoint,
-                            vip,
-                            addressBlock,
-                            poolRange,
-                            kubernetesVersion,
-                            syncStatus,
-                            healthStatus,
-                        },
-                    ],
-                ),
+        // pulumi.output resolves the nested Outputs of the whole map at once.
+        return pulumi.output(
+            Object.fromEntries(
+                Object.entries(this.clusters).map(([name, wc]) => [
+                    name,
+                    {
+                        endpoint: wc.endpoint,
+                        vip: wc.vip,
+                        addressBlock: wc.addressBlock,
+                        poolRange: wc.poolRange,
+                        kubernetesVersion: wc.kubernetesVersion,
+                        syncStatus: wc.argo.syncStatus,
+                        healthStatus: wc.argo.healthStatus,
+                    },
+                ]),
+            ),
         );
-        return pulumi.all(entries).apply((es) => {
-            const out: Record<string, ClusterSummary> = {};
-            for (const [name, summary] of es) out[name] = summary;
-            return out;
-        });
     }
 }
