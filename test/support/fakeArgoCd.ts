@@ -26,6 +26,8 @@ export interface RecordedRequest {
     readonly path: string;
     readonly query: URLSearchParams;
     readonly body: unknown;
+    /** The Authorization header as received (tests assert the bearer token was sent). */
+    readonly authorization?: string;
 }
 
 export interface Fault {
@@ -198,12 +200,14 @@ export const SUCCEEDED = opFinished("Succeeded", "successfully synced (all tasks
 
 // ---- Server ------------------------------------------------------------------------------------
 
-export async function startFakeArgoCd(opts: { account?: string } = {}): Promise<FakeArgoCd> {
+export async function startFakeArgoCd(
+    opts: { account?: string; token?: string } = {},
+): Promise<FakeArgoCd> {
     const ca = createTestCa("fake Argo CD CA");
     const leaf = ca.issue("argocd-server", "server");
     const account = opts.account ?? "pulumi-ci";
     const far = Math.floor(Date.now() / 1000) + 86400;
-    const token = fakeJwt(account, far);
+    const token = opts.token ?? fakeJwt(account, far);
     const expiredToken = fakeJwt(account, 1_600_000_000, "old");
     const requests: RecordedRequest[] = [];
     const apps = new Map<string, FakeApp>();
@@ -346,8 +350,14 @@ export async function startFakeArgoCd(opts: { account?: string } = {}): Promise<
                 body = raw;
             }
             const method = req.method ?? "GET";
-            requests.push({ method, path: u.pathname, query: u.searchParams, body });
             const auth = req.headers.authorization ?? "";
+            requests.push({
+                method,
+                path: u.pathname,
+                query: u.searchParams,
+                body,
+                authorization: req.headers.authorization,
+            });
             const bearer = /^Bearer (.+)$/.exec(auth)?.[1];
             if (!bearer || bearer.split(".").length !== 3) {
                 return send(res, 401, grpcError(16, "no session information"));
