@@ -1,6 +1,7 @@
 // A throwaway copy of the Pulumi program for one e2e run, so nothing tracked is modified: its own
-// file backend, a generated passphrase, the lab stack with test secrets, and a `lab-strict` stack
-// (the lab region as prod with one control-plane node) checked against prod's policy levels.
+// file backend, a generated passphrase, the lab stack with test secrets and the Argo CD sync
+// pointed at the fake Argo CD, and a `lab-strict` stack (the lab region as prod with one
+// control-plane node) checked against prod's policy levels.
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -34,7 +35,28 @@ export interface LabProject {
     readonly secrets: Readonly<Record<string, string>>;
 }
 
+/** The Argo CD the copy's `argocd.manageSync` talks to (the e2e's fake). */
+export interface LabArgoCd {
+    readonly url: string;
+    readonly caPem: string;
+    /** JWT-shaped; set as the secret `argocdToken`. */
+    readonly token: string;
+}
+
 const rand = () => randomBytes(12).toString("hex");
+
+/** The lab stack with the Argo CD sync on, against `argocd` (TLS verified with its CA). */
+export function managedSyncStackFile(labStackYaml: string, argocd: LabArgoCd): string {
+    const doc = yaml.load(labStackYaml) as { config: Record<string, unknown> };
+    const key = `${PROJECT}:argocd`;
+    doc.config[key] = {
+        ...(doc.config[key] as Record<string, unknown>),
+        manageSync: true,
+        url: argocd.url,
+        caCert: argocd.caPem,
+    };
+    return yaml.dump(doc);
+}
 
 /** The lab stack turned into the bad config: prod, and a single control-plane node. */
 export function strictStackFile(labStackYaml: string): string {
@@ -50,6 +72,8 @@ export function strictStackFile(labStackYaml: string): string {
 export async function prepareProject(
     managementKubeconfig: string,
     pulumiBin: string,
+    /** Without it the copy keeps `manageSync: false` (no Argo CD API) and a random token. */
+    argocd?: LabArgoCd,
 ): Promise<LabProject> {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "cluster-fleet-e2e-"));
     const workDir = path.join(root, "work");
@@ -66,6 +90,10 @@ export async function prepareProject(
         });
     }
     fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(workDir, "node_modules"));
+    if (argocd) {
+        const labStack = path.join(workDir, "Pulumi.lab.yaml");
+        fs.writeFileSync(labStack, managedSyncStackFile(fs.readFileSync(labStack, "utf8"), argocd));
+    }
     fs.writeFileSync(
         path.join(workDir, "Pulumi.lab-strict.yaml"),
         strictStackFile(fs.readFileSync(path.join(workDir, "Pulumi.lab.yaml"), "utf8")),
@@ -78,7 +106,7 @@ export async function prepareProject(
     const passphrase = rand();
     const secrets: Record<string, string> = {
         vspherePassword: `e2e-vsphere-password-${rand()}`,
-        argocdToken: `e2e-argocd-token-${rand()}`,
+        argocdToken: argocd?.token ?? `e2e-argocd-token-${rand()}`,
         passphrase,
     };
     const env: NodeJS.ProcessEnv = {
