@@ -8,8 +8,15 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { ARGOCD_RESOURCES_FINALIZER, apiVersions, labels, types } from "../../components/constants";
+import {
+    ARGOCD_RESOURCES_FINALIZER,
+    PROJECT,
+    apiVersions,
+    labels,
+    types,
+} from "../../components/constants";
 import { ExitCode } from "../../pipeline/exitCodes";
+import { MASKED, type ClusterOutputs } from "../../pipeline/clusterOutputs";
 import type { RunSummary } from "../../pipeline/summary";
 import {
     Deletion,
@@ -19,6 +26,13 @@ import {
     resourceArg,
     watchDeletions,
 } from "./support/kube";
+import { opFinished, opRetrying, opRunning, type FakeArgoCd } from "../support/fakeArgoCd";
+import {
+    LabArgoCdPlan,
+    labArgoCdPlan,
+    labArgoCdToken,
+    startLabArgoCd,
+} from "./support/fakeArgoCdServer";
 import { run, RunResult, tail } from "./support/process";
 import { LabProject, REPO_ROOT, prepareProject } from "./support/project";
 
@@ -88,10 +102,17 @@ describe("lab e2e: the program through the pipeline driver on the real engine", 
     let workload: Kube;
     let p: LabProject;
     let sim: ChildProcess | undefined;
+    /** The scripted Argo CD API the sync provider talks to (in-process, https, own CA). */
+    let argo: FakeArgoCd | undefined;
+    let argoPlan: LabArgoCdPlan;
+    let argoToken: string;
     let step = 0;
     const timings: [string, number][] = [];
     /** Resources of the lab stack after `up`: the objects that must exist, then be gone. */
     let deployed: StateResource[] = [];
+    let upRegion: RunSummary["regions"][number] | undefined;
+    /** Sync POSTs the fake must have seen by the end (one more for the failing-sync step). */
+    let expectedSyncs = 0;
 
     async function driver(
         command: string,
@@ -132,6 +153,26 @@ describe("lab e2e: the program through the pipeline driver on the real engine", 
         return { result, summary };
     }
 
+    /** The fake's recorded requests (method, path regex); all must carry our bearer token. */
+    function argoRequests(method: string, pathRe: RegExp) {
+        const requests = fakeArgo().requests;
+        const bad = requests.filter((r) => r.authorization !== `Bearer ${argoToken}`);
+        // Never print the header: it is the token.
+        assert.deepEqual(
+            bad.map((r) => `${r.method} ${r.path}`),
+            [],
+            "requests to Argo CD without the stack's argocdToken as bearer",
+        );
+        return requests.filter((r) => r.method === method && pathRe.test(r.path));
+    }
+
+    function fakeArgo(): FakeArgoCd {
+        assert.ok(argo, "the fake Argo CD is not running");
+        return argo;
+    }
+
+    const syncPosts = () => argoRequests("POST", /^\/api\/v1\/applications\/[^/]+\/sync$/);
+
     function record(label: string, run: DriverRun): void {
         timings.push([label, run.summary.regions[0]?.durationMs ?? run.result.ms]);
     }
@@ -168,7 +209,14 @@ describe("lab e2e: the program through the pipeline driver on the real engine", 
     before(async function () {
         mgmt = new Kube("management", requireEnv("LAB_E2E_MGMT_KUBECONFIG"), kubectlBin);
         workload = new Kube("workload", requireEnv("LAB_E2E_WORKLOAD_KUBECONFIG"), kubectlBin);
-        p = await prepareProject(mgmt.kubeconfig, pulumiBin);
+        argoPlan = labArgoCdPlan(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.lab.yaml"), "utf8"));
+        argoToken = labArgoCdToken(argoPlan.account);
+        argo = await startLabArgoCd(argoPlan, argoToken);
+        p = await prepareProject(mgmt.kubeconfig, pulumiBin, {
+            url: argo.url,
+            caPem: argo.caPem,
+            token: argoToken,
+        });
         process.stderr.write(`      e2e work dir: ${p.root}\n`);
         // What an Argo CD install provides: its namespace (the Application CRD is installed).
         const ns = await mgmt.kubectl(["create", "namespace", "argocd"]);
@@ -181,6 +229,7 @@ describe("lab e2e: the program through the pipeline driver on the real engine", 
             await new Promise((r) => setTimeout(r, 3000));
             if (sim.exitCode === null) sim.kill("SIGKILL");
         }
+        await argo?.close();
         if (timings.length > 0) {
             const lines = timings.map(([l, ms]) => `${l}\t${(ms / 1000).toFixed(1)}s`);
             process.stderr.write(`\n      lab stack timings (driver summary durations):\n`);
@@ -201,9 +250,9 @@ describe("lab e2e: the program through the pipeline driver on the real engine", 
 
     it("previews the lab stack with the policy pack: exit 0, no mandatory violation", async () => {
         const d = await driver("preview", "lab");
-        record("preview (first, 24 creates)", d);
         assert.equal(d.summary.exitCode, ExitCode.Ok, tail(d.result));
         const region = d.summary.regions[0];
+        record(`preview (first, ${region.changes.create} creates)`, d);
         // Changes are information for a preview; only --expect-no-changes makes them a result.
         assert.equal(region.result, "ok");
         assert.ok(region.changes.create > 0, "a first preview creates everything");
@@ -253,9 +302,10 @@ describe("lab e2e: the program through the pipeline driver on the real engine", 
             { cwd: REPO_ROOT, stdio: ["pipe", simLog, simLog] },
         );
         const d = await driver("up", "lab");
-        record("up (24 creates)", d);
         assert.equal(d.summary.exitCode, ExitCode.Ok, tail(d.result, 80));
         const region = d.summary.regions[0];
+        record(`up (${region.changes.create} creates)`, d);
+        upRegion = region;
         assert.equal(region.failedResources.length, 0);
         assert.ok(region.changes.create > 0);
         assert.deepEqual(
@@ -266,6 +316,47 @@ describe("lab e2e: the program through the pipeline driver on the real engine", 
         assert.match(simText, /wrote Secret capi-clusters\/lab-apps-kubeconfig/);
         deployed = k8sObjects((await exportState()).resources);
         assert.ok(deployed.length >= 15, `only ${deployed.length} Kubernetes objects in state`);
+    });
+
+    it("synced each cluster-config Application through the Argo CD API (real engine, dynamic provider host)", async () => {
+        const clusters = upRegion?.clusters;
+        assert.ok(clusters && clusters !== MASKED, "no cluster outputs in the up summary");
+        for (const a of argoPlan.apps) {
+            const out: ClusterOutputs[string] | undefined = clusters[a.cluster];
+            assert.ok(out && out !== MASKED, `no outputs for cluster ${a.cluster}`);
+            assert.equal(out.syncStatus, "Synced", `${a.cluster} syncStatus`);
+            assert.equal(out.healthStatus, "Healthy", `${a.cluster} healthStatus`);
+            const app = `/api/v1/applications/${a.appName}`;
+            // 1. the cluster is looked up by its registered server (the planned endpoint);
+            const lists = argoRequests("GET", /^\/api\/v1\/clusters$/);
+            assert.ok(
+                lists.some((r) => r.query.get("server") === a.server),
+                `no cluster list for ${a.server}`,
+            );
+            // 2. the app is fetched with a refresh, scoped to its project;
+            const gets = argoRequests("GET", new RegExp(`^${app}$`));
+            assert.equal(gets[0]?.query.get("refresh"), "normal", "first GET asks for a refresh");
+            assert.ok(gets.every((r) => r.query.get("project") === a.project));
+            // 3. exactly one sync, with the region's retry strategy and prune.
+            const posts = syncPosts().filter((r) => r.path === `${app}/sync`);
+            assert.equal(posts.length, 1, `sync POSTs for ${a.appName}`);
+            assert.deepEqual(posts[0].body, {
+                name: a.appName,
+                project: a.project,
+                appNamespace: a.namespace,
+                prune: true,
+                retryStrategy: {
+                    limit: 5,
+                    backoff: { duration: "10s", factor: 2, maxDuration: "3m" },
+                },
+            });
+            // ... and waited: the status was polled after the sync until it finished.
+            const afterSync = fakeArgo().requests.indexOf(posts[0]);
+            assert.ok(
+                gets.filter((r) => fakeArgo().requests.indexOf(r) > afterSync).length >= 2,
+                "the app was polled (Running, then Succeeded) after the sync",
+            );
+        }
     });
 
     it("has every object in the API servers, as sent (the real CRD schemas accepted them)", async () => {
@@ -381,7 +472,10 @@ describe("lab e2e: the program through the pipeline driver on the real engine", 
     });
 
     it("previews again with 0 changes (--expect-no-changes)", async () => {
+        const before = fakeArgo().requests.length;
         const d = await driver("preview", "lab", ["--expect-no-changes"]);
+        // The sync provider's diff found nothing; a preview never calls Argo CD.
+        assert.equal(fakeArgo().requests.length, before, "the preview talked to Argo CD");
         record("preview (no changes)", d);
         assert.equal(d.summary.exitCode, ExitCode.Ok, tail(d.result, 80));
         const c = d.summary.regions[0].changes;
@@ -394,13 +488,92 @@ describe("lab e2e: the program through the pipeline driver on the real engine", 
     });
 
     it("finds no drift (refresh --preview-only --expect-no-changes)", async () => {
+        const before = fakeArgo().requests.length;
         const d = await driver("drift", "lab");
         record("drift", d);
         assert.equal(d.summary.exitCode, ExitCode.Ok, tail(d.result, 80));
+        // The refresh read each app's status through the provider's read() (a plain GET), and
+        // found it unchanged; nothing was synced again.
+        for (const a of argoPlan.apps) {
+            const reads = fakeArgo()
+                .requests.slice(before)
+                .filter(
+                    (r) => r.method === "GET" && r.path === `/api/v1/applications/${a.appName}`,
+                );
+            assert.ok(reads.length >= 1, `refresh did not read ${a.appName}`);
+        }
+        assert.equal(syncPosts().length, argoPlan.apps.length, "the refresh started a sync");
+    });
+
+    it("fails up with the provider's message when Argo CD's sync fails (retries exhausted)", async () => {
+        const cause =
+            'one or more objects failed to apply, reason: BGPPeer.crd.projectcalico.org "tor-a" is invalid';
+        for (const a of argoPlan.apps) {
+            const fa = fakeArgo().apps.get(a.appName);
+            assert.ok(fa, `the fake has no app ${a.appName}`);
+            fa.onSync = [
+                opRunning("waiting for healthy state of apps/Deployment/tigera-operator"),
+                opRetrying(1, cause),
+                opFinished("Failed", `${cause} (retried 1 times).`, {
+                    sync: "OutOfSync",
+                    health: "Progressing",
+                    revision: "e2e0bad",
+                    retryCount: 1,
+                    syncResources: [
+                        {
+                            group: "crd.projectcalico.org",
+                            kind: "BGPPeer",
+                            name: "tor-a",
+                            status: "SyncFailed",
+                            message: `${cause}: spec.asNumber: Invalid value`,
+                        },
+                    ],
+                }),
+            ];
+        }
+        // A new target revision changes the Application spec, hence the sync's trigger: an update.
+        const set = await run(
+            pulumiBin,
+            [
+                "config",
+                "set",
+                "--path",
+                "--stack",
+                "lab",
+                `${PROJECT}:argocd.targetRevision`,
+                "e2e-failing",
+                "--non-interactive",
+            ],
+            { cwd: p.workDir, env: p.env, timeoutMs: 60_000 },
+        );
+        assert.equal(set.code, 0, tail(set));
+        const d = await driver("up", "lab");
+        record("up (failing sync)", d);
+        assert.equal(d.summary.exitCode, ExitCode.Failure, tail(d.result, 80));
+        const region = d.summary.regions[0];
+        assert.equal(region.result, "failed");
+        assert.deepEqual(
+            region.failedResources.map((r) => r.type),
+            argoPlan.apps.map(() => types.ArgoCdAppSync),
+        );
+        const text = region.errors.map((e) => e.message).join("\n");
+        for (const a of argoPlan.apps) {
+            assert.match(text, new RegExp(`Sync of Argo CD app ${a.namespace}/${a.appName} `));
+        }
+        assert.match(text, /ended in phase Failed at revision e2e0bad/);
+        assert.match(text, /BGPPeer tor-a: SyncFailed: .*spec\.asNumber: Invalid value/);
+        assert.match(text, /will not auto-retry this revision/);
+        assert.equal(syncPosts().length, 2 * argoPlan.apps.length, "one more sync per app");
+        expectedSyncs = 2 * argoPlan.apps.length;
+        // The Application CR itself was updated before the sync ran.
+        const [app] = await mgmt.get(["-n", "argocd", "applications.argoproj.io"]);
+        const sources = (app.spec as { sources: { targetRevision: string }[] }).sources;
+        assert.ok(sources.some((x) => x.targetRevision === "e2e-failing"));
     });
 
     it("holds no plaintext secret in the state, the summaries, the reports or the logs", async () => {
         const needles: Record<string, string> = { ...p.secrets };
+        needles["argocdToken signature"] = p.secrets.argocdToken.split(".")[2];
         const [token] = await workload.get(["-n", "kube-system", "secret/argocd-manager-token"]);
         const tok = (token.data as Record<string, string>).token;
         needles["SA token (base64)"] = tok;
@@ -445,6 +618,20 @@ describe("lab e2e: the program through the pipeline driver on the real engine", 
             assert.ok(held.includes(n), `the decrypted state should hold ${n}`);
         }
         process.stderr.write(`      decrypted state holds: ${held.join(", ")}\n`);
+        // The Argo CD token reaches the sync provider through configure() only: it is never an
+        // input, output or serialized closure of a resource; only a provider's config holds it.
+        const holders = (
+            JSON.parse(shown.stdout) as { deployment: { resources: StateResource[] } }
+        ).deployment.resources
+            .filter((r) => JSON.stringify(r).includes(p.secrets.argocdToken))
+            .map((r) => r.type);
+        process.stderr.write(`      argocdToken held by: ${holders.join(", ")}\n`);
+        assert.ok(holders.length > 0, "the decrypted state should hold argocdToken");
+        assert.deepEqual(
+            holders.filter((t) => !t.startsWith("pulumi:providers:")),
+            [],
+            "argocdToken in a resource's inputs or outputs",
+        );
     });
 
     it("destroys everything, the Application before the Argo CD cluster Secret before the CAPI Cluster", async () => {
@@ -459,6 +646,8 @@ describe("lab e2e: the program through the pipeline driver on the real engine", 
         });
         record("destroy", d);
         assert.equal(d.summary.exitCode, ExitCode.Ok, tail(d.result, 80));
+        // A sync is an action, not an object: deleting it does not call Argo CD.
+        assert.equal(syncPosts().length, expectedSyncs, "destroy started a sync");
         const revision = (kind: string, name: string) => {
             const hit = deletions.find((x) => x.path.endsWith(`/${kind}`) && x.name === name);
             assert.ok(hit, `no DELETED event for ${kind}/${name}`);
