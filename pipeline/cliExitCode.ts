@@ -8,6 +8,7 @@
 export const CliExit = {
     /** `--expect-no-changes` found changes. */
     ExpectNoChangesFailed: 7,
+    /** Defined, but the 3.248 CLI exits 1 after a SIGINT cancel (recorded in the lab). */
     Cancelled: 8,
 } as const;
 

@@ -50,6 +50,7 @@ export interface EventDigest {
 }
 
 const COUNTED = ["create", "update", "delete", "replace", "same"] as const;
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 
 export function emptyChanges(): ChangeCounts {
     return { create: 0, update: 0, delete: 0, replace: 0, same: 0 };
@@ -96,14 +97,20 @@ function countsFromOpMap(ops: OpMap): ChangeCounts {
 }
 
 /**
- * Counts step events when no summary arrived (a failed or cancelled run): the last logical op
- * per URN. Replacements also emit create-replacement/delete-replaced steps; only "replace" counts.
+ * Counts step events when no summary arrived (the 3.248 engine sends one even for failed and
+ * cancelled runs, so this is for a CLI that died): the last logical op per URN. Replacements
+ * also emit create-replacement/delete-replaced steps; only "replace" counts.
  */
 function countsFromSteps(events: readonly EngineEvent[]): ChangeCounts {
     const lastOp = new Map<string, string>();
     for (const e of events) {
         const meta = e.resourcePreEvent?.metadata;
-        if (meta && (COUNTED as readonly string[]).includes(meta.op)) {
+        // The engine's summary leaves the root stack resource out (seen on 3.248): so do we.
+        if (
+            meta &&
+            meta.type !== ROOT_STACK_TYPE &&
+            (COUNTED as readonly string[]).includes(meta.op)
+        ) {
             if (lastOp.get(meta.urn) !== "replace") {
                 lastOp.set(meta.urn, meta.op);
             }
