@@ -33,11 +33,16 @@ describe("pipeline/report", () => {
         pulumiVersion: "3.248.0",
         regions: [
             regionFrom("preview-dev-changes", {
+                stack: "dev",
                 clusters: clusterOutputs(
                     stackOutputsFromDeployment(loadState("state-dev-after-up")),
                 ),
             }),
-            regionFrom("preview-prod-mandatory", { result: "policy-violation", cliExitCode: 1 }),
+            regionFrom("preview-prod-mandatory", {
+                stack: "prod",
+                result: "policy-violation",
+                cliExitCode: 1,
+            }),
             regionFrom("up-prod-failure", { stack: "lab", result: "failed", cliExitCode: 255 }),
             skippedRegion("eu2", "preview", "not started: lab ended with failed"),
         ],
@@ -47,16 +52,17 @@ describe("pipeline/report", () => {
     it("has a headline with the outcome and a row per region plus totals", () => {
         const lines = text.split("\n");
         assert.equal(lines[0], "# cluster-fleet preview: failure (exit 1)");
-        assert.ok(lines.includes("| dev | ok | 1 min 1 s | 11 | 0 | 0 | 0 | 0 | 0/1 | 0 |"), text);
+        assert.ok(lines.includes("| dev | ok | 1 min 1 s | 24 | 0 | 0 | 0 | 0 | 0/1 | 0 |"), text);
         assert.ok(
             lines.includes(
-                "| prod | policy-violation | 1 min 1 s | 0 | 1 | 0 | 0 | 10 | 1/1 | 0 |",
+                "| prod | policy-violation | 1 min 1 s | 24 | 0 | 0 | 0 | 0 | 1/1 | 1 |",
             ),
         );
+        assert.ok(lines.includes("| lab | failed | 1 min 1 s | 0 | 0 | 0 | 0 | 14 | 0/0 | 2 |"));
         assert.ok(lines.includes("| eu2 | skipped | 0 ms | 0 | 0 | 0 | 0 | 0 | 0/0 | 0 |"));
         assert.ok(
             lines.includes(
-                "| **total** | 1 ok, 1 policy-violation, 1 failed, 1 skipped | 2 min 3 s | 15 | 1 | 0 | 0 | 14 | 1/2 | 2 |",
+                "| **total** | 1 ok, 1 policy-violation, 1 failed, 1 skipped | 2 min 3 s | 48 | 0 | 0 | 0 | 14 | 1/2 | 3 |",
             ),
             text,
         );
@@ -66,20 +72,22 @@ describe("pipeline/report", () => {
         assert.match(text, /\n## prod: policy-violation\n/);
         assert.match(
             text,
-            /\| mandatory \| control-plane-odd-replicas \| cluster-fleet-policy@0\.1\.0 \| urn:pulumi:prod::cluster-fleet::[^|]*KubeadmControlPlane::eu1-apps-cp \| control-plane-odd-replicas: Production control planes need an odd number of replicas \(3 or 5\) for etcd quorum\. KubeadmControlPlane eu1-apps-cp would have 2 replicas\. \|/,
-        );
-        assert.match(text, /\| create \| pulumi-nodejs:dynamic\/fleet:ApiServerReady \| urn:/);
-        assert.match(
-            text,
-            /- urn:pulumi:prod::[^\n]*ApiServerReady::eu1-apps-apiserver: creating failed/,
+            /\| mandatory \| control-plane-replicas \| cluster-fleet@0\.1\.0 \| urn:pulumi:lab-strict::cluster-fleet::[^|]*KubeadmControlPlane::lab-apps-control-plane \| KubeadmControlPlane replicas must be odd \(stacked etcd quorum\)/,
         );
         assert.match(
             text,
-            /\| eu1-apps \| https:\/\/10\.20\.0\.10:6443 \| 10\.20\.0\.10 \| 10\.20\.0\.0\/26 \| 10\.20\.0\.11-10\.20\.0\.40 \| v1\.34\.2 \| Synced \| Healthy \|/,
+            /\| update \| kubernetes:cluster\.x-k8s\.io\/v1beta2:MachineDeployment \| urn:/,
         );
-        assert.match(text, /\| eu1-batch \| \[secret\] \| \[secret\] \|/);
+        assert.match(
+            text,
+            /- urn:pulumi:lab::[^\n]*MachineDeployment::lab-apps-general: 1 error occurred:\n {2}\t\* [^\n]*ValidatingAdmissionPolicy 'fleet-max-worker-replicas'/,
+        );
+        assert.match(
+            text,
+            /\| lab-apps \| https:\/\/10\.99\.0\.64:6443 \| 10\.99\.0\.64 \| 10\.99\.0\.64\/26 \| 10\.99\.0\.65-10\.99\.0\.127 \| v1\.34\.4 \| Unmanaged \| Unmanaged \|/,
+        );
         assert.match(text, /Note: not started: lab ended with failed/);
-        assert.doesNotMatch(text, /never-leak|eyJhbGci/);
+        assert.doesNotMatch(text, /scrubbed by record-events|eyJhbGci/);
     });
 
     it("escapes table cells", () => {

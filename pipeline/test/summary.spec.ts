@@ -96,7 +96,12 @@ describe("pipeline/summary classifyRegion", () => {
     });
 
     it("SIGINT makes a failing run 'interrupted'", () => {
-        assert.equal(classifyRegion(outcome("up-dev-cancelled")).result, "interrupted");
+        // The real 3.248 CLI exits 1 (not ExitCancelled, 8) after a SIGINT cancel, with a
+        // "context canceled" error: only the abort signal tells an interruption from a failure.
+        const cancelled = outcome("up-dev-cancelled", { aborted: true });
+        assert.equal(classifyRegion(cancelled).result, "interrupted");
+        assert.equal(classifyRegion(cancelled).cliExitCode, 1);
+        assert.equal(classifyRegion(outcome("up-dev-cancelled")).result, "failed");
         const o = outcome("up-prod-failure", { aborted: true });
         assert.equal(classifyRegion(o).result, "failed", "a resource failure still wins");
         const noEvents = { ...outcome("up-dev-success"), digest: digestEvents([]) };
