@@ -139,6 +139,10 @@ readyz() {
     "https://127.0.0.1:$APISERVER_PORT/readyz" >/dev/null 2>&1
 }
 
+kcm_listening() {
+  ! lab_port_free "$KCM_PORT"
+}
+
 etcd_healthy() {
   curl -sf --max-time 2 "http://127.0.0.1:$ETCD_PORT/health" 2>/dev/null | grep -q '"health":"true"'
 }
@@ -236,6 +240,8 @@ cmd_up() {
       --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
       --use-service-account-credentials=false \
       --controllers='*,-node-ipam-controller,-node-lifecycle-controller,-cloud-node-lifecycle-controller,-node-route-controller,-service-lb-controller,-persistentvolume-binder-controller,-persistentvolume-attach-detach-controller,-persistentvolume-expander-controller'
+    # Without it no ServiceAccount token is minted and a later `up` would hang: fail here instead.
+    wait_for kube-controller-manager 60 kcm_listening "$D/kcm.pid" "$KCM_BIN" "$D/kcm.log"
   fi
 
   [[ $WANT_CRDS == 1 ]] && install_crds

@@ -81,11 +81,12 @@ lab_port_free() {
   ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# lab_pick_port: print a random free loopback port in 20000-39999.
+# lab_pick_port: print a random free loopback port in 20000-32767, below Linux's ephemeral range
+# (32768-60999), so an outgoing connection cannot take it between the pick and the bind.
 lab_pick_port() {
   local p i
   for i in $(seq 1 50); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM + i) % 20000))
+    p=$((20000 + (RANDOM * 32768 + RANDOM + i) % 12768))
     if lab_port_free "$p"; then
       printf '%s\n' "$p"
       return 0
