@@ -96,8 +96,10 @@ function timeoutError(): Error {
     return Object.assign(new Error("request timed out"), { code: "ETIMEDOUT" });
 }
 
-// Codes of certificate-verification failures (OpenSSL X509_V_ERR names plus Node's own).
-const TLS_VERIFY_CODES = new Set([
+// Codes of certificate-verification failures (OpenSSL X509_V_ERR names plus Node's own). An
+// array, not a Set: a module-level Set does not survive closure serialization (the copy's
+// Set.prototype.has throws "incompatible receiver").
+const TLS_VERIFY_CODES: readonly string[] = [
     "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
     "UNABLE_TO_GET_ISSUER_CERT",
     "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
@@ -110,12 +112,12 @@ const TLS_VERIFY_CODES = new Set([
     "CERT_REJECTED",
     "INVALID_CA",
     "ERR_TLS_CERT_ALTNAME_INVALID",
-]);
+];
 
 /** True when `err` is a failed verification of the server certificate. */
 export function isTlsVerifyError(err: unknown): boolean {
     const code = (err as { code?: unknown })?.code;
-    return typeof code === "string" && TLS_VERIFY_CODES.has(code);
+    return typeof code === "string" && TLS_VERIFY_CODES.includes(code);
 }
 
 /**
@@ -142,7 +144,7 @@ export function describeRequestError(err: unknown): string {
         return "DNS lookup failed";
     }
     if (
-        TLS_VERIFY_CODES.has(code) ||
+        TLS_VERIFY_CODES.includes(code) ||
         code.startsWith("ERR_SSL_") ||
         code.startsWith("ERR_TLS_") ||
         code === "EPROTO"

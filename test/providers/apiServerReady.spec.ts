@@ -549,6 +549,18 @@ describe("ApiServerReadyProvider", function () {
         );
         assert.equal(d.changes, false);
     });
+    it("classifies a TLS error in the deserialized copy too", async function () {
+        const w = await workload([200], pki.otherServer);
+        const m = await management(workloadKubeconfig(w.url));
+        const provider = new ApiServerReadyProvider({ progress: () => undefined });
+        const sf = await pulumi.runtime.serializeFunction(() => provider);
+        const copy = requireFromString(sf.text).handler() as ApiServerReadyProvider;
+        const err = await rejection(
+            copy.create(inputs(mgmtKubeconfig(m, { token: TOKEN }), { timeoutSeconds: 2 })),
+        );
+        assert.match(err.message, /last state: TLS error: /);
+    });
+
     describe("ApiServerReady resource (mocks)", function () {
         const registered: { type: string; inputs: Record<string, unknown>; aso: string[] }[] = [];
 
