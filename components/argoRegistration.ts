@@ -17,7 +17,7 @@ import {
 } from "./argocd/clusterSecret";
 import { buildCpiCredentialsSecret } from "./argocd/clusterConfigApp";
 import { ClusterConfig, ClusterIpPlan, RegionConfig } from "./config/types";
-import { API_SERVER_PORT } from "./capi/context";
+import { apiServerEndpoint } from "./capi/context";
 import { types } from "./constants";
 import { ApiServerReady } from "./providers/apiServerReady";
 import { ArgoCdAppSync } from "./providers/argoCdAppSync";
@@ -58,7 +58,7 @@ export class ArgoRegistration extends pulumi.ComponentResource {
         const { region, cluster, plan } = args;
         const c = cluster.name;
         const argocd = region.argocd;
-        const endpoint = `https://${plan.vip}:${API_SERVER_PORT}`;
+        const endpoint = apiServerEndpoint(plan);
 
         this.ready = new ApiServerReady(
             `${c}-api-ready`,

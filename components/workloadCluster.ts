@@ -251,7 +251,7 @@ export class WorkloadCluster extends pulumi.ComponentResource {
         );
 
         this.vip = pulumi.output(plan.vip);
-        this.endpoint = pulumi.output(`https://${plan.vip}:${capi.API_SERVER_PORT}`);
+        this.endpoint = pulumi.output(capi.apiServerEndpoint(plan));
         this.addressBlock = pulumi.output(plan.block);
         this.poolRange = pulumi.output(`${plan.poolStart}-${plan.poolEnd}`);
         this.kubernetesVersion = pulumi.output(cluster.kubernetesVersion);

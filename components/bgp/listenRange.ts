@@ -15,17 +15,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
 import { Netmask } from "netmask";
+import { DNS1123_LABEL, isCidr, isIpv4 } from "../config/checker";
 import { types } from "../constants";
 import { BgpRouterConfig, ClusterConfig, ClusterIpPlan, RegionConfig } from "../config/types";
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 // Command words of the vtysh invocation, e.g. "vtysh" or "sudo -n /usr/bin/vtysh".
 const COMMAND_WORDS = /^[A-Za-z0-9_./-]+( [A-Za-z0-9_./-]+)*$/;
 
 /** Throws unless `value` is a dotted-quad IPv4 address. */
 export function assertIpv4(field: string, value: string): string {
-    if (typeof value !== "string" || !IPV4.test(value)) {
+    if (typeof value !== "string" || !isIpv4(value)) {
         throw new Error(`${field}: "${String(value)}" is not an IPv4 address (e.g. "10.20.0.2")`);
     }
     return value;
@@ -33,10 +32,10 @@ export function assertIpv4(field: string, value: string): string {
 
 /** Throws unless `value` is an IPv4 CIDR whose address is the network address ("10.20.4.0/26"). */
 export function assertCidr(field: string, value: string): string {
-    const [ip, bits, ...rest] = typeof value === "string" ? value.split("/") : [];
-    if (rest.length > 0 || !IPV4.test(ip ?? "") || !/^\d{1,2}$/.test(bits ?? "") || +bits > 32) {
+    if (typeof value !== "string" || !isCidr(value)) {
         throw new Error(`${field}: "${String(value)}" is not an IPv4 CIDR (e.g. "10.20.4.0/26")`);
     }
+    const [ip, bits] = value.split("/");
     const base = new Netmask(value).base;
     if (base !== ip) {
         throw new Error(`${field}: "${value}" has host bits set; write it as "${base}/${bits}"`);
@@ -57,7 +56,7 @@ export function assertAsNumber(field: string, value: number): number {
 
 /** Throws unless `value` is a DNS-1123 label (lowercase letters, digits, '-'). */
 export function assertName(field: string, value: string): string {
-    if (typeof value !== "string" || !DNS1123_LABEL.test(value)) {
+    if (typeof value !== "string" || !DNS1123_LABEL.test(value) || value.length > 63) {
         throw new Error(
             `${field}: "${String(value)}" must be a DNS-1123 label (lowercase letters, digits and ` +
                 `'-', at most 63 characters, starting and ending alphanumeric)`,

@@ -23,3 +23,7 @@ export function clusterLabels(ctx: ClusterContext): Record<string, string> {
 
 /** The port kube-vip and the API server listen on. */
 export const API_SERVER_PORT = 6443;
+
+/** The workload API server URL CAPI writes into the kubeconfig: the VIP on the API port. */
+export const apiServerEndpoint = (plan: Pick<ClusterIpPlan, "vip">) =>
+    `https://${plan.vip}:${API_SERVER_PORT}`;

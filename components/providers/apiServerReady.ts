@@ -5,6 +5,7 @@
 // methods therefore use only local helper modules, Node built-ins imported by name and
 // js-yaml; no agents or clients live outside a method call, and no Pulumi value is captured.
 import * as pulumi from "@pulumi/pulumi";
+import { DNS1123_LABEL } from "../config/checker";
 import { DYNAMIC_MODULE } from "../constants";
 import { backoffDelay, sleep } from "./backoff";
 import { describeRequestError, httpsGet, isTlsVerifyError } from "./httpsProbe";
@@ -69,7 +70,6 @@ function stderrProgress(line: string): void {
 }
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SECRET_SUFFIX = "-kubeconfig";
 
 function isUnknown(v: unknown): boolean {

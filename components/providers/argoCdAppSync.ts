@@ -37,6 +37,7 @@ import {
     isArgoCdSyncError,
     type ArgoCdSyncError,
 } from "../argocd/errors";
+import { DNS1123_LABEL } from "../config/checker";
 import { stableStringify } from "../stableJson";
 import { sleep } from "./backoff";
 import { DYNAMIC_MODULE } from "../constants";
@@ -118,7 +119,6 @@ const TIMEOUT_INPUTS = [
 ] as const;
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 
 /** Validation failures for the inputs, each naming the field and the fix. Unknowns are skipped. */
@@ -150,7 +150,7 @@ export function validateAppSyncInputs(
     httpsUrl("clusterServer", "the cluster's API server as registered in Argo CD");
     for (const k of ["project", "appName", "appNamespace"]) {
         const v = str(k);
-        if (known(k) && (!v || !DNS1123.test(v))) {
+        if (known(k) && (!v || !DNS1123_LABEL.test(v))) {
             failures.push({
                 property: k,
                 reason: `${k} must be a non-empty lowercase DNS-1123 name (got ${JSON.stringify(news[k] ?? null)})`,

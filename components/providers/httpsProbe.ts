@@ -1,4 +1,5 @@
-// One HTTPS GET with TLS verified against a given CA, and a short description of why one failed.
+// One HTTPS request with TLS verified against a given CA, and a short description of why one
+// failed.
 // Free of Pulumi imports and of captured agents: dynamic providers serialize this module by
 // value, and node:https is imported by name so the serializer captures require("https").
 import { request } from "node:https";
@@ -19,6 +20,15 @@ export interface HttpsGetOptions {
     readonly timeoutMs: number;
 }
 
+export interface HttpsRequestOptions extends HttpsGetOptions {
+    /** HTTP method; GET when absent. */
+    readonly method?: string;
+    /** JSON-serialized into the request body. */
+    readonly body?: unknown;
+    /** Content type of `body` (default application/json). */
+    readonly contentType?: string;
+}
+
 export interface HttpsResponse {
     readonly status: number;
     readonly body: string;
@@ -28,6 +38,11 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** GET `url`; resolves with any HTTP status, rejects on network, TLS or timeout errors. */
 export function httpsGet(opts: HttpsGetOptions): Promise<HttpsResponse> {
+    return httpsRequest(opts);
+}
+
+/** Like httpsGet, with a method and an optional JSON body. */
+export function httpsRequest(opts: HttpsRequestOptions): Promise<HttpsResponse> {
     return new Promise((resolve, reject) => {
         const url = new URL(opts.url);
         if (url.protocol !== "https:") {
@@ -36,9 +51,14 @@ export function httpsGet(opts: HttpsGetOptions): Promise<HttpsResponse> {
         }
         // Declared before the callbacks that clear it (the closure serializer needs that order).
         let timer: ReturnType<typeof setTimeout> | undefined = undefined;
-        const headers: Record<string, string> = { Accept: "application/json" };
+        const headers: Record<string, string | number> = { Accept: "application/json" };
         if (opts.token) {
             headers.Authorization = `Bearer ${opts.token}`;
+        }
+        const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+        if (payload !== undefined) {
+            headers["Content-Type"] = opts.contentType ?? "application/json";
+            headers["Content-Length"] = Buffer.byteLength(payload);
         }
         const req = request(
             {
@@ -46,7 +66,7 @@ export function httpsGet(opts: HttpsGetOptions): Promise<HttpsResponse> {
                 hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"),
                 port: url.port === "" ? 443 : Number(url.port),
                 path: `${url.pathname}${url.search}`,
-                method: "GET",
+                method: opts.method ?? "GET",
                 headers,
                 ca: opts.caPem,
                 cert: opts.certPem,
@@ -88,7 +108,7 @@ export function httpsGet(opts: HttpsGetOptions): Promise<HttpsResponse> {
             clearTimeout(timer);
             reject(e);
         });
-        req.end();
+        req.end(payload);
     });
 }
 

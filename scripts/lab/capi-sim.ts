@@ -20,9 +20,9 @@
 // TLS is verified against the CAs in the kubeconfigs. It stops on SIGTERM/SIGINT, when stdin
 // closes (the parent went away) or after --max-seconds. It prints no credential.
 import * as fs from "node:fs";
-import * as https from "node:https";
 import { dump } from "js-yaml";
 import { ARGOCD_RESOURCES_FINALIZER, apiVersions, kinds, labels } from "../../components/constants";
+import { HttpsResponse, httpsRequest } from "../../components/providers/httpsProbe";
 import { KubeconfigTarget, parseKubeconfig } from "../../components/providers/kubeconfig";
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -175,57 +175,25 @@ export function kubeconfigSecret(
     };
 }
 
-interface Response {
-    readonly status: number;
-    readonly body: string;
-}
-
+/** One request to a lab API server, TLS verified against the kubeconfig's CA. */
 function request(
     target: KubeconfigTarget,
     method: string,
     path: string,
     body?: unknown,
-    contentType = "application/json",
-): Promise<Response> {
-    const url = new URL(`${target.server}${path}`);
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-        const req = https.request(
-            {
-                method,
-                hostname: url.hostname,
-                port: url.port,
-                path: `${url.pathname}${url.search}`,
-                ca: target.caPem,
-                cert: target.auth.certPem,
-                key: target.auth.keyPem,
-                servername: target.tlsServerName,
-                timeout: REQUEST_TIMEOUT_MS,
-                headers: {
-                    Accept: "application/json",
-                    ...(target.auth.token ? { Authorization: `Bearer ${target.auth.token}` } : {}),
-                    ...(payload !== undefined
-                        ? {
-                              "Content-Type": contentType,
-                              "Content-Length": Buffer.byteLength(payload),
-                          }
-                        : {}),
-                },
-            },
-            (res) => {
-                const chunks: Buffer[] = [];
-                res.on("data", (c: Buffer) => chunks.push(c));
-                res.on("end", () =>
-                    resolve({
-                        status: res.statusCode ?? 0,
-                        body: Buffer.concat(chunks).toString("utf8"),
-                    }),
-                );
-            },
-        );
-        req.on("timeout", () => req.destroy(new Error(`${method} ${path}: timed out`)));
-        req.on("error", reject);
-        req.end(payload);
+    contentType?: string,
+): Promise<HttpsResponse> {
+    return httpsRequest({
+        url: `${target.server}${path}`,
+        method,
+        body,
+        contentType,
+        caPem: target.caPem,
+        certPem: target.auth.certPem,
+        keyPem: target.auth.keyPem,
+        token: target.auth.token,
+        servername: target.tlsServerName,
+        timeoutMs: REQUEST_TIMEOUT_MS,
     });
 }
 

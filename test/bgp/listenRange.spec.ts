@@ -17,6 +17,7 @@ import {
 } from "../../components/bgp/listenRange";
 import { RegionConfig } from "../../components/config/types";
 import { sampleCluster, samplePlan, sampleRegion } from "../support/sampleRegion";
+import { RecordingMocks, installMocks, settle, unwrap } from "../support/mocks";
 
 // The mock monitor keeps every registration by URN (sdk/nodejs/runtime/mocks.ts).
 interface MonitorWithResources {
@@ -316,30 +317,19 @@ describe("bgp listen range: scripts against a fake FRR vtysh", () => {
 });
 
 describe("BgpListenRange component (mocks)", () => {
-    const registered: pulumi.runtime.MockResourceArgs[] = [];
+    const mocks = new RecordingMocks();
+    const registered = mocks.resources;
 
     before(async () => {
-        await pulumi.runtime.setMocks(
-            {
-                newResource: (args) => {
-                    registered.push(args);
-                    return { id: `${args.name}-id`, state: args.inputs };
-                },
-                call: (args) => {
-                    throw new Error(`Mock not implemented: ${args.token}`);
-                },
-            },
-            "project",
-            "stack",
-            false,
-        );
+        await installMocks("stack", false, mocks);
     });
-    beforeEach(() => registered.splice(0));
+    beforeEach(() => mocks.reset());
 
-    const urnOf = (r: pulumi.Resource) => new Promise<string>((res) => r.urn.apply(res));
     // Child URNs resolve only after the mock saw the registration: a barrier for `registered`.
-    const settle = (c: BgpListenRange) =>
-        Promise.all([urnOf(c), ...Object.values(c.commands).map(urnOf)]);
+    const settleComponent = async (c: BgpListenRange) => {
+        await settle([c, ...Object.values(c.commands)]);
+        return unwrap(c.urn);
+    };
 
     it("registers one remote.Command per router with ssh, with create/delete/triggers", async () => {
         const region = sampleRegion();
@@ -353,7 +343,7 @@ describe("BgpListenRange component (mocks)", () => {
                 "tor-b": "ssh-ed25519 AAAAtorB",
             },
         });
-        const [urn] = await settle(comp);
+        const urn = await settleComponent(comp);
         assert.ok(urn.endsWith(`::${types.BgpListenRange}::c1-bgp`), urn);
         const cmds = registered.filter((r) => r.type === types.RemoteCommand);
         assert.deepEqual(cmds.map((c) => c.name).sort(), ["c1-bgp-tor-a", "c1-bgp-tor-b"]);
@@ -404,7 +394,7 @@ describe("BgpListenRange component (mocks)", () => {
             privateKey: pulumi.secret("k"),
             hostKeys: { "tor-a": "ssh-ed25519 AAAA" },
         });
-        await settle(one);
+        await settleComponent(one);
         assert.deepEqual(
             registered.filter((r) => r.type === types.RemoteCommand).map((r) => r.name),
             ["c2-bgp-tor-a"],
@@ -420,7 +410,7 @@ describe("BgpListenRange component (mocks)", () => {
             plan: samplePlan("c2"),
             privateKey: pulumi.secret("k"),
         });
-        await settle(none);
+        await settleComponent(none);
         assert.equal(registered.filter((r) => r.type === types.RemoteCommand).length, 0);
         assert.deepEqual(none.routers, []);
     });

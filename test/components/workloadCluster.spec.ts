@@ -509,7 +509,7 @@ describe("WorkloadCluster day-2 changes", function () {
             ),
             [],
         );
-        for (const t of d.mocks.ofType(types.VSphereMachineTemplate)) {
+        for (const t of d.mocks.registered(types.VSphereMachineTemplate)) {
             const spec = (cr(t.inputs) as Obj).spec.template.spec;
             assert.equal(spec.folder, "/AMS1-DEV/vm/fleet");
             assert.equal(spec.resourcePool, "/AMS1-DEV/host/ams1-dev-c1/Resources");

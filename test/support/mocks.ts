@@ -1,10 +1,15 @@
-// Pulumi mocks for component tests: records every registration, answers the vSphere lookups,
-// fills computed outputs of our dynamic resources, and fails loudly on any other invoke.
+// Pulumi mocks for tests. RecordingMocks records every registration and invoke, answers only
+// the invokes a test registered (others throw) and echoes inputs as state; FleetMocks adds the
+// vSphere lookups and the computed outputs of our dynamic resources, for whole-program tests.
 import * as pulumi from "@pulumi/pulumi";
 import { types, vsphereFunctions } from "../../components/constants";
 
 type Inputs = Record<string, unknown>;
-type CallHandler = (inputs: Inputs) => Inputs;
+export type CallHandler = (inputs: Inputs) => Inputs;
+
+/** The marker the SDK wraps secret values in when they reach the mock monitor. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+export const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
 /** Managed object IDs a small vCenter would return. */
 export const vsphereLookups: Record<string, CallHandler> = {
@@ -30,20 +35,71 @@ const FAKE_CA = Buffer.from(
     "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
 ).toString("base64");
 
-export class FleetMocks implements pulumi.runtime.Mocks {
+export class RecordingMocks implements pulumi.runtime.Mocks {
     readonly resources: pulumi.runtime.MockResourceArgs[] = [];
+    readonly calls: pulumi.runtime.MockCallArgs[] = [];
     /** Dependencies (URNs) of each registered resource, by logical name; filled by installMocks. */
     readonly dependencies = new Map<string, string[]>();
     /** Logical names registered with retainOnDelete; filled by installMocks. */
     readonly retained = new Set<string>();
-    readonly calls: pulumi.runtime.MockCallArgs[] = [];
-    readonly handlers = new Map<string, CallHandler>(Object.entries(vsphereLookups));
-    /** API server URL the readiness resource reports per cluster (as CAPI would write it). */
-    serverFor: (cluster: string) => string = (cluster) => `https://${cluster}.invalid:6443`;
+    private handlers = new Map<string, CallHandler>();
+
+    /** Answers invokes of `token` with `handler`. */
+    on(token: string, handler: CallHandler): this {
+        this.handlers.set(token, handler);
+        return this;
+    }
+
+    /** Forgets recorded registrations, invokes and handlers. */
+    reset(): void {
+        this.resources.length = 0;
+        this.calls.length = 0;
+        this.dependencies.clear();
+        this.retained.clear();
+        this.handlers = new Map();
+    }
 
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         this.resources.push(args);
-        const state: Inputs = { ...args.inputs };
+        // `id` is "" (not undefined) for plain registrations: only reads and imports carry one.
+        return { id: args.id || `${args.name}-id`, state: { ...args.inputs } };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Inputs {
+        this.calls.push(args);
+        const h = this.handlers.get(args.token);
+        if (!h) {
+            throw new Error(`Mock not implemented: ${args.token}`);
+        }
+        return h(args.inputs as Inputs);
+    }
+
+    callsTo(token: string): pulumi.runtime.MockCallArgs[] {
+        return this.calls.filter((c) => c.token === token);
+    }
+
+    registered(type: string): pulumi.runtime.MockResourceArgs[] {
+        return this.resources.filter((r) => r.type === type);
+    }
+
+    /** True when `name` was registered with a dependency on the resource named `on`. */
+    dependsOn(name: string, on: string): boolean {
+        return (this.dependencies.get(name) ?? []).some((u) => u.endsWith(`::${on}`));
+    }
+}
+
+export class FleetMocks extends RecordingMocks {
+    /** API server URL the readiness resource reports per cluster (as CAPI would write it). */
+    serverFor: (cluster: string) => string = (cluster) => `https://${cluster}.invalid:6443`;
+
+    constructor() {
+        super();
+        for (const [token, handler] of Object.entries(vsphereLookups)) this.on(token, handler);
+    }
+
+    newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+        const result = super.newResource(args);
+        const state = result.state as Inputs;
         if (args.type === types.ApiServerReady) {
             state.server = this.serverFor(String((args.inputs as Inputs).clusterName ?? "cluster"));
             state.caData = FAKE_CA;
@@ -63,25 +119,7 @@ export class FleetMocks implements pulumi.runtime.Mocks {
                 "ca.crt": FAKE_CA,
             };
         }
-        return { id: args.id || `${args.name}-id`, state };
-    }
-
-    call(args: pulumi.runtime.MockCallArgs): Inputs {
-        this.calls.push(args);
-        const h = this.handlers.get(args.token);
-        if (!h) {
-            throw new Error(`Mock not implemented: ${args.token}`);
-        }
-        return h(args.inputs as Inputs);
-    }
-
-    /** True when `name` was registered with a dependency on the resource named `on`. */
-    dependsOn(name: string, on: string): boolean {
-        return (this.dependencies.get(name) ?? []).some((u) => u.endsWith(`::${on}`));
-    }
-
-    ofType(type: string): pulumi.runtime.MockResourceArgs[] {
-        return this.resources.filter((r) => r.type === type);
+        return result;
     }
 
     /** The Kubernetes custom resources (CAPI, IPAM, Argo CD) that were registered. */
@@ -98,9 +136,12 @@ interface RegisterRequest {
     getRetainondelete(): boolean;
 }
 
-/** Installs fresh mocks and returns them. */
-export async function installMocks(stack: string, preview = false): Promise<FleetMocks> {
-    const mocks = new FleetMocks();
+/** Installs `mocks` (fresh FleetMocks by default) for project cluster-fleet and returns them. */
+export async function installMocks<M extends RecordingMocks = FleetMocks>(
+    stack: string,
+    preview = false,
+    mocks: M = new FleetMocks() as unknown as M,
+): Promise<M> {
     await pulumi.runtime.setMocks(mocks, "cluster-fleet", stack, preview);
     // Mocks do not see dependsOn; record it from the registration requests.
     const monitor = pulumi.runtime.getMonitor() as unknown as {
@@ -129,11 +170,10 @@ export async function settle(resources: pulumi.Resource[]): Promise<void> {
 
 /** Removes the mock secret wrapper (secrets reach newResource wrapped). */
 export function unsecret(v: unknown): unknown {
-    const SIG = "4dabf18193072939515e22adb298388d";
     if (Array.isArray(v)) return v.map(unsecret);
     if (v !== null && typeof v === "object") {
         const o = v as Record<string, unknown>;
-        if (o[SIG] === "1b47061264138c4ac30d75fd1eb44270") return unsecret(o.value);
+        if (o[SECRET_SIG] === SECRET_VALUE) return unsecret(o.value);
         return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unsecret(x)]));
     }
     return v;
@@ -144,7 +184,40 @@ export function isSecretInput(v: unknown): boolean {
     return (
         v !== null &&
         typeof v === "object" &&
-        (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] ===
-            "1b47061264138c4ac30d75fd1eb44270"
+        (v as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE
     );
+}
+
+/** An error as the engine reports a failed invoke: the provider's text in `details`. */
+export function providerError(details: string): Error {
+    return Object.assign(new Error(details), { details });
+}
+
+interface OutputInternals<T> {
+    promise(withUnknowns?: boolean): Promise<T>;
+    isKnown: Promise<boolean>;
+    isSecret: Promise<boolean>;
+}
+
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: Error };
+
+/**
+ * Awaits an Output, catching every promise it exposes so that a rejected Output does not
+ * surface as an unhandled rejection in another test.
+ */
+export async function settleOutput<T>(o: pulumi.Output<T>): Promise<Settled<T>> {
+    const int = o as unknown as OutputInternals<T>;
+    const [value] = await Promise.allSettled([int.promise(), int.isKnown, int.isSecret]);
+    return value.status === "fulfilled"
+        ? { ok: true, value: value.value }
+        : { ok: false, error: value.reason as Error };
+}
+
+/** The Output's value; fails the test if it rejected. */
+export async function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
+    const s = await settleOutput(o);
+    if (!s.ok) {
+        throw s.error;
+    }
+    return s.value;
 }

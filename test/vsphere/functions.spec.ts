@@ -9,7 +9,7 @@ import {
     withInvokeDefaults,
     withResourceDefaults,
 } from "../../components/vsphere/version";
-import { installMocks, RecordingMocks, valueOf } from "./mocks";
+import { installMocks, RecordingMocks, valueOf } from "../support/mocks";
 
 type PromiseFn = (args?: object, opts?: pulumi.InvokeOptions) => Promise<unknown>;
 type OutputFn = (args?: object, opts?: pulumi.InvokeOutputOptions) => pulumi.Output<unknown>;
@@ -77,7 +77,7 @@ describe("vsphere binding: functions", function () {
     let provider: VsphereModule.Provider;
 
     before(async function () {
-        await installMocks(mocks);
+        await installMocks("test", false, mocks);
         vsphere = await import("../../components/vsphere");
     });
 

@@ -7,7 +7,13 @@ import { VsphereConfig } from "../../components/config/types";
 import type * as VsphereModule from "../../components/vsphere";
 import type * as PreflightModule from "../../components/vsphere/preflight";
 import { sampleRegion } from "../support/sampleRegion";
-import { installMocks, providerError, RecordingMocks, settle, valueOf } from "./mocks";
+import {
+    installMocks,
+    providerError,
+    RecordingMocks,
+    settleOutput,
+    valueOf,
+} from "../support/mocks";
 
 const DC_ID = "datacenter-21";
 
@@ -40,7 +46,7 @@ describe("vsphere preflight: lookupPlacement", function () {
     let parent: pulumi.ComponentResource;
 
     before(async function () {
-        await installMocks(mocks);
+        await installMocks("test", false, mocks);
         vsphere = await import("../../components/vsphere");
         preflight = await import("../../components/vsphere/preflight");
     });
@@ -79,7 +85,7 @@ describe("vsphere preflight: lookupPlacement", function () {
         const out: Record<string, { value?: string; error?: Error }> = {};
         await Promise.all(
             Object.entries(fields).map(async ([k, o]) => {
-                const s = await settle(o);
+                const s = await settleOutput(o);
                 out[k] = s.ok ? { value: s.value } : { error: s.error };
             }),
         );

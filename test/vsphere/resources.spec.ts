@@ -4,14 +4,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { types } from "../../components/constants";
 import type * as VsphereModule from "../../components/vsphere";
 import { VSPHERE_PROVIDER_VERSION } from "../../components/vsphere/version";
-import { installMocks, RecordingMocks, SECRET_SIG, SECRET_VALUE } from "./mocks";
+import { installMocks, RecordingMocks, SECRET_SIG, SECRET_VALUE } from "../support/mocks";
 
 describe("vsphere binding: resources", function () {
     const mocks = new RecordingMocks();
     let vsphere: typeof VsphereModule;
 
     before(async function () {
-        await installMocks(mocks);
+        await installMocks("test", false, mocks);
         vsphere = await import("../../components/vsphere");
     });
 

@@ -2,6 +2,7 @@
 // runs, and a raw watch that records deletions with their etcd revisions.
 import * as fs from "node:fs";
 import * as https from "node:https";
+import { httpsGet } from "../../../components/providers/httpsProbe";
 import { KubeconfigTarget, parseKubeconfig } from "../../../components/providers/kubeconfig";
 import { run, RunResult } from "./process";
 
@@ -84,35 +85,20 @@ interface WatchEvent {
     object: KubeObject;
 }
 
-function getJson(t: KubeconfigTarget, path: string): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => {
-        const url = new URL(`${t.server}${path}`);
-        const req = https.get(
-            {
-                hostname: url.hostname,
-                port: url.port,
-                path: `${url.pathname}${url.search}`,
-                ca: t.caPem,
-                cert: t.auth.certPem,
-                key: t.auth.keyPem,
-                headers: t.auth.token ? { Authorization: `Bearer ${t.auth.token}` } : {},
-                timeout: 10_000,
-            },
-            (res) => {
-                const chunks: Buffer[] = [];
-                res.on("data", (c: Buffer) => chunks.push(c));
-                res.on("end", () => {
-                    if (res.statusCode !== 200) {
-                        reject(new Error(`GET ${path}: HTTP ${res.statusCode}`));
-                        return;
-                    }
-                    resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
-                });
-            },
-        );
-        req.on("timeout", () => req.destroy(new Error(`GET ${path}: timed out`)));
-        req.on("error", reject);
+async function getJson(t: KubeconfigTarget, path: string): Promise<Record<string, unknown>> {
+    const res = await httpsGet({
+        url: `${t.server}${path}`,
+        caPem: t.caPem,
+        certPem: t.auth.certPem,
+        keyPem: t.auth.keyPem,
+        token: t.auth.token,
+        servername: t.tlsServerName,
+        timeoutMs: 10_000,
     });
+    if (res.status !== 200) {
+        throw new Error(`GET ${path}: HTTP ${res.status}`);
+    }
+    return JSON.parse(res.body) as Record<string, unknown>;
 }
 
 /**
