@@ -3,22 +3,18 @@
 // `pulumi up` would, so a plan that prints is a plan that deploys.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as yaml from "js-yaml";
 import { ConfigError } from "../components/config/checker";
 import { addressesNeeded, parseRegionConfig } from "../components/config/parse";
-import { PROJECT } from "../components/constants";
+import { projectConfigOfStackFile } from "../components/config/stackFile";
 
 export function renderPlanTable(stack: string, root: string): string {
     const file = path.join(root, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
         throw new Error(`no stack file ${file}; stacks here: ${listStacks(root).join(", ")}`);
     }
-    const doc = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
-    const raw: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(doc.config ?? {})) {
-        if (k.startsWith(`${PROJECT}:`)) raw[k.slice(PROJECT.length + 1)] = v;
-    }
-    const { config, plan } = parseRegionConfig(raw);
+    const { config, plan } = parseRegionConfig(
+        projectConfigOfStackFile(fs.readFileSync(file, "utf8")),
+    );
     const header = [
         "cluster",
         "block",

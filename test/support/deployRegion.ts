@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadRegion } from "../../components/config/load";
 import { Region } from "../../components/region";
 import { FleetMocks, installMocks, settle } from "./mocks";
-import { engineConfig } from "./regionFixtures";
+import { clone, rawStackConfig, toEngineConfig } from "./regionFixtures";
 
 export const TEST_SECRETS: Record<string, string> = {
     "cluster-fleet:managementKubeconfig": "apiVersion: v1\nkind: Config\nclusters: []\n",
@@ -30,24 +30,9 @@ export async function deployRegion(
     opts: { preview?: boolean; secrets?: Record<string, string>; plaintext?: string[] } = {},
 ): Promise<Deployed> {
     const mocks = await installMocks(stack, opts.preview ?? false);
-    const config = { ...engineConfig(stack), ...(opts.secrets ?? TEST_SECRETS) };
-    if (edit) {
-        const raw: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(config)) {
-            if (k.startsWith("cluster-fleet:")) {
-                try {
-                    raw[k.slice(14)] = JSON.parse(v);
-                } catch {
-                    raw[k.slice(14)] = v;
-                }
-            }
-        }
-        edit(raw);
-        for (const k of Object.keys(config)) if (k.startsWith("cluster-fleet:")) delete config[k];
-        for (const [k, v] of Object.entries(raw)) {
-            config[`cluster-fleet:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-        }
-    }
+    const raw = clone(rawStackConfig(stack));
+    edit?.(raw);
+    const config = { ...toEngineConfig(raw), ...(opts.secrets ?? TEST_SECRETS) };
     const secretKeys = Object.keys(opts.secrets ?? TEST_SECRETS).filter(
         (k) => !(opts.plaintext ?? []).includes(k),
     );

@@ -13,11 +13,10 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as yaml from "js-yaml";
 import { clusterConfigApplicationName } from "../../../components/argocd/clusterConfigApp";
-import { API_SERVER_PORT } from "../../../components/capi/context";
+import { apiServerEndpoint } from "../../../components/capi/context";
 import { parseRegionConfig } from "../../../components/config/parse";
-import { PROJECT } from "../../../components/constants";
+import { projectConfigOfStackFile } from "../../../components/config/stackFile";
 import { fakeJwt, startFakeArgoCd, type FakeArgoCd } from "../../support/fakeArgoCd";
 
 /** One Application the fake serves, with the cluster it targets. */
@@ -38,20 +37,12 @@ export interface LabArgoCdPlan {
 
 /** What the stack (a Pulumi.<stack>.yaml text) will ask Argo CD for, from its validated config. */
 export function labArgoCdPlan(stackYaml: string): LabArgoCdPlan {
-    const doc = yaml.load(stackYaml) as { config?: Record<string, unknown> };
-    const prefix = `${PROJECT}:`;
-    const raw: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(doc.config ?? {})) {
-        if (k.startsWith(prefix)) {
-            raw[k.slice(prefix.length)] = v;
-        }
-    }
-    const { config, plan } = parseRegionConfig(raw);
+    const { config, plan } = parseRegionConfig(projectConfigOfStackFile(stackYaml));
     return {
         account: config.argocd.account,
         apps: plan.clusters.map((c) => ({
             cluster: c.cluster,
-            server: `https://${c.vip}:${API_SERVER_PORT}`,
+            server: apiServerEndpoint(c),
             appName: clusterConfigApplicationName(c.cluster),
             project: config.argocd.project,
             namespace: config.argocd.namespace,
