@@ -131,42 +131,26 @@ const OPTIONS = {
     help: { type: "boolean", short: "h" },
 } as const;
 
+type OptionName = keyof typeof OPTIONS;
+
+/** Options every engine command takes. */
+const ENGINE_OPTIONS: readonly OptionName[] = [
+    "stacks",
+    "canary",
+    "concurrency",
+    "summary",
+    "report",
+    "backend",
+    "pulumi-root",
+    "quiet",
+];
+
 /** Options each command accepts beyond --work-dir and --help. */
-const ALLOWED: Record<EngineCommand | "report", readonly (keyof typeof OPTIONS)[]> = {
-    preview: [
-        "stacks",
-        "canary",
-        "concurrency",
-        "summary",
-        "report",
-        "backend",
-        "pulumi-root",
-        "expect-no-changes",
-        "quiet",
-    ],
-    up: ["stacks", "canary", "concurrency", "summary", "report", "backend", "pulumi-root", "quiet"],
-    drift: [
-        "stacks",
-        "canary",
-        "concurrency",
-        "summary",
-        "report",
-        "backend",
-        "pulumi-root",
-        "quiet",
-    ],
-    destroy: [
-        "stacks",
-        "canary",
-        "concurrency",
-        "summary",
-        "report",
-        "backend",
-        "pulumi-root",
-        "yes",
-        "allow-prod-destroy",
-        "quiet",
-    ],
+const ALLOWED: Record<EngineCommand | "report", readonly OptionName[]> = {
+    preview: [...ENGINE_OPTIONS, "expect-no-changes"],
+    up: ENGINE_OPTIONS,
+    drift: ENGINE_OPTIONS,
+    destroy: [...ENGINE_OPTIONS, "yes", "allow-prod-destroy"],
     report: ["summary", "report"],
 };
 
