@@ -36,6 +36,49 @@ export interface RegionRequest {
     readonly onOutput?: (text: string) => void;
 }
 
+/** Options every engine operation gets: event and output sinks, the abort signal. */
+export type CommonOptions = Pick<
+    UpOptions,
+    "onEvent" | "onOutput" | "onError" | "signal" | "color"
+>;
+
+/** Where the policy pack and its per-stack config live. */
+export interface PolicyOptions {
+    readonly policyPacks: string[];
+    readonly policyPackConfigs: string[];
+}
+
+/**
+ * The engine call behind each driver command: the policy pack on preview and up, drift as a
+ * refresh preview that expects no changes. The driver and the lab's event recorder share it.
+ */
+export async function runOperation(
+    ops: StackOps,
+    command: EngineCommand,
+    common: CommonOptions,
+    policy: () => PolicyOptions,
+    expectNoChanges = false,
+): Promise<void> {
+    switch (command) {
+        case "preview":
+            await ops.preview({
+                ...common,
+                ...policy(),
+                ...(expectNoChanges ? { expectNoChanges: true } : {}),
+            });
+            break;
+        case "up":
+            await ops.up({ ...common, ...policy() });
+            break;
+        case "drift":
+            await ops.previewRefresh({ ...common, expectNoChanges: true });
+            break;
+        case "destroy":
+            await ops.destroy({ ...common });
+            break;
+    }
+}
+
 /** Runs `req.command` on the stack `open()` yields. Never throws: failures become the result. */
 export async function runRegion(
     open: () => Promise<StackOps>,
@@ -51,7 +94,7 @@ export async function runRegion(
         signal,
         color: "never" as const,
     };
-    const policy = () => {
+    const policy = (): PolicyOptions => {
         if (!req.policy) {
             throw new Error(`${req.command} of ${req.stack} needs the policy pack and its config`);
         }
@@ -68,24 +111,7 @@ export async function runRegion(
             throw new Error("interrupted before start");
         }
         ops = await open();
-        switch (req.command) {
-            case "preview":
-                await ops.preview({
-                    ...common,
-                    ...policy(),
-                    ...(req.expectNoChanges ? { expectNoChanges: true } : {}),
-                });
-                break;
-            case "up":
-                await ops.up({ ...common, ...policy() });
-                break;
-            case "drift":
-                await ops.previewRefresh({ ...common, expectNoChanges: true });
-                break;
-            case "destroy":
-                await ops.destroy({ ...common });
-                break;
-        }
+        await runOperation(ops, req.command, common, policy, req.expectNoChanges);
     } catch (err) {
         error = err;
     }

@@ -24,7 +24,7 @@ import { types } from "../../components/constants";
 import { cliExitCodeOf } from "../../pipeline/cliExitCode";
 import type { EngineCommand } from "../../pipeline/args";
 import { policyConfigFile, policyPackDir } from "../../pipeline/policyFiles";
-import type { StackOps } from "../../pipeline/region";
+import { runOperation, type StackOps } from "../../pipeline/region";
 import { resolvePulumiCommand, stackOpener } from "../../pipeline/workspace";
 import { Kube } from "../../test/e2e/support/kube";
 import { LabProject, REPO_ROOT, prepareProject } from "../../test/e2e/support/project";
@@ -185,28 +185,14 @@ class Recorder {
             signal: ac.signal,
             color: "never" as const,
         };
-        const policy = {
+        const policy = () => ({
             policyPacks: [policyPackDir(this.p.workDir)],
             policyPackConfigs: [policyConfigFile(this.p.workDir, stack)],
-        };
-        const noChanges = opts.expectNoChanges ? { expectNoChanges: true } : {};
+        });
         let cliExitCode = 0;
         try {
             const ops = await this.open(stack, command);
-            switch (command) {
-                case "preview":
-                    await ops.preview({ ...common, ...policy, ...noChanges });
-                    break;
-                case "up":
-                    await ops.up({ ...common, ...policy });
-                    break;
-                case "drift":
-                    await ops.previewRefresh({ ...common, expectNoChanges: true });
-                    break;
-                case "destroy":
-                    await ops.destroy({ ...common });
-                    break;
-            }
+            await runOperation(ops, command, common, policy, opts.expectNoChanges);
             if (command === "up" && name === "up-dev-success") {
                 this.state = await ops.exportStack();
             }
