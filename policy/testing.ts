@@ -98,12 +98,8 @@ function throwNotApplicable(reason?: string): never {
     throw new NotApplicableError(reason ?? "Policy does not apply");
 }
 
-/** ResourceValidationArgs as the server builds them. */
-export function resourceArgs(
-    r: TestResource,
-    config: PolicyConfigValues = {},
-): ResourceValidationArgs {
-    const name = r.name ?? "test";
+/** The fields resource and stack validation args share, as the server builds them. */
+function resourceCore(r: TestResource, name: string) {
     const props = runtimeProps(r.props);
     const isType = typeMatcher(r.type);
     return {
@@ -112,10 +108,20 @@ export function resourceArgs(
         urn: urnOf(r.type, name),
         name,
         opts: options(r.opts),
-        stackTags: new Map(),
         isType,
         asType: ((cls: unknown) =>
             isType(cls) ? props : undefined) as ResourceValidationArgs["asType"],
+    };
+}
+
+/** ResourceValidationArgs as the server builds them. */
+export function resourceArgs(
+    r: TestResource,
+    config: PolicyConfigValues = {},
+): ResourceValidationArgs {
+    return {
+        ...resourceCore(r, r.name ?? "test"),
+        stackTags: new Map(),
         getConfig: <T extends object>() => config as T,
         notApplicable: throwNotApplicable,
     };
@@ -127,23 +133,11 @@ export function stackArgs(
     config: PolicyConfigValues = {},
 ): StackValidationArgs {
     return {
-        resources: resources.map((r, i): PolicyResource => {
-            const name = r.name ?? `r${i}`;
-            const props = runtimeProps(r.props);
-            const isType = typeMatcher(r.type);
-            return {
-                type: r.type,
-                props,
-                urn: urnOf(r.type, name),
-                name,
-                opts: options(r.opts),
-                dependencies: [],
-                propertyDependencies: {},
-                isType,
-                asType: ((cls: unknown) =>
-                    isType(cls) ? props : undefined) as PolicyResource["asType"],
-            };
-        }),
+        resources: resources.map((r, i): PolicyResource => ({
+            ...resourceCore(r, r.name ?? `r${i}`),
+            dependencies: [],
+            propertyDependencies: {},
+        })),
         stackTags: new Map(),
         getConfig: <T extends object>() => config as T,
         notApplicable: throwNotApplicable,
