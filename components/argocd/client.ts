@@ -2,7 +2,8 @@
 // undici Agent for a private CA, per-request timeouts, jittered retries on 429/5xx/network errors,
 // gRPC-code error mapping and "403 may mean missing" handling (../shared/notes/argocd.md §1, §4, §9).
 // Kept free of Pulumi imports and module-level handles: dynamic providers serialize it by value and
-// create clients inside their methods.
+// create clients inside their methods. The one process-wide cache (TLS trust) hangs off globalThis,
+// which the closure serializer never copies.
 import * as tls from "node:tls";
 import createClient, { type Client } from "openapi-fetch";
 import { Agent, fetch as undiciFetch } from "undici";
@@ -12,6 +13,7 @@ import { redact } from "../providers/redact";
 import {
     argoCdApiError,
     isArgoCdApiError,
+    serverText,
     type ArgoCdApiErrorDetails,
     type RbacTarget,
 } from "./errors";
@@ -48,7 +50,10 @@ export interface ArgoCdClientOptions {
     readonly url: string;
     /** Argo CD API token (a JWT). */
     readonly token: string;
-    /** PEM of the CA that signs the Argo CD server certificate, added to the system roots. */
+    /**
+     * PEM of the CA that signs the Argo CD server certificate: then the only trust anchor (like a
+     * kubeconfig's certificate-authority-data). Absent: Node's default public roots.
+     */
     readonly caPem?: string;
     /** Account the token belongs to, for error messages. */
     readonly account?: string;
@@ -91,11 +96,81 @@ export function accountFromToken(token: string): string | undefined {
     }
 }
 
+// globalThis key of the per-process TLS trust cache (a string: symbols do not serialize).
+const TRUST_CACHE_KEY = "__clusterFleetArgoCdTrust";
+/** Distinct CAs kept; a stack has one Argo CD per region, so more means something is odd. */
+const TRUST_CACHE_MAX = 32;
+
+/**
+ * The TLS trust for `caPem` (undefined: Node's default roots), built once per process and CA.
+ * Without it every new connection builds a SecureContext again, which for a CA list blocks the
+ * event loop for tens to hundreds of milliseconds. Kept on globalThis, not in a module variable:
+ * the closure serializer would copy a module-level Map into a broken object.
+ */
+export function argoCdTrust(caPem: string | undefined): tls.SecureContext {
+    const g = globalThis as { [TRUST_CACHE_KEY]?: Map<string, tls.SecureContext> };
+    const cache = (g[TRUST_CACHE_KEY] ??= new Map());
+    const key = caPem ?? "";
+    let ctx = cache.get(key);
+    if (!ctx) {
+        ctx = tls.createSecureContext(caPem ? { ca: caPem } : {});
+        if (cache.size >= TRUST_CACHE_MAX) {
+            cache.delete(cache.keys().next().value as string);
+        }
+        cache.set(key, ctx);
+    }
+    return ctx;
+}
+
+// Name of the error checkedJson throws; duck-typed like the others (serialized copies).
+const INVALID_BODY = "ArgoCdInvalidBody";
+
+interface InvalidBody {
+    readonly status: number;
+    readonly contentType: string;
+    readonly body: string;
+}
+
+/**
+ * A 2xx answer must be JSON. It is read here so that a proxy's HTML page or a garbled body ends
+ * as an "invalid-response" error with an excerpt, not as openapi-fetch's bare SyntaxError (which
+ * would read as a network failure). Error answers pass through: callArgoCd reads them.
+ */
+async function checkedJson(method: string, res: Response): Promise<Response> {
+    if (!res.ok || res.status === 204 || method === "HEAD") {
+        return res;
+    }
+    const text = await res.text();
+    if (text.trim() !== "") {
+        try {
+            JSON.parse(text);
+        } catch {
+            const details: InvalidBody = {
+                status: res.status,
+                contentType: res.headers.get("content-type") ?? "",
+                body: text,
+            };
+            throw Object.assign(new Error("response body is not JSON"), {
+                name: INVALID_BODY,
+                ...details,
+            });
+        }
+    }
+    return new Response(text, {
+        status: res.status,
+        statusText: res.statusText,
+        headers: res.headers,
+    });
+}
+
+function invalidBody(e: unknown): InvalidBody | undefined {
+    return e instanceof Error && e.name === INVALID_BODY ? (e as Error & InvalidBody) : undefined;
+}
+
 /** Creates a client with its own connection pool; TLS verification always stays on. */
 export function createArgoCdClient(opts: ArgoCdClientOptions): ArgoCdClient {
     const url = normalizeUrl(opts.url);
-    const ca = opts.caPem ? [...tls.rootCertificates, opts.caPem] : undefined;
-    const agent = new Agent({ connect: ca ? { ca } : {} });
+    const agent = new Agent({ connect: { secureContext: argoCdTrust(opts.caPem || undefined) } });
     // openapi-fetch builds a global Request; re-issue it through undici's fetch with our dispatcher.
     const fetchWithCa = async (req: Request): Promise<Response> => {
         const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.text();
@@ -106,7 +181,7 @@ export function createArgoCdClient(opts: ArgoCdClientOptions): ArgoCdClient {
             signal: req.signal,
             dispatcher: agent,
         });
-        return res as unknown as Response;
+        return checkedJson(req.method, res as unknown as Response);
     };
     const api = createClient<paths>({
         baseUrl: url,
@@ -174,18 +249,31 @@ function errorChain(e: unknown): { text: string; code?: string; tls: boolean } {
     };
 }
 
-function bodyMessage(error: unknown): { message: string; code?: number } {
+/** Argo CD's own messages (gRPC status) can list many resources; keep them, within reason. */
+const MAX_MESSAGE_CHARS = 2000;
+
+/** The error body's message, redacted and then cut to a readable length (a proxy's HTML page). */
+function bodyMessage(
+    error: unknown,
+    secrets: readonly string[],
+): { message: string; code?: number } {
     if (error && typeof error === "object") {
         const e = error as { message?: unknown; error?: unknown; code?: unknown };
-        const message =
+        const text =
             typeof e.message === "string" && e.message
                 ? e.message
                 : typeof e.error === "string"
                   ? e.error
                   : JSON.stringify(error);
-        return { message, code: typeof e.code === "number" ? e.code : undefined };
+        return {
+            message: serverText(redact(text, secrets), MAX_MESSAGE_CHARS),
+            code: typeof e.code === "number" ? e.code : undefined,
+        };
     }
-    return { message: typeof error === "string" && error ? error : "(empty body)" };
+    if (typeof error !== "string" || error.trim() === "") {
+        return { message: "(empty body)" };
+    }
+    return { message: `body is not JSON: ${serverText(redact(error, secrets))}` };
 }
 
 function retryableStatus(status: number): "always" | "internal" | "never" {
@@ -242,7 +330,7 @@ export async function callArgoCd<T>(
             if (res.response.ok) {
                 return res.data as T;
             }
-            const { message, code } = bodyMessage(res.error);
+            const { message, code } = bodyMessage(res.error, client.secrets);
             lastError = fail(attempt, {
                 httpStatus: res.response.status,
                 grpcCode: code,
@@ -259,6 +347,17 @@ export async function callArgoCd<T>(
         } catch (e) {
             if (isArgoCdApiError(e)) {
                 throw e;
+            }
+            const bad = invalidBody(e);
+            if (bad) {
+                // Not retried: a proxy's login page or a wrong URL answers the same way again.
+                throw fail(attempt, {
+                    reason: "invalid-response",
+                    httpStatus: bad.status,
+                    argoMessage:
+                        `body is not JSON (Content-Type ${bad.contentType || "absent"}): ` +
+                        serverText(redact(bad.body, client.secrets)),
+                });
             }
             const chain = errorChain(e);
             const timedOut = perRequest.aborted && !spec.signal?.aborted;

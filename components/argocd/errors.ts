@@ -38,6 +38,8 @@ export type ArgoCdApiErrorReason =
     | "network"
     | "tls"
     | "timeout"
+    /** A 2xx answer that is not JSON: a proxy, a login page or a wrong URL. */
+    | "invalid-response"
     | "unexpected";
 
 /** The RBAC triple a call needs, so a 403 can say exactly which policy line is missing. */
@@ -64,6 +66,36 @@ export interface ArgoCdApiErrorDetails {
     readonly rbac?: RbacTarget;
     /** Overrides the reason derived from status and message (network, TLS, timeout). */
     readonly reason?: ArgoCdApiErrorReason;
+}
+
+/** Default length of server text (non-JSON bodies) kept in a message. */
+export const MAX_SERVER_TEXT = 300;
+
+/**
+ * Server text made fit for an error message: an HTML page reduced to its text, whitespace and
+ * control characters collapsed, and the rest beyond `max` counted instead of shown. Redact first:
+ * a cut can split a secret so that redact() no longer recognizes it.
+ */
+export function serverText(text: string, max = MAX_SERVER_TEXT): string {
+    let t = text;
+    const html = /^\s*<(!doctype|html|head|body|\?xml)/i.test(t) || /<\/(html|body)>/i.test(t);
+    if (html) {
+        t = t
+            .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, " ")
+            .replace(/<!--[\s\S]*?-->/g, " ")
+            .replace(/<[^>]*>/g, " ")
+            .replace(/&nbsp;/g, " ")
+            .replace(/&lt;/g, "<")
+            .replace(/&gt;/g, ">")
+            .replace(/&quot;/g, '"')
+            .replace(/&#39;/g, "'")
+            .replace(/&amp;/g, "&");
+    }
+    t = t.replace(/[\u0000-\u001f\u007f\s]+/g, " ").trim();
+    if (t.length > max) {
+        t = `${t.slice(0, max)}… (${t.length - max} more characters)`;
+    }
+    return html ? `HTML page: ${t || "(no text)"}` : t;
 }
 
 const IN_PROGRESS = /another operation is already in progress/i;
@@ -151,6 +183,14 @@ function hintFor(reason: ArgoCdApiErrorReason, d: ArgoCdApiErrorDetails): string
             return "the Argo CD server certificate is not trusted; set the region's Argo CD CA (argocd.caCert)";
         case "timeout":
             return `no answer within the request timeout after ${d.attempts} attempt(s)`;
+        case "invalid-response":
+            return (
+                "something other than the Argo CD API answered: check that the URL is the Argo CD " +
+                "server (with its --rootpath) and that no proxy or SSO gateway rewrites /api responses" +
+                (/^(GET|HEAD) /.test(d.operation)
+                    ? ""
+                    : "; the request reached a server, so it may have taken effect")
+            );
         default:
             return "";
     }

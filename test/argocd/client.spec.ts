@@ -1,5 +1,6 @@
 // The Argo CD client against a real local https server that answers like Argo CD v3.5.
 import * as assert from "node:assert/strict";
+import { createRequire } from "node:module";
 import {
     accountFromToken,
     createArgoCdClient,
@@ -16,6 +17,31 @@ import { isArgoCdApiError, type ArgoCdApiError } from "../../components/argocd/e
 import { startFakeArgoCd, type FakeArgoCd } from "../support/fakeArgoCd";
 
 const FAST = { baseMs: 5, maxMs: 20, maxTotalMs: 10_000 };
+
+type CreateSecureContext = (typeof import("node:tls"))["createSecureContext"];
+// The real module object (an `import * as` namespace is read-only): Node's tls.connect builds
+// each connection's context through this export unless it is handed one.
+const tlsModule = createRequire(__filename)("node:tls") as {
+    createSecureContext: CreateSecureContext;
+};
+
+/** Runs `fn` while recording the `ca` option of every TLS context built, and returns them. */
+export async function recordTrustBuilds(fn: () => Promise<unknown>): Promise<unknown[]> {
+    const built: unknown[] = [];
+    const original = tlsModule.createSecureContext;
+    tlsModule.createSecureContext = (o) => {
+        if (o?.ca !== undefined) {
+            built.push(o.ca);
+        }
+        return original(o);
+    };
+    try {
+        await fn();
+    } finally {
+        tlsModule.createSecureContext = original;
+    }
+    return built;
+}
 
 async function rejects(p: Promise<unknown>): Promise<ArgoCdApiError> {
     try {
@@ -55,6 +81,18 @@ describe("Argo CD client", () => {
         it("trusts the server through the given CA, without touching global TLS settings", async () => {
             assert.equal(await getVersion(client()), "v3.5.1+109ca7c");
             assert.equal(process.env.NODE_TLS_REJECT_UNAUTHORIZED, undefined);
+        });
+
+        it("builds the trust once per CA (the CA alone) and reuses it for every connection and client", async () => {
+            // Two resets force new connections; three clients each open their own pool.
+            fake.inject({ path: /version/, destroy: true, times: 2 });
+            const built = await recordTrustBuilds(async () => {
+                for (let i = 0; i < 3; i++) {
+                    assert.equal(await getVersion(client()), "v3.5.1+109ca7c");
+                }
+            });
+            assert.ok(fake.connections >= 5, `only ${fake.connections} connections`);
+            assert.deepEqual(built, [fake.caPem], "one context, trusting the given CA only");
         });
 
         it("refuses an untrusted server certificate at once, naming the CA setting", async () => {
@@ -148,14 +186,18 @@ describe("Argo CD client", () => {
         });
 
         it("applies a per-request timeout and retries it", async () => {
-            fake.inject({ path: /version/, delayMs: 400, times: 1 });
-            assert.equal(await getVersion(client({ requestTimeoutMs: 100 })), "v3.5.1+109ca7c");
-            fake.inject({ path: /version/, delayMs: 400, times: 100 });
+            // The first answer never comes: only the per-request timeout ends that attempt. The
+            // timeout is generous so that a loaded machine still answers the retry within it.
+            fake.inject({ path: /version/, hang: true, times: 1 });
+            assert.equal(await getVersion(client({ requestTimeoutMs: 1000 })), "v3.5.1+109ca7c");
+            assert.ok(fake.count("GET", /version/) >= 2);
+            fake.inject({ path: /version/, hang: true, times: 100 });
             const e = await rejects(
-                getVersion(client({ requestTimeoutMs: 50, retry: { ...FAST, maxAttempts: 2 } })),
+                getVersion(client({ requestTimeoutMs: 200, retry: { ...FAST, maxAttempts: 2 } })),
             );
             assert.equal(e.reason, "timeout");
             assert.equal(e.attempts, 2);
+            assert.match(e.message, /no response within 200 ms/);
         });
 
         it("does not retry 400/403/404", async () => {
@@ -167,6 +209,91 @@ describe("Argo CD client", () => {
             });
             await rejects(getVersion(client()));
             assert.equal(fake.count("GET", /version/), 1);
+        });
+    });
+
+    describe("answers that are not Argo CD JSON", () => {
+        const page = (token: string) =>
+            "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title>" +
+            "<style>body { font: 12px sans-serif; }</style><script>var t = 1;</script></head>" +
+            `<body><h1>Bad&nbsp;Gateway</h1><p>upstream argocd-server:8080 failed</p>` +
+            `<pre>${"trace line\n".repeat(2000)}</pre><p>Authorization: Bearer ${token}</p></body></html>`;
+
+        it("an HTML error page from a proxy is cut to its readable text", async () => {
+            fake.inject({
+                path: /version/,
+                status: 502,
+                raw: page(fake.token),
+                headers: { "Content-Type": "text/html" },
+                times: 100,
+            });
+            const e = await rejects(getVersion(client({ retry: { ...FAST, maxAttempts: 2 } })));
+            assert.equal(e.reason, "unavailable");
+            assert.match(
+                e.message,
+                /HTTP 502: body is not JSON: HTML page: 502 Bad Gateway Bad Gateway upstream argocd-server:8080 failed trace line/,
+            );
+            assert.match(e.message, /… \(\d+ more characters\)/);
+            assert.ok(e.message.length < 800, `message of ${e.message.length} chars`);
+            assert.ok(!/<|font:|var t/.test(e.argoMessage), e.argoMessage);
+        });
+
+        it("huge text is cut after redaction, so a token across the cut does not leak in part", async () => {
+            const text = "x".repeat(280) + ` token ${fake.token} ` + "y".repeat(20_000);
+            fake.inject({ path: /version/, status: 400, raw: text, times: 1 });
+            const e = await rejects(getVersion(client()));
+            assert.ok(e.message.length < 800, `message of ${e.message.length} chars`);
+            assert.ok(!e.message.includes(fake.token.slice(0, 12)), e.message);
+            assert.match(e.message, /\[redacted\]/);
+            const long = { code: 3, message: "field " + "z".repeat(50_000) };
+            fake.inject({ path: /version/, status: 400, body: long, times: 1 });
+            const j = await rejects(getVersion(client()));
+            assert.ok(j.argoMessage.length < 2100, `message of ${j.argoMessage.length} chars`);
+            assert.match(j.argoMessage, /^field z+… \(48006 more characters\)$/);
+        });
+
+        it("malformed JSON in a 200 is an invalid response: not retried, not a network failure", async () => {
+            fake.inject({
+                path: /version/,
+                status: 200,
+                raw: '{"Version": "v3.5.1", "Build',
+                headers: { "Content-Type": "application/json" },
+                times: 100,
+            });
+            const e = await rejects(getVersion(client()));
+            assert.equal(e.reason, "invalid-response");
+            assert.equal(e.httpStatus, 200);
+            assert.equal(e.attempts, 1);
+            assert.equal(fake.count("GET", /version/), 1);
+            assert.match(
+                e.message,
+                /HTTP 200: body is not JSON \(Content-Type application\/json\): \{"Version": "v3.5.1", "Build/,
+            );
+            assert.match(e.message, /no proxy or SSO gateway rewrites/);
+            assert.doesNotMatch(e.message, /unreachable|no change made|network/);
+        });
+
+        it("an SSO login page answering a sync says the sync may have taken effect", async () => {
+            fake.addApp("cc-wc1", "clusters");
+            fake.inject({
+                method: "POST",
+                path: /sync$/,
+                status: 200,
+                raw: "<html><head><title>Sign in</title></head><body>Sign in with SSO</body></html>",
+                headers: { "Content-Type": "text/html; charset=utf-8" },
+                times: 1,
+            });
+            const ref = { name: "cc-wc1", project: "clusters", appNamespace: "argocd" };
+            const e = await rejects(syncApplication(client(), ref, {}));
+            assert.equal(e.reason, "invalid-response");
+            assert.match(e.message, /HTML page: Sign in Sign in with SSO/);
+            assert.match(e.message, /may have taken effect/);
+            assert.equal(fake.count("POST", /sync$/), 1);
+        });
+
+        it("an empty 200 body is no error", async () => {
+            fake.inject({ path: /version/, status: 200, raw: "", times: 1 });
+            assert.equal(await getVersion(client()), "");
         });
     });
 

@@ -39,8 +39,12 @@ export interface Fault {
     readonly headers?: Record<string, string>;
     /** Reset the connection instead of answering (a network error). */
     readonly destroy?: boolean;
-    /** Answer only after this delay (for request timeouts). */
+    /** Sent as the body verbatim (not JSON-encoded), e.g. a proxy's HTML page. */
+    readonly raw?: string;
+    /** Answer only after this delay. */
     readonly delayMs?: number;
+    /** Never answer (the connection stays open until the server closes): for timeouts. */
+    readonly hang?: boolean;
     times: number;
 }
 
@@ -79,6 +83,8 @@ export interface FakeArgoCd {
     readonly apps: Map<string, FakeApp>;
     readonly clusters: FakeCluster[];
     readonly faults: Fault[];
+    /** TLS connections accepted so far. */
+    readonly connections: number;
     addCluster(server: string, status?: string, message?: string): FakeCluster;
     addApp(name: string, project: string, namespace?: string): FakeApp;
     inject(fault: Fault): void;
@@ -386,6 +392,14 @@ export async function startFakeArgoCd(
                         req.socket.destroy();
                         return;
                     }
+                    if (f.raw !== undefined) {
+                        res.writeHead(f.status ?? 200, {
+                            "Content-Length": Buffer.byteLength(f.raw),
+                            ...f.headers,
+                        });
+                        res.end(f.raw);
+                        return;
+                    }
                     if (f.status !== undefined) {
                         send(
                             res,
@@ -397,6 +411,9 @@ export async function startFakeArgoCd(
                     }
                     route(method, u.pathname, u.searchParams, body, res);
                 };
+                if (f.hang) {
+                    return;
+                }
                 if (f.delayMs) {
                     setTimeout(act, f.delayMs);
                 } else {
@@ -407,6 +424,8 @@ export async function startFakeArgoCd(
             route(method, u.pathname, u.searchParams, body, res);
         });
     });
+    let connections = 0;
+    server.on("secureConnection", () => connections++);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;
 
@@ -420,6 +439,9 @@ export async function startFakeArgoCd(
         apps,
         clusters,
         faults,
+        get connections() {
+            return connections;
+        },
         addCluster(serverUrl, status = "Successful", message = "") {
             const c: FakeCluster = {
                 cluster: {
