@@ -626,6 +626,23 @@ export class ArgoCdAppSyncProvider implements pulumi.dynamic.ResourceProvider<
         );
     }
 
+    /** Why an accepted sync may never start, and where to look. */
+    private notPickedUp(ctx: RunContext, app: Application): string {
+        const by = operationInitiator(app);
+        const who = by
+            ? by.automated
+                ? "an auto-sync"
+                : `user ${by.username || "(unknown)"}`
+            : "someone";
+        return (
+            `Argo CD accepted the sync (operation set by ${who}) but the application controller ` +
+            "never started it: the Application has no status.operationState.startedAt. Check that " +
+            "the argocd-application-controller is running and healthy (its logs), that its shard " +
+            `handles cluster ${ctx.inputs.clusterServer}, and that the controller watches namespace ` +
+            `${ctx.ref.appNamespace} (--application-namespaces for apps outside its own namespace).`
+        );
+    }
+
     private timeoutError(ctx: RunContext, app: Application | undefined): ArgoCdSyncError {
         const elapsed = Math.round((Date.now() - ctx.started) / 1000);
         const ev = app ? evaluateApp(app) : undefined;
@@ -635,16 +652,31 @@ export class ArgoCdAppSyncProvider implements pulumi.dynamic.ResourceProvider<
                 ? `\nNot healthy:${unhealthy.map((r) => `\n  - ${formatResource(r)}`).join("")}`
                 : "";
         const timeout = ctx.inputs.timeoutSeconds ?? DEFAULT_SYNC_TIMEOUT_SECONDS;
+        const head = `Timed out after ${elapsed}s (timeoutSeconds=${timeout}) waiting for ${ctx.label} to be Synced and Healthy`;
+        if (app && neverStarted(app)) {
+            return argoCdSyncError(
+                "timeout",
+                `${head}: ${this.notPickedUp(ctx, app)}`,
+                ctx.client.secrets,
+            );
+        }
         return argoCdSyncError(
             "timeout",
-            `Timed out after ${elapsed}s (timeoutSeconds=${timeout}) waiting for ${ctx.label} to be ` +
-                `Synced and Healthy: sync ${ev?.syncStatus || "(unknown)"}, health ${ev?.healthStatus || "(unknown)"}, ` +
+            `${head}: sync ${ev?.syncStatus || "(unknown)"}, health ${ev?.healthStatus || "(unknown)"}, ` +
                 `operation phase ${ev?.operationPhase || "(none)"}` +
                 (ev && ev.retryCount > 0 ? ` (retry ${ev.retryCount})` : "") +
                 `, last message: ${ev?.operationMessage || "(none)"}${list}`,
             ctx.client.secrets,
         );
     }
+}
+
+/**
+ * The operation is set but the controller never began it: it writes operationState (with
+ * startedAt) as soon as it picks an operation up, and the API server clears it on a new sync.
+ */
+function neverStarted(app: Application): boolean {
+    return app.operation !== undefined && !app.status?.operationState?.startedAt;
 }
 
 function appRef(inputs: ArgoCdAppSyncInputs): AppRef {

@@ -19,6 +19,7 @@ import {
     opFinished,
     opRetrying,
     opRunning,
+    recordTrustBuilds,
     startFakeArgoCd,
     SUCCEEDED,
     type FakeArgoCd,
@@ -307,11 +308,12 @@ describe("ArgoCdAppSyncProvider", () => {
                     ],
                 }),
             ];
-            const e = await failure(provider().create(inputs({ timeoutSeconds: 2 })));
+            // 3 s: the steps before the poll must finish first, even on a loaded machine.
+            const e = await failure(provider().create(inputs({ timeoutSeconds: 3 })));
             assert.ok(isArgoCdSyncError(e) && e.reason === "timeout", e.message);
             assert.match(
                 e.message,
-                /Timed out after \d+s \(timeoutSeconds=2\) waiting for Argo CD app argocd\/cc-wc1 \(project clusters\)/,
+                /Timed out after \d+s \(timeoutSeconds=3\) waiting for Argo CD app argocd\/cc-wc1 \(project clusters\)/,
             );
             assert.match(e.message, /sync Synced, health Degraded, operation phase Succeeded/);
             assert.match(e.message, /last message: successfully synced/);
@@ -321,15 +323,35 @@ describe("ArgoCdAppSyncProvider", () => {
             );
         });
 
+        it("a sync the controller never picks up says so at the deadline", async () => {
+            fake.addCluster(SERVER);
+            const fa = fake.addApp(APP, PROJECT);
+            // The POST sets `operation`; no controller ever writes operationState.
+            fa.onSync = [];
+            const e = await failure(provider().create(inputs({ timeoutSeconds: 3 })));
+            assert.ok(isArgoCdSyncError(e) && e.reason === "timeout", e.message);
+            assert.equal(fake.count("POST", /sync$/), 1);
+            assert.match(e.message, /Timed out after \d+s \(timeoutSeconds=3\)/);
+            assert.match(
+                e.message,
+                /accepted the sync \(operation set by user pulumi-ci\) but the application controller never started it/,
+            );
+            assert.match(e.message, /no status\.operationState\.startedAt/);
+            assert.match(e.message, /shard handles cluster https:\/\/10\.0\.0\.10:6443/);
+            assert.match(e.message, /watches namespace argocd/);
+            assertNoToken(e.message);
+        });
+
         it("a request still hanging at the deadline ends as a timeout, not a network error", async () => {
             fake.addCluster(SERVER);
             fake.addApp(APP, PROJECT);
-            fake.inject({ method: "GET", path: /applications/, delayMs: 2500, times: 1 });
-            const e = await failure(provider().create(inputs({ timeoutSeconds: 1 })));
+            // Never answered: only the provider's own deadline can end the call.
+            fake.inject({ method: "GET", path: /applications/, hang: true, times: 1 });
+            const e = await failure(provider().create(inputs({ timeoutSeconds: 3 })));
             assert.ok(isArgoCdSyncError(e) && e.reason === "timeout", e.message);
             assert.match(
                 e.message,
-                /Timed out \(timeoutSeconds=1\) while working on Argo CD app argocd\/cc-wc1/,
+                /Timed out \(timeoutSeconds=3\) while working on Argo CD app argocd\/cc-wc1/,
             );
             assert.match(e.message, /GET \/api\/v1\/applications\/\{name\}/);
             assert.equal(fake.count("POST", /sync$/), 0);
@@ -646,6 +668,30 @@ describe("ArgoCdAppSyncProvider", () => {
             assert.ok(isArgoCdApiError(t) && t.reason === "tls", t.message);
             assert.ok(isArgoCdApiError(e) && e.reason === "permission-denied", e.message);
             assertNoToken(e.message);
+        });
+
+        it("the serialized copy builds the TLS trust once for its CA across create and update", async () => {
+            fake.addCluster(SERVER);
+            fake.addApp(APP, PROJECT);
+            const p = new ArgoCdAppSyncProvider(FAST);
+            const sf = await pulumi.runtime.serializeFunction(() => p);
+            const copy = requireFromString(sf.text).handler() as ArgoCdAppSyncProvider;
+            await copy.configure({
+                config: {
+                    get: (k: string) => (k === ARGOCD_TOKEN_CONFIG_KEY ? fake.token : undefined),
+                    require: (k: string) => {
+                        throw new Error(`missing ${k}`);
+                    },
+                },
+            });
+            const built = await recordTrustBuilds(async () => {
+                const res = await copy.create(inputs());
+                await copy.update(res.id, res.outs as ArgoCdAppSyncOutputs, inputs());
+                // The original in the same process shares the copy's trust.
+                await provider().read(res.id, res.outs as ArgoCdAppSyncOutputs);
+            });
+            assert.ok(fake.connections >= 2, `only ${fake.connections} connections`);
+            assert.deepEqual(built, [fake.caPem]);
         });
 
         it("no error text from any failing case contains the token", async () => {

@@ -1,6 +1,5 @@
 // The Argo CD client against a real local https server that answers like Argo CD v3.5.
 import * as assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import {
     accountFromToken,
     createArgoCdClient,
@@ -14,34 +13,9 @@ import {
     type ArgoCdClientOptions,
 } from "../../components/argocd/client";
 import { isArgoCdApiError, type ArgoCdApiError } from "../../components/argocd/errors";
-import { startFakeArgoCd, type FakeArgoCd } from "../support/fakeArgoCd";
+import { recordTrustBuilds, startFakeArgoCd, type FakeArgoCd } from "../support/fakeArgoCd";
 
 const FAST = { baseMs: 5, maxMs: 20, maxTotalMs: 10_000 };
-
-type CreateSecureContext = (typeof import("node:tls"))["createSecureContext"];
-// The real module object (an `import * as` namespace is read-only): Node's tls.connect builds
-// each connection's context through this export unless it is handed one.
-const tlsModule = createRequire(__filename)("node:tls") as {
-    createSecureContext: CreateSecureContext;
-};
-
-/** Runs `fn` while recording the `ca` option of every TLS context built, and returns them. */
-export async function recordTrustBuilds(fn: () => Promise<unknown>): Promise<unknown[]> {
-    const built: unknown[] = [];
-    const original = tlsModule.createSecureContext;
-    tlsModule.createSecureContext = (o) => {
-        if (o?.ca !== undefined) {
-            built.push(o.ca);
-        }
-        return original(o);
-    };
-    try {
-        await fn();
-    } finally {
-        tlsModule.createSecureContext = original;
-    }
-    return built;
-}
 
 async function rejects(p: Promise<unknown>): Promise<ArgoCdApiError> {
     try {

@@ -4,6 +4,7 @@
 // 400 "another operation is already in progress", grpc-gateway error bodies. Tests script it per
 // case: per-GET app status frames, per-list cluster states, and injected faults.
 import * as https from "node:https";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import type { components } from "../../components/argocd/generated/argocd-api";
 import { createTestCa } from "./pki";
@@ -203,6 +204,31 @@ export const SUCCEEDED = opFinished("Succeeded", "successfully synced (all tasks
     sync: "Synced",
     health: "Healthy",
 });
+
+type CreateSecureContext = (typeof import("node:tls"))["createSecureContext"];
+// The real module object (an `import * as` namespace is read-only): Node's tls.connect builds
+// each connection's context through this export unless it is handed one.
+const tlsModule = createRequire(__filename)("node:tls") as {
+    createSecureContext: CreateSecureContext;
+};
+
+/** Runs `fn` while recording the `ca` option of every TLS context built, and returns them. */
+export async function recordTrustBuilds(fn: () => Promise<unknown>): Promise<unknown[]> {
+    const built: unknown[] = [];
+    const original = tlsModule.createSecureContext;
+    tlsModule.createSecureContext = (o) => {
+        if (o?.ca !== undefined) {
+            built.push(o.ca);
+        }
+        return original(o);
+    };
+    try {
+        await fn();
+    } finally {
+        tlsModule.createSecureContext = original;
+    }
+    return built;
+}
 
 // ---- Server ------------------------------------------------------------------------------------
 
