@@ -11,6 +11,7 @@ import { backoffDelay, sleep } from "./backoff";
 import { describeRequestError, httpsGet, isTlsVerifyError } from "./httpsProbe";
 import { KubeconfigError, KubeconfigTarget, parseKubeconfig } from "./kubeconfig";
 import { redact } from "./redact";
+import { explainCertMismatch } from "./serverCertMismatch";
 
 /** Value the engine sends for inputs that are unknown during preview. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -22,6 +23,12 @@ export const DEFAULT_MAX_POLL_INTERVAL_SECONDS = 5;
 export const DEFAULT_PROGRESS_INTERVAL_MS = 30_000;
 /** Upper bound of a single HTTP request (Secret GET or /readyz probe). */
 const REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * How long the workload server's certificate may keep failing verification against the (re-read,
+ * unchanged) cluster CA before the wait gives up early: long enough to ride out a load balancer
+ * that shows its own certificate while no control plane is up yet.
+ */
+export const DEFAULT_TLS_MISMATCH_GRACE_MS = 60_000;
 
 /** Inputs as the provider receives them (secrets already unwrapped by the engine). */
 export interface ApiServerReadyInputs {
@@ -59,6 +66,8 @@ export interface ApiServerReadyProviderOptions {
     readonly progress?: (line: string) => void;
     /** Minimum spacing of progress lines. Default 30 s. */
     readonly progressIntervalMs?: number;
+    /** See DEFAULT_TLS_MISMATCH_GRACE_MS; 0 fails on the first confirmed mismatch. */
+    readonly tlsMismatchGraceMs?: number;
 }
 
 type CheckFailure = { property: string; reason: string };
@@ -311,14 +320,57 @@ function outputsFor(ctx: Ctx, kubeconfig: string, t: KubeconfigTarget): ApiServe
     };
 }
 
+/** A run of certificate failures of the workload server against one CA. */
+interface Mismatch {
+    readonly since: number;
+    readonly probes: number;
+    readonly why: string;
+}
+
+/** Extends the run with a failed probe, or ends it when `err` is no certificate failure. */
+function trackMismatch(
+    run: Mismatch | undefined,
+    err: unknown,
+    ctx: Ctx,
+    target: KubeconfigTarget,
+): Mismatch | undefined {
+    const why = explainCertMismatch(err, {
+        server: target.server,
+        caPem: target.caPem,
+        tlsServerName: target.tlsServerName,
+        caSource: `Secret ${ctx.inputs.namespace}/${ctx.secretName}`,
+    });
+    if (!why) {
+        return undefined;
+    }
+    return { since: run?.since ?? Date.now(), probes: (run?.probes ?? 0) + 1, why };
+}
+
+/**
+ * The mismatch message once the run outlasted the grace and the server was probed again after
+ * the Secret was re-read (same CA, same failure); undefined while waiting may still help.
+ */
+function confirmedMismatch(run: Mismatch | undefined, graceMs: number): string | undefined {
+    const elapsed = run ? Date.now() - run.since : 0;
+    if (!run || run.probes < 2 || elapsed < graceMs) {
+        return undefined;
+    }
+    return (
+        `${run.why} (${run.probes} probes over ${Math.round(elapsed / 1000)}s, ` +
+        "the Secret re-read in between)"
+    );
+}
+
 /** Provider of ApiServerReady. Exported for tests, which drive its methods directly. */
 export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
     private readonly progress: (line: string) => void;
     private readonly progressIntervalMs: number;
+    private readonly tlsMismatchGraceMs: number;
 
     constructor(opts: ApiServerReadyProviderOptions = {}) {
         this.progress = opts.progress ?? stderrProgress;
         this.progressIntervalMs = opts.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
+        this.tlsMismatchGraceMs = opts.tlsMismatchGraceMs ?? DEFAULT_TLS_MISMATCH_GRACE_MS;
     }
 
     async check(
@@ -455,6 +507,8 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
         let last = NOT_CHECKED;
         // Set after a TLS verification error: the Secret may have been re-created with a new CA.
         let recheckSecret = false;
+        // Set while the server's certificate keeps failing verification against the same CA.
+        let mismatch: Mismatch | undefined;
         let attempts = 0;
         let lastReport = -Infinity;
         // A request cut short by the overall deadline says nothing new; keep the state before it.
@@ -473,12 +527,14 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
 
         for (;;) {
             if (deadline - Date.now() <= 0) {
+                const why = mismatch
+                    ? mismatch.why
+                    : `last state: ${last}. Check the control plane machines, or raise timeoutSeconds.`;
                 throw Object.assign(
                     new Error(
                         `ApiServerReady ${ctx.label}: the API server ${endpoint} of cluster ` +
                             `"${ctx.inputs.clusterName}" was not ready within ${timeoutSeconds}s ` +
-                            `(${attempts} attempts); last state: ${last}. Check the control plane ` +
-                            `machines, or raise timeoutSeconds.`,
+                            `(${attempts} attempts); ${why}`,
                     ),
                     { workloadKubeconfig: kubeconfig },
                 );
@@ -488,6 +544,7 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
                 const found = await lookupSecret(ctx, b.timeoutMs);
                 if (found.kind === "found") {
                     if (found.kubeconfig !== kubeconfig) {
+                        mismatch = undefined;
                         kubeconfig = found.kubeconfig;
                         try {
                             target = workloadTarget(ctx, kubeconfig);
@@ -514,6 +571,7 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
                         servername: target.tlsServerName,
                         timeoutMs: b.timeoutMs,
                     });
+                    mismatch = undefined;
                     if (res.status === 200) {
                         this.report(
                             `ApiServerReady ${ctx.label}: ${endpoint} is ready after ` +
@@ -526,6 +584,13 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
                 } catch (e) {
                     note(describeRequestError(e), b.clipped);
                     recheckSecret = isTlsVerifyError(e);
+                    mismatch = trackMismatch(mismatch, e, ctx, target);
+                    const verdict = confirmedMismatch(mismatch, this.tlsMismatchGraceMs);
+                    if (verdict) {
+                        throw Object.assign(new Error(`ApiServerReady ${ctx.label}: ${verdict}`), {
+                            workloadKubeconfig: kubeconfig,
+                        });
+                    }
                 }
             }
             attempts++;

@@ -114,11 +114,12 @@ describe("ApiServerReadyProvider", function () {
         };
     }
 
-    function recorder() {
+    function recorder(tlsMismatchGraceMs?: number) {
         const lines: string[] = [];
         const provider = new ApiServerReadyProvider({
             progress: (l) => lines.push(l),
             progressIntervalMs: 0,
+            tlsMismatchGraceMs,
         });
         return { lines, provider };
     }
@@ -215,42 +216,92 @@ describe("ApiServerReadyProvider", function () {
         assertNoSecrets(err.message);
     });
 
-    it("reports a TLS error when the workload server certificate is from another CA", async function () {
+    it("fails fast when the workload server certificate is not from the cluster CA, naming the VIP", async function () {
         const w = await workload([200], pki.otherServer);
         const wlKc = workloadKubeconfig(w.url);
         const m = await management(wlKc);
-        const { provider } = recorder();
+        const { provider } = recorder(0);
+        const port = new URL(w.url).port;
         const err = await rejection(
-            provider.create(inputs(mgmtKubeconfig(m, { token: TOKEN }), { timeoutSeconds: 2 })),
+            provider.create(inputs(mgmtKubeconfig(m, { token: TOKEN }), { timeoutSeconds: 20 })),
         );
-        assert.match(err.message, /last state: TLS error: /);
-        assert.ok(err.message.includes(w.url), err.message);
+        assert.match(err.message, new RegExp(`^ApiServerReady ${NS}/${CLUSTER}: `));
+        assert.ok(
+            err.message.includes(
+                `the API server at ${w.url} (control-plane endpoint / VIP 127.0.0.1) presented ` +
+                    `a certificate that the cluster CA (CN=c1 CA) from Secret ${NS}/${CLUSTER}-kubeconfig does not verify`,
+            ),
+            err.message,
+        );
+        assert.match(err.message, /another cluster or machine holding the same VIP/);
+        assert.ok(err.message.includes(`openssl s_client -connect 127.0.0.1:${port}`), err.message);
+        assert.match(err.message, /the Secret re-read in between/);
+        assert.doesNotMatch(err.message, /raise timeoutSeconds/);
+        assert.ok(m.secretGets >= 2, "the Secret was re-read before giving up");
+        assert.equal(w.readyzTimes.length, 0, "no request over an unverified connection");
+        assertNoSecrets(err.message, wlKc);
+    });
+
+    it("fails fast when the certificate is the cluster CA's but not issued for the endpoint name", async function () {
+        const w = await workload([200]);
+        const wlKc = buildKubeconfig({
+            server: w.url,
+            caPem: pki.wlCa.certPem,
+            cert: pki.wlClient,
+            name: CLUSTER,
+            tlsServerName: "c1.fleet.example",
+        });
+        const m = await management(wlKc);
+        const { provider } = recorder(0);
+        const err = await rejection(
+            provider.create(inputs(mgmtKubeconfig(m, { token: TOKEN }), { timeoutSeconds: 20 })),
+        );
+        assert.match(err.message, /signed by the cluster CA \(CN=c1 CA\)/);
+        assert.match(
+            err.message,
+            /not issued for c1\.fleet\.example \(its SANs: IP Address:127\.0\.0\.1, DNS:localhost\)/,
+        );
+        assert.match(err.message, /apiServer\.certSANs of the KubeadmControlPlane/);
+        assertNoSecrets(err.message, wlKc);
+    });
+
+    it("at the deadline, names a certificate mismatch instead of suggesting a longer timeout", async function () {
+        const w = await workload([200], pki.otherServer);
+        const wlKc = workloadKubeconfig(w.url);
+        const m = await management(wlKc);
+        // The default grace (60 s) outlasts the deadline.
+        const { lines, provider } = recorder();
+        const err = await rejection(
+            provider.create(inputs(mgmtKubeconfig(m, { token: TOKEN }), { timeoutSeconds: 3 })),
+        );
+        assert.match(err.message, /was not ready within 3s/);
+        assert.match(err.message, /presented a certificate that the cluster CA \(CN=c1 CA\)/);
+        assert.doesNotMatch(err.message, /raise timeoutSeconds/);
+        assert.match(lines.join("\n"), /last state: TLS error: /);
         assertNoSecrets(err.message, wlKc);
     });
 
     it("re-reads the Secret after a TLS error and succeeds once it carries the right CA", async function () {
         const w = await workload([200], pki.otherServer);
         const m = await management(workloadKubeconfig(w.url));
-        const { lines, provider } = recorder();
+        const { lines, provider } = recorder(0);
         const fixed = buildKubeconfig({
             server: w.url,
             caPem: pki.otherCa.certPem,
             cert: pki.wlClient,
             name: CLUSTER,
         });
-        const timer = setTimeout(() => m.setKubeconfig(fixed), 300);
-        try {
-            const res = await provider.create(inputs(mgmtKubeconfig(m, { token: TOKEN })));
-            assert.equal((res.outs as ApiServerReadyOutputs).kubeconfig, fixed);
-            assert.equal(
-                (res.outs as ApiServerReadyOutputs).caData,
-                Buffer.from(pki.otherCa.certPem).toString("base64"),
-            );
-        } finally {
-            clearTimeout(timer);
-        }
+        // The re-read after the first TLS error finds the Secret re-created with the right CA.
+        m.beforeSecretGet = (n) => n === 2 && m.setKubeconfig(fixed);
+        const res = await provider.create(inputs(mgmtKubeconfig(m, { token: TOKEN })));
+        assert.equal((res.outs as ApiServerReadyOutputs).kubeconfig, fixed);
+        assert.equal(
+            (res.outs as ApiServerReadyOutputs).caData,
+            Buffer.from(pki.otherCa.certPem).toString("base64"),
+        );
         assert.match(lines.join("\n"), /last state: TLS error/);
-        assert.ok(m.secretGets > 2, "the Secret was read again after TLS errors");
+        assert.equal(m.secretGets, 2);
+        assert.equal(w.readyzTimes.length, 1);
     });
 
     it("reports connection refused when nothing listens at the endpoint", async function () {
@@ -549,16 +600,20 @@ describe("ApiServerReadyProvider", function () {
         );
         assert.equal(d.changes, false);
     });
-    it("classifies a TLS error in the deserialized copy too", async function () {
+    it("explains a certificate mismatch in the deserialized copy too", async function () {
         const w = await workload([200], pki.otherServer);
         const m = await management(workloadKubeconfig(w.url));
-        const provider = new ApiServerReadyProvider({ progress: () => undefined });
+        const provider = new ApiServerReadyProvider({
+            progress: () => undefined,
+            tlsMismatchGraceMs: 0,
+        });
         const sf = await pulumi.runtime.serializeFunction(() => provider);
         const copy = requireFromString(sf.text).handler() as ApiServerReadyProvider;
         const err = await rejection(
-            copy.create(inputs(mgmtKubeconfig(m, { token: TOKEN }), { timeoutSeconds: 2 })),
+            copy.create(inputs(mgmtKubeconfig(m, { token: TOKEN }), { timeoutSeconds: 20 })),
         );
-        assert.match(err.message, /last state: TLS error: /);
+        assert.match(err.message, /the cluster CA \(CN=c1 CA\) from Secret .* does not verify/);
+        assert.match(err.message, /UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
     });
 
     describe("ApiServerReady resource (mocks)", function () {

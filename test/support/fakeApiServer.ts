@@ -15,6 +15,8 @@ export interface KubeconfigSpec {
     readonly cert?: TestCert;
     /** kubeconfig cluster entry name; CAPI uses the cluster name. */
     readonly name?: string;
+    /** `tls-server-name`: the name the server certificate is verified against. */
+    readonly tlsServerName?: string;
     readonly extraUser?: Record<string, unknown>;
 }
 
@@ -32,6 +34,9 @@ export function buildKubeconfig(spec: KubeconfigSpec): string {
     const cluster: Record<string, unknown> = { server: spec.server };
     if (spec.caPem) {
         cluster["certificate-authority-data"] = Buffer.from(spec.caPem).toString("base64");
+    }
+    if (spec.tlsServerName) {
+        cluster["tls-server-name"] = spec.tlsServerName;
     }
     return dump({
         apiVersion: "v1",
@@ -103,6 +108,8 @@ export interface FakeManagement {
     unauthorized: number;
     /** Replaces or removes (undefined) the served kubeconfig. */
     setKubeconfig(kubeconfig: string | undefined): void;
+    /** Called with the running count before each Secret GET is answered. */
+    beforeSecretGet?: (count: number) => void;
     close(): Promise<void>;
 }
 
@@ -111,6 +118,19 @@ export async function startFakeManagement(opts: FakeManagementOptions): Promise<
     let kubeconfig = opts.kubeconfig;
     const secretPath = `/api/v1/namespaces/${opts.namespace}/secrets/${opts.clusterName}-kubeconfig`;
     const state = { secretGets: 0, unauthorized: 0 };
+    const fake: { -readonly [K in keyof FakeManagement]: FakeManagement[K] } = {
+        url: "",
+        get secretGets() {
+            return state.secretGets;
+        },
+        get unauthorized() {
+            return state.unauthorized;
+        },
+        setKubeconfig(k) {
+            kubeconfig = k;
+        },
+        close: () => Promise.resolve(),
+    };
     const server = createServer(
         {
             cert: opts.serverCert.certPem,
@@ -127,6 +147,7 @@ export async function startFakeManagement(opts: FakeManagementOptions): Promise<
                 opts.token !== undefined && req.headers.authorization === `Bearer ${opts.token}`;
             if (req.url === secretPath) {
                 state.secretGets++;
+                fake.beforeSecretGet?.(state.secretGets);
             }
             if (!byCert && !byToken) {
                 state.unauthorized++;
@@ -161,19 +182,9 @@ export async function startFakeManagement(opts: FakeManagementOptions): Promise<
         },
     );
     const running = await listen(server);
-    return {
-        url: running.url,
-        get secretGets() {
-            return state.secretGets;
-        },
-        get unauthorized() {
-            return state.unauthorized;
-        },
-        setKubeconfig(k) {
-            kubeconfig = k;
-        },
-        close: running.close,
-    };
+    fake.url = running.url;
+    fake.close = running.close;
+    return fake;
 }
 
 export interface FakeWorkloadOptions {
