@@ -66,7 +66,7 @@ export interface ArgoCdSyncRetry {
 export interface ArgoCdAppSyncInputs {
     /** Argo CD base URL (https), with the --rootpath prefix if any. */
     readonly argocdUrl: string;
-    /** PEM CA of the Argo CD server certificate, added to the system roots. */
+    /** PEM CA of the Argo CD server certificate, then the only one trusted; absent: the public roots. */
     readonly caPem?: string;
     /** Argo CD account of the token: names RBAC hints and recognises our own operations. */
     readonly account?: string;
