@@ -102,10 +102,10 @@ const TRUST_CACHE_KEY = "__clusterFleetArgoCdTrust";
 const TRUST_CACHE_MAX = 32;
 
 /**
- * The TLS trust for `caPem` (undefined: Node's default roots), built once per process and CA.
- * Without it every new connection builds a SecureContext again, which for a CA list blocks the
- * event loop for tens to hundreds of milliseconds. Kept on globalThis, not in a module variable:
- * the closure serializer would copy a module-level Map into a broken object.
+ * The TLS trust for `caPem` (undefined: Node's default roots), built once per process and CA:
+ * otherwise undici builds a SecureContext per new connection, on the event loop (with the system
+ * roots added, 40-290 ms each). Kept on globalThis, not in a module variable: the closure
+ * serializer would copy a module-level Map into a broken object.
  */
 export function argoCdTrust(caPem: string | undefined): tls.SecureContext {
     const g = globalThis as { [TRUST_CACHE_KEY]?: Map<string, tls.SecureContext> };
