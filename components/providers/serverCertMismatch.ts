@@ -3,20 +3,7 @@
 // readiness wait reports them instead of "raise timeoutSeconds".
 // Free of Pulumi imports: dynamic providers serialize this module by value.
 import { X509Certificate } from "node:crypto";
-
-// Certificate-chain failures: the server's certificate is not signed by the CA we trust. An
-// array, not a Set (a module-level Set does not survive closure serialization).
-const NOT_SIGNED_BY_CA: readonly string[] = [
-    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-    "UNABLE_TO_GET_ISSUER_CERT",
-    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-    "SELF_SIGNED_CERT_IN_CHAIN",
-    "DEPTH_ZERO_SELF_SIGNED_CERT",
-    "CERT_SIGNATURE_FAILURE",
-    "CERT_UNTRUSTED",
-    "CERT_REJECTED",
-    "INVALID_CA",
-];
+import { isTlsVerifyError } from "./httpsProbe";
 
 export interface CertMismatchContext {
     /** API server URL from the kubeconfig (the control-plane endpoint, i.e. the VIP). */
@@ -50,15 +37,6 @@ export function explainCertMismatch(err: unknown, ctx: CertMismatchContext): str
     const name = ctx.tlsServerName ?? host;
     const presented = `the API server at ${ctx.server} (control-plane endpoint / VIP ${host})`;
     const ca = `the cluster CA (${subjectOf(ctx.caPem)}) from ${ctx.caSource}`;
-    if (NOT_SIGNED_BY_CA.includes(code)) {
-        return (
-            `${presented} presented a certificate that ${ca} does not verify (${code}). ` +
-            `Either something else answers on ${host}:${port} (another cluster or machine holding ` +
-            `the same VIP: check the IP plan and IPAM for duplicates), or the Secret's CA is not ` +
-            `the one the control plane uses. Compare the issuer shown by \`openssl s_client ` +
-            `-connect ${host}:${port} -showcerts\` with the kubeconfig CA.`
-        );
-    }
     if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
         const sans = typeof e.cert?.subjectaltname === "string" ? e.cert.subjectaltname : "none";
         return (
@@ -74,6 +52,16 @@ export function explainCertMismatch(err: unknown, ctx: CertMismatchContext): str
             `${presented} presented a certificate that ${state} (${code}). Check the clocks ` +
             `(NTP) of the control-plane machines and of this machine, and the certificate ` +
             `rotation of the KubeadmControlPlane.`
+        );
+    }
+    // Every other verification failure: the chain does not lead to the CA we trust.
+    if (isTlsVerifyError(err)) {
+        return (
+            `${presented} presented a certificate that ${ca} does not verify (${code}). ` +
+            `Either something else answers on ${host}:${port} (another cluster or machine holding ` +
+            `the same VIP: check the IP plan and IPAM for duplicates), or the Secret's CA is not ` +
+            `the one the control plane uses. Compare the issuer shown by \`openssl s_client ` +
+            `-connect ${host}:${port} -showcerts\` with the kubeconfig CA.`
         );
     }
     return undefined;

@@ -634,9 +634,8 @@ describe("ArgoCdAppSyncProvider", () => {
     });
 
     describe("serialization and secrets", () => {
-        it("survives serializeFunction; the token is not in the closure and comes from configure()", async () => {
-            fake.addCluster(SERVER);
-            fake.addApp(APP, PROJECT);
+        /** The provider as the provider host loads it, configured with the token from config. */
+        const serializedCopy = async (): Promise<ArgoCdAppSyncProvider> => {
             const p = new ArgoCdAppSyncProvider(FAST);
             const sf = await pulumi.runtime.serializeFunction(() => p);
             assertNoToken(sf.text);
@@ -649,6 +648,13 @@ describe("ArgoCdAppSyncProvider", () => {
                     },
                 },
             });
+            return copy;
+        };
+
+        it("survives serializeFunction; the token is not in the closure and comes from configure()", async () => {
+            fake.addCluster(SERVER);
+            fake.addApp(APP, PROJECT);
+            const copy = await serializedCopy();
             const res = await copy.create(inputs());
             assert.equal((res.outs as ArgoCdAppSyncOutputs).healthStatus, "Healthy");
             const d = await copy.diff(res.id, res.outs as ArgoCdAppSyncOutputs, inputs());
@@ -673,17 +679,7 @@ describe("ArgoCdAppSyncProvider", () => {
         it("the serialized copy builds the TLS trust once for its CA across create and update", async () => {
             fake.addCluster(SERVER);
             fake.addApp(APP, PROJECT);
-            const p = new ArgoCdAppSyncProvider(FAST);
-            const sf = await pulumi.runtime.serializeFunction(() => p);
-            const copy = requireFromString(sf.text).handler() as ArgoCdAppSyncProvider;
-            await copy.configure({
-                config: {
-                    get: (k: string) => (k === ARGOCD_TOKEN_CONFIG_KEY ? fake.token : undefined),
-                    require: (k: string) => {
-                        throw new Error(`missing ${k}`);
-                    },
-                },
-            });
+            const copy = await serializedCopy();
             const built = await recordTrustBuilds(async () => {
                 const res = await copy.create(inputs());
                 await copy.update(res.id, res.outs as ArgoCdAppSyncOutputs, inputs());
