@@ -145,6 +145,11 @@ export function classifyArgoCdError(
     return "unexpected";
 }
 
+/** A call that changes nothing (operation names start with the HTTP method). */
+function readOnly(d: ArgoCdApiErrorDetails): boolean {
+    return /^(GET|HEAD) /.test(d.operation);
+}
+
 function hintFor(reason: ArgoCdApiErrorReason, d: ArgoCdApiErrorDetails): string {
     switch (reason) {
         case "unauthenticated":
@@ -178,18 +183,21 @@ function hintFor(reason: ArgoCdApiErrorReason, d: ArgoCdApiErrorDetails): string
         case "unavailable":
         case "internal":
         case "network":
-            return `Argo CD API unreachable or failing after ${d.attempts} attempt(s), no change made by this call`;
+            return (
+                `Argo CD API unreachable or failing after ${d.attempts} attempt(s), ` +
+                (readOnly(d)
+                    ? "no change made by this call"
+                    : "so it is unknown whether an attempt took effect before failing")
+            );
         case "tls":
             return "the Argo CD server certificate is not trusted; set the region's Argo CD CA (argocd.caCert)";
         case "timeout":
             return `no answer within the request timeout after ${d.attempts} attempt(s)`;
         case "invalid-response":
             return (
-                "something other than the Argo CD API answered: check that the URL is the Argo CD " +
-                "server (with its --rootpath) and that no proxy or SSO gateway rewrites /api responses" +
-                (/^(GET|HEAD) /.test(d.operation)
-                    ? ""
-                    : "; the request reached a server, so it may have taken effect")
+                "the answer is not Argo CD API JSON: check that the URL is the Argo CD server " +
+                "(with its --rootpath) and that no proxy or SSO gateway rewrites /api responses" +
+                (readOnly(d) ? "" : "; the request reached a server, so it may have taken effect")
             );
         default:
             return "";

@@ -141,6 +141,21 @@ describe("Argo CD client", () => {
             assert.match(e.message, new RegExp(fake.url.replace(/[.]/g, "\\.")));
         });
 
+        it("a sync that keeps failing does not claim that no change was made", async () => {
+            fake.addApp("cc-wc1", "clusters");
+            fake.inject({ method: "POST", path: /sync$/, destroy: true, times: 100 });
+            const ref = { name: "cc-wc1", project: "clusters", appNamespace: "argocd" };
+            const e = await rejects(
+                syncApplication(client({ retry: { ...FAST, maxAttempts: 2 } }), ref, {}),
+            );
+            assert.equal(e.reason, "network");
+            assert.match(
+                e.message,
+                /after 2 attempt\(s\), so it is unknown whether an attempt took effect/,
+            );
+            assert.doesNotMatch(e.message, /no change made/);
+        });
+
         it("retries a 500 only a few times", async () => {
             fake.inject({
                 path: /version/,
