@@ -1,17 +1,38 @@
 // A small validation toolkit: walks untrusted config values, collects every problem with its key
 // path and a hint, and throws them together so that one `pulumi preview` shows all mistakes.
 
+import { RunError } from "@pulumi/pulumi/errors";
+
 export interface ConfigIssue {
     readonly path: string;
     readonly message: string;
 }
 
-export class ConfigError extends Error {
-    constructor(public readonly issues: readonly ConfigIssue[]) {
+/** Drops repeated issues (same path and message), keeping the first occurrence's order. */
+export function uniqueIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
+    const seen = new Set<string>();
+    return issues.filter((i) => {
+        const key = `${i.path}\u0000${i.message}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+    });
+}
+
+/**
+ * Every problem of a region's configuration. A RunError: the Node language host prints a
+ * RunError's message alone, so `pulumi preview` shows the list once, without a stack trace.
+ */
+export class ConfigError extends RunError {
+    public readonly issues: readonly ConfigIssue[];
+
+    constructor(issues: readonly ConfigIssue[]) {
+        const unique = uniqueIssues(issues);
         super(
-            `invalid cluster-fleet configuration (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n` +
-                issues.map((i) => `  - ${i.path}: ${i.message}`).join("\n"),
+            `invalid cluster-fleet configuration (${unique.length} problem${unique.length === 1 ? "" : "s"}):\n` +
+                unique.map((i) => `  - ${i.path}: ${i.message}`).join("\n"),
         );
+        this.issues = unique;
         this.name = "ConfigError";
     }
 }
@@ -75,6 +96,13 @@ export class Checker {
 
     fail(path: string, message: string): void {
         this.issues.push({ path, message });
+    }
+
+    /** True when no issue was reported at `path` or below it (`path.x`, `path[i]`). */
+    ok(path: string): boolean {
+        return this.issues.every(
+            (i) => i.path !== path && !i.path.startsWith(`${path}.`) && !i.path.startsWith(`${path}[`),
+        );
     }
 
     throwIfAny(): void {

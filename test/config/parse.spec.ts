@@ -52,7 +52,7 @@ describe("region config", () => {
         expectIssue(dev, "clusters[0].controlPlane.replica", /did you mean "replicas"/);
         const d2: Raw = clone(rawStackConfig("dev"));
         d2.netwrk = {};
-        expectIssue(d2, "cluster-fleet:netwrk", /did you mean "cluster-fleet:network"/);
+        expectIssue(d2, "netwrk", /did you mean "network"/);
     });
 
     it("rejects malformed IPs and CIDRs", () => {
