@@ -1,12 +1,10 @@
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { Netmask, ip2long } from "netmask";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../components/config/checker";
 import { labels, types } from "../../components/constants";
-import { CrdValidator, loadCrdValidator, sharedPath } from "../support/crdSchema";
+import { crdProblems, validatorFor } from "../support/crdValidators";
 import { deployRegion } from "../support/deployRegion";
 import { installMocks, isSecretInput, unsecret, unwrap } from "../support/mocks";
 import { engineConfig } from "../support/regionFixtures";
@@ -15,40 +13,6 @@ import { loadRegion } from "../../components/config/load";
 import { Region } from "../../components/region";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** Every CRD under ../shared/crds, indexed by "group/kind". */
-function crdIndex(): Map<string, string> {
-    const root = sharedPath("crds");
-    const out = new Map<string, string>();
-    const walk = (dir: string) => {
-        for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-            const p = path.join(dir, e.name);
-            if (e.isDirectory()) walk(p);
-            else if (p.endsWith(".yaml")) {
-                const doc = yaml.load(fs.readFileSync(p, "utf8")) as Obj;
-                if (doc?.kind === "CustomResourceDefinition") {
-                    out.set(`${doc.spec.group}/${doc.spec.names.kind}`, p);
-                }
-            }
-        }
-    };
-    walk(root);
-    return out;
-}
-
-const validators = new Map<string, CrdValidator>();
-function validatorFor(apiVersion: string, kind: string): CrdValidator {
-    const key = `${apiVersion}/${kind}`;
-    let v = validators.get(key);
-    if (!v) {
-        const [group, version] = apiVersion.split("/");
-        const file = crdIndex().get(`${group}/${kind}`);
-        assert.ok(file, `no CRD in ../shared/crds for ${group}/${kind}`);
-        v = loadCrdValidator(file, version);
-        validators.set(key, v);
-    }
-    return v;
-}
 
 const cr = (inputs: Obj): Obj => unsecret(inputs) as Obj;
 const byKind = (crs: Obj[], kind: string) => crs.filter((o) => o.kind === kind);
@@ -90,12 +54,7 @@ for (const stack of ["dev", "prod"]) {
 
         it("every custom resource is valid against the upstream CRD schema (unknown fields are errors)", () => {
             assert.ok(crs.length > 0);
-            const problems: string[] = [];
-            for (const o of crs) {
-                const errs = validatorFor(o.apiVersion, o.kind)(o);
-                problems.push(...errs.map((e) => `${o.kind} ${o.metadata.name}: ${e}`));
-            }
-            assert.deepEqual(problems, []);
+            assert.deepEqual(crdProblems(crs), []);
         });
 
         it("uses current API versions", () => {
@@ -539,7 +498,7 @@ describe("WorkloadCluster day-2 changes", function () {
             deployRegion("dev", undefined, { plaintext: ["cluster-fleet:vspherePassword"] }),
             (e: unknown) =>
                 e instanceof ConfigError &&
-                /cluster-fleet:vspherePassword: is stored in plaintext/.test(
+                / - vspherePassword: is stored in plaintext/.test(
                     (e as Error).message,
                 ) &&
                 !(e as Error).message.includes("vc-Pa55w0rd!"),

@@ -237,6 +237,202 @@ describe("region config", () => {
         expectIssue(prod, "bgp.routers[1].ssh.hostKey", /is required with ssh/);
     });
 
+    it("rejects a vsphere.server given as a URL, suggesting the host", () => {
+        dev.vsphere.server = "https://vcenter.dev-ams1.fleet.example.net/sdk";
+        expectIssue(
+            dev,
+            "vsphere.server",
+            /without scheme, port or path; use "vcenter\.dev-ams1\.fleet\.example\.net"/,
+        );
+    });
+
+    it("rejects a vsphere.folder outside the datacenter's VM folder", () => {
+        dev.vsphere.folder = "/OTHER-DC/vm/fleet";
+        expectIssue(dev, "vsphere.folder", /not inside the VM folder of datacenter "AMS1-DEV"/);
+    });
+
+    it("rejects an empty template map per version used, and a missing one only once", () => {
+        dev.vsphere.templates = {};
+        expectIssue(
+            dev,
+            "clusters[0].kubernetesVersion",
+            /no VM template for v1\.36\.1.*have: none/,
+        );
+        const d2: Raw = clone(rawStackConfig("dev"));
+        delete d2.vsphere.templates;
+        assert.throws(
+            () => parseRegionConfig(d2),
+            (e: ConfigError) => {
+                assert.deepEqual(
+                    e.issues.map((i) => i.path),
+                    ["vsphere.templates"],
+                );
+                return true;
+            },
+        );
+    });
+
+    it("rejects pod and service CIDRs with host bits set", () => {
+        dev.clusters[0].podCidr = "172.20.1.0/16";
+        dev.clusters[0].serviceCidr = "10.96.0.1/12";
+        expectIssue(dev, "clusters[0].podCidr", /host bits set; use 172\.20\.0\.0\/16/);
+        expectIssue(dev, "clusters[0].serviceCidr", /host bits set; use 10\.96\.0\.0\/12/);
+    });
+
+    it("rejects a gateway on the network or broadcast address", () => {
+        dev.network.gateway = "10.40.0.0";
+        expectIssue(
+            dev,
+            "network.gateway",
+            /is the network address of 10\.40\.0\.0\/22.*often 10\.40\.0\.1/,
+        );
+        const d2: Raw = clone(rawStackConfig("dev"));
+        d2.network.gateway = "10.40.3.255";
+        expectIssue(d2, "network.gateway", /is the broadcast address of 10\.40\.0\.0\/22/);
+    });
+
+    it("rejects a service CIDR overlapping the node subnet", () => {
+        dev.clusters[1].serviceCidr = "10.40.0.0/16";
+        expectIssue(
+            dev,
+            "clusters[1].serviceCidr",
+            /overlaps the node subnet 10\.40\.0\.0\/22; .*pick a serviceCidr outside it/,
+        );
+    });
+
+    it("rejects two routers with the same address, and the reserved AS 23456", () => {
+        dev.bgp.routers[1].address = dev.bgp.routers[0].address;
+        dev.bgp.routers[0].asNumber = 23456;
+        expectIssue(
+            dev,
+            "bgp.routers[1].address",
+            /10\.40\.0\.2 is also the address of bgp\.routers\[0\]/,
+        );
+        expectIssue(dev, "bgp.routers[0].asNumber", /AS_TRANS/);
+    });
+
+    it("rejects a router address a machine could get", () => {
+        dev.clusters[0].addressBlock = "10.40.1.0/26";
+        dev.bgp.routers[1].address = "10.40.1.10";
+        expectIssue(
+            dev,
+            "bgp.routers[1].address",
+            /lies in the address block 10\.40\.1\.0\/26 of cluster "dev-apps".*add 10\.40\.1\.10 to network\.reserved/,
+        );
+    });
+
+    it("rejects control-plane nodes below kubeadm's preflight minimum", () => {
+        dev.clusters[0].controlPlane.cpus = 1;
+        dev.clusters[0].controlPlane.memoryMiB = 1700;
+        expectIssue(
+            dev,
+            "clusters[0].controlPlane.cpus",
+            /kubeadm's preflight needs at least 2 CPUs/,
+        );
+        expectIssue(
+            dev,
+            "clusters[0].controlPlane.memoryMiB",
+            /is 1700; kubeadm's preflight needs 1700 MB .* 2048 or more/,
+        );
+        // Workers are not held to the control-plane minimum.
+        const d2: Raw = clone(rawStackConfig("dev"));
+        d2.clusters[0].workerPools[0].cpus = 1;
+        d2.clusters[0].workerPools[0].memoryMiB = 1024;
+        assert.doesNotThrow(() => parseRegionConfig(d2));
+    });
+
+    it("refuses an empty cluster list and says how to remove a region", () => {
+        dev.clusters = [];
+        expectIssue(dev, "clusters", /is empty; .*run `pulumi destroy`/);
+    });
+
+    it("rejects clusters whose generated names collide (cluster-pool composition)", () => {
+        dev.clusters[0].name = "dev";
+        dev.clusters[0].workerPools[0].name = "apps-general";
+        dev.clusters[1].name = "dev-apps";
+        dev.clusters[1].workerPools[0].name = "general";
+        expectIssue(
+            dev,
+            "clusters[1].workerPools[0].name",
+            /pool "general" of cluster "dev-apps" and pool "apps-general" of cluster "dev" \(clusters\[0\]\.workerPools\[0\]\.name\) both produce the MachineDeployment in namespace capi-clusters named "dev-apps-general" and \d+ more clashing names; rename/,
+        );
+    });
+
+    it("rejects a pool of one cluster that composes to another cluster's control-plane template", () => {
+        dev.clusters[0].name = "dev";
+        dev.clusters[0].workerPools[0].name = "apps-cp";
+        dev.clusters[1].name = "dev-apps";
+        expectIssue(
+            dev,
+            "clusters[1].name",
+            /cluster "dev-apps" and pool "apps-cp" of cluster "dev" \(clusters\[0\]\.workerPools\[0\]\.name\) both produce the VSphereMachineTemplate in namespace capi-clusters named "dev-apps-cp-<spec hash>"/,
+        );
+    });
+
+    it("rejects cluster Secrets that collide when Argo CD shares the CAPI namespace", () => {
+        dev.argocd.namespace = "capi-clusters";
+        dev.clusters[0].name = "kubeconfig";
+        dev.clusters[1].name = "cluster";
+        expectIssue(
+            dev,
+            "clusters[1].name",
+            /both produce the Secret in namespace capi-clusters named "cluster-kubeconfig"/,
+        );
+        // Different namespaces: no clash.
+        const d2: Raw = clone(rawStackConfig("dev"));
+        d2.clusters[0].name = "kubeconfig";
+        d2.clusters[1].name = "cluster";
+        assert.doesNotThrow(() => parseRegionConfig(d2));
+    });
+
+    it("reports an out-of-range AS once, without a follow-up error from its fallback", () => {
+        dev.clusters[0].bgp.asNumber = 2 ** 40;
+        assert.throws(
+            () => parseRegionConfig(dev),
+            (e: ConfigError) => {
+                assert.deepEqual(
+                    e.issues.map((i) => i.path),
+                    ["clusters[0].bgp.asNumber"],
+                );
+                return true;
+            },
+        );
+    });
+
+    it("lists a syntax error and an IP-plan overlap together", () => {
+        prod.clusters[1].addressBlock = "10.60.1.0/25"; // overlaps payments
+        prod.clusters[2].name = "Analytics";
+        assert.throws(
+            () => parseRegionConfig(prod),
+            (e: ConfigError) => {
+                const paths = e.issues.map((i) => i.path);
+                assert.ok(paths.includes("clusters[2].name"), e.message);
+                assert.ok(paths.includes("clusters[0].addressBlock"), e.message);
+                return true;
+            },
+        );
+    });
+
+    it("does not invent a small-pool error from a worker count that is out of range", () => {
+        prod.clusters[0].workerPools[0].replicas = 10_000;
+        assert.throws(
+            () => parseRegionConfig(prod),
+            (e: ConfigError) => {
+                assert.deepEqual(
+                    e.issues.map((i) => i.path),
+                    ["clusters[0].workerPools[0].replicas"],
+                );
+                return true;
+            },
+        );
+    });
+
+    it("refuses a node subnet too large to be one VLAN", () => {
+        dev.network.subnet = "10.0.0.0/8";
+        dev.network.gateway = "10.0.0.1";
+        expectIssue(dev, "network.subnet", /is a \/8; a node subnet must be a \/16 to \/28/);
+    });
+
     it("reports every problem at once", () => {
         dev.network.gateway = "10.41.0.1";
         dev.clusters[0].name = "BAD";
