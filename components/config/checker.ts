@@ -101,7 +101,8 @@ export class Checker {
     /** True when no issue was reported at `path` or below it (`path.x`, `path[i]`). */
     ok(path: string): boolean {
         return this.issues.every(
-            (i) => i.path !== path && !i.path.startsWith(`${path}.`) && !i.path.startsWith(`${path}[`),
+            (i) =>
+                i.path !== path && !i.path.startsWith(`${path}.`) && !i.path.startsWith(`${path}[`),
         );
     }
 

@@ -45,8 +45,7 @@ function logicalNames(n: NameInputs): GeneratedName[] {
     const WC = types.WorkloadCluster;
     const AR = types.ArgoRegistration;
     const out: GeneratedName[] = [];
-    const add = (scope: string, name: string, source = src) =>
-        out.push({ scope, name, source });
+    const add = (scope: string, name: string, source = src) => out.push({ scope, name, source });
     add(chain(WC), c);
     if (n.manageInventory) {
         add(chain(WC, types.VsphereFolder), `${c}-folder`);

@@ -62,9 +62,8 @@ export const MAX_POOL_NAME = 20;
 /** Node subnet sizes: larger than a /16 is no single VLAN, and the plan enumerates its blocks. */
 export const MIN_SUBNET_PREFIX = 16;
 export const MAX_SUBNET_PREFIX = 28;
-/** kubeadm's preflight needs 2 CPUs and 1700 MB on a control-plane node; the kernel keeps part
- *  of the VM's memory for itself, so 2048 MiB is the smallest VM size that passes. */
-export const MIN_CONTROL_PLANE_CPUS = 2;
+/** kubeadm's preflight needs 1700 MB on a control-plane node; the kernel keeps part of the VM's
+ *  memory for itself, so 2048 MiB is the smallest VM size that passes. */
 export const MIN_CONTROL_PLANE_MEMORY_MIB = 2048;
 
 const THUMBPRINT = /^([0-9A-Fa-f]{2}:){19}[0-9A-Fa-f]{2}$/;
@@ -641,21 +640,16 @@ function parseMachine(
     d: { cpus: number; memoryMiB: number; diskGiB: number },
 ) {
     return {
-        cpus: c.integer(`${p}.cpus`, o.cpus, 1, 128, d.cpus),
+        // CAPV's VSphereMachineTemplate schema requires numCPUs >= 2.
+        cpus: c.integer(`${p}.cpus`, o.cpus, 2, 128, d.cpus),
         memoryMiB: c.integer(`${p}.memoryMiB`, o.memoryMiB, 1024, 1024 * 1024, d.memoryMiB),
         diskGiB: c.integer(`${p}.diskGiB`, o.diskGiB, 20, 4096, d.diskGiB),
     };
 }
 
-/** kubeadm's preflight refuses smaller control-plane nodes (NumCPU, Mem checks). */
+/** kubeadm's preflight refuses control-plane nodes with less memory (its CPU check is met by
+ *  the 2-CPU minimum every VM has). */
 function checkControlPlaneSize(c: Checker, p: string, cp: ControlPlaneConfig): void {
-    if (c.ok(`${p}.cpus`) && cp.cpus < MIN_CONTROL_PLANE_CPUS) {
-        c.fail(
-            `${p}.cpus`,
-            `is ${cp.cpus}; kubeadm's preflight needs at least ${MIN_CONTROL_PLANE_CPUS} CPUs on a ` +
-                `control-plane node, set cpus to ${MIN_CONTROL_PLANE_CPUS} or more`,
-        );
-    }
     if (c.ok(`${p}.memoryMiB`) && cp.memoryMiB < MIN_CONTROL_PLANE_MEMORY_MIB) {
         c.fail(
             `${p}.memoryMiB`,
