@@ -2,6 +2,8 @@
 // The only place that touches pulumi.Config: everything else receives typed values.
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../constants";
+import { parseKubeconfig } from "../providers/kubeconfig";
+import { redact } from "../providers/redact";
 import { ConfigError, ConfigIssue } from "./checker";
 import { ParsedRegion, SECRET_KEYS, parseRegionConfig } from "./parse";
 
@@ -58,6 +60,25 @@ function anyRouterWithSsh(raw: Record<string, unknown>): boolean {
 }
 
 /**
+ * The management kubeconfig is otherwise only parsed by the readiness provider's check, after
+ * registration has started. The messages name fields, never values.
+ */
+function checkKubeconfig(text: string | undefined, issues: ConfigIssue[]): void {
+    if (!text) return;
+    try {
+        parseKubeconfig(text, "managementKubeconfig");
+    } catch (e) {
+        const why = redact((e as Error).message).replace(/^managementKubeconfig:? ?/, "");
+        issues.push({
+            path: "managementKubeconfig",
+            message:
+                `${why}; re-set it with \`pulumi config set --secret managementKubeconfig ` +
+                `"$(cat <flattened kubeconfig>)"\` (kubectl config view --flatten --minify)`,
+        });
+    }
+}
+
+/**
  * Loads and validates the region. Throws ConfigError before any resource is registered when the
  * configuration is invalid or a credential is missing or not stored as a secret; field, IP-plan
  * and secret problems are listed together.
@@ -95,6 +116,7 @@ export function loadRegion(): LoadedRegion {
     };
     const needsRouterKey = anyRouterWithSsh(raw);
     const managementKubeconfig = secret("managementKubeconfig", true);
+    checkKubeconfig(cfg.get("managementKubeconfig"), issues);
     const vspherePassword = secret("vspherePassword", true);
     // The token is read by the Argo CD dynamic provider's configure(); only its presence is checked.
     secret("argocdToken", true);

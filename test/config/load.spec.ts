@@ -71,4 +71,26 @@ describe("loading a region's config", () => {
                 e.issues.some((i) => i.path === "bgp.routers[0].asNumber"),
         );
     });
+
+    it("checks the management kubeconfig before registration, without echoing it", () => {
+        const secrets = {
+            ...TEST_SECRETS,
+            "cluster-fleet:managementKubeconfig":
+                "apiVersion: v1\nkind: Config\nclusters: [{name: m, cluster: {server: 'http://10.1.2.3', insecure-skip-tls-verify: true}}]\ncontexts: [{name: m, context: {cluster: m}}]\n",
+        };
+        pulumi.runtime.setAllConfig(
+            { ...toEngineConfig(clone(rawStackConfig("dev"))), ...secrets },
+            Object.keys(secrets),
+        );
+        assert.throws(
+            () => loadRegion(),
+            (e: ConfigError) => {
+                assert.equal(e.issues.length, 1, e.message);
+                assert.equal(e.issues[0].path, "managementKubeconfig");
+                assert.match(e.issues[0].message, /server must use https:\/\/; re-set it with/);
+                assert.ok(!e.message.includes("10.1.2.3"));
+                return true;
+            },
+        );
+    });
 });
