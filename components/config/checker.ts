@@ -93,16 +93,36 @@ type Obj = Record<string, unknown>;
 /** Collects issues; every accessor returns a usable fallback so that validation continues. */
 export class Checker {
     readonly issues: ConfigIssue[] = [];
+    /** Objects and lists that are missing or of the wrong type: their keys are not reported. */
+    private readonly absent = new Set<string>();
 
     fail(path: string, message: string): void {
-        this.issues.push({ path, message });
+        if (!this.underAbsent(path)) this.issues.push({ path, message });
+    }
+
+    /** True when an enclosing object or list of `path` is missing or of the wrong type. */
+    private underAbsent(path: string): boolean {
+        for (const a of this.absent) {
+            if (path.startsWith(`${a}.`) || path.startsWith(`${a}[`)) return true;
+        }
+        return false;
+    }
+
+    /** True when a problem was reported at `path` itself or for an enclosing object or list. */
+    reported(path: string): boolean {
+        return this.underAbsent(path) || this.issues.some((i) => i.path === path);
     }
 
     /** True when no issue was reported at `path` or below it (`path.x`, `path[i]`). */
     ok(path: string): boolean {
-        return this.issues.every(
-            (i) =>
-                i.path !== path && !i.path.startsWith(`${path}.`) && !i.path.startsWith(`${path}[`),
+        return (
+            !this.underAbsent(path) &&
+            this.issues.every(
+                (i) =>
+                    i.path !== path &&
+                    !i.path.startsWith(`${path}.`) &&
+                    !i.path.startsWith(`${path}[`),
+            )
         );
     }
 
@@ -119,6 +139,7 @@ export class Checker {
         }
         if (v === null || typeof v !== "object" || Array.isArray(v)) {
             this.fail(path, v === undefined ? "is required (an object)" : "must be an object");
+            this.absent.add(path);
             return {};
         }
         for (const k of Object.keys(v)) {
@@ -142,6 +163,7 @@ export class Checker {
         }
         if (!Array.isArray(v)) {
             this.fail(path, v === undefined ? "is required (a list)" : "must be a list");
+            this.absent.add(path);
             return [];
         }
         return v;
@@ -260,7 +282,7 @@ export class Checker {
         const o = this.object(path, v, Object.keys((v as Obj) ?? {}));
         const out: Record<string, string> = {};
         for (const [k, val] of Object.entries(o)) {
-            out[k] = this.string(`${path}.${k}`, val);
+            out[k] = this.string(`${path}["${k}"]`, val);
         }
         return out;
     }

@@ -676,7 +676,7 @@ function checkVersion(c: Checker, path: string, v: string, vsphere: VsphereConfi
         return;
     }
     // A missing or malformed template map is reported once, at vsphere.templates.
-    const mapMissing = c.issues.some((i) => i.path === "vsphere.templates");
+    const mapMissing = c.reported("vsphere.templates");
     if (!mapMissing && !(v in vsphere.templates)) {
         const have = Object.keys(vsphere.templates).join(", ") || "none";
         c.fail(

@@ -415,7 +415,7 @@ describe("config fuzzing", function () {
         });
     }
 
-    it("dev: every key set to each odd value, one at a time, is refused or builds valid objects", () => {
+    it("dev: every key deleted or set to each odd value, one at a time, is refused or builds valid objects", () => {
         const base = rawStackConfig("dev");
         const wrongType: unknown[] = [null, true, 1, "x", [], {}];
         const numbers = JUNK.filter((v) => typeof v === "number");
@@ -425,9 +425,11 @@ describe("config fuzzing", function () {
             // Odd values of the key's own type, plus every wrong type.
             const same =
                 typeof current === "string" ? TRICKY : typeof current === "number" ? numbers : [];
-            for (const v of [...wrongType, ...same]) {
+            // `undefined` stands for deleting the key.
+            for (const v of [undefined, ...wrongType, ...same]) {
                 const raw = clone(base);
-                setAt(raw, p, v);
+                if (v === undefined) deleteAt(raw, p);
+                else setAt(raw, p, v);
                 try {
                     const parsed = parseRegionConfig(raw);
                     const problems = crdProblems(buildAll(parsed));

@@ -431,6 +431,21 @@ describe("region config", () => {
         expectIssue(dev, "network.subnet", /is a \/8; a node subnet must be a \/16 to \/28/);
     });
 
+    it("reports a missing section once, not each of its keys", () => {
+        delete dev.vsphere;
+        dev.network = "10.40.0.0/22";
+        assert.throws(
+            () => parseRegionConfig(dev),
+            (e: ConfigError) => {
+                assert.deepEqual(
+                    e.issues.map((i) => `${i.path}: ${i.message}`),
+                    ["vsphere: is required (an object)", "network: must be an object"],
+                );
+                return true;
+            },
+        );
+    });
+
     it("reports every problem at once", () => {
         dev.network.gateway = "10.41.0.1";
         dev.clusters[0].name = "BAD";
