@@ -7,15 +7,7 @@ import { IpPlanError, IpPlanRequest, RegionIpPlan, parseRange, planRegion } from
 import { RESERVED_CLUSTER_SECRET_LABELS } from "../argocd/clusterSecret";
 import { vmFolderPaths } from "../vsphere/preflight";
 import { NameCollision, generatedNames, nameCollisions } from "./generatedNames";
-import {
-    Checker,
-    ConfigError,
-    DURATION,
-    LABEL_KEY,
-    LABEL_VALUE,
-    REPO_URL,
-    closest,
-} from "./checker";
+import { Checker, DURATION, LABEL_KEY, LABEL_VALUE, REPO_URL, closest } from "./checker";
 import {
     SUPPORTED_KUBERNETES_MINORS,
     minorOf,

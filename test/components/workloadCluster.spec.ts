@@ -461,9 +461,7 @@ describe("WorkloadCluster day-2 changes", function () {
             deployRegion("dev", undefined, { plaintext: ["cluster-fleet:vspherePassword"] }),
             (e: unknown) =>
                 e instanceof ConfigError &&
-                / - vspherePassword: is stored in plaintext/.test(
-                    (e as Error).message,
-                ) &&
+                / - vspherePassword: is stored in plaintext/.test((e as Error).message) &&
                 !(e as Error).message.includes("vc-Pa55w0rd!"),
         );
     });
