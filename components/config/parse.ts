@@ -51,8 +51,8 @@ export const REGION_KEYS = [
 /** Longest cluster name: `<cluster>-<pool>-<hash8>` must stay a 63-character label. */
 export const MAX_CLUSTER_NAME = 32;
 export const MAX_POOL_NAME = 20;
-/** Node subnet sizes: larger than a /16 is no single VLAN, and the plan enumerates its blocks. */
-export const MIN_SUBNET_PREFIX = 16;
+/** Node subnet sizes: the plan enumerates the subnet's blocks, so it is bounded. */
+export const MIN_SUBNET_PREFIX = 12;
 export const MAX_SUBNET_PREFIX = 28;
 /** kubeadm's preflight needs 1700 MB on a control-plane node; the kernel keeps part of the VM's
  *  memory for itself, so 2048 MiB is the smallest VM size that passes. */
@@ -396,7 +396,7 @@ function parseNetwork(c: Checker, v: unknown): NetworkConfig {
             c.fail(
                 `${p}.subnet`,
                 `${subnet} is a /${prefix}; a node subnet must be a /${MIN_SUBNET_PREFIX} to ` +
-                    `/${MAX_SUBNET_PREFIX} (the region's VLAN), e.g. 10.20.0.0/20`,
+                    `/${MAX_SUBNET_PREFIX}, e.g. 10.20.0.0/20`,
             );
         }
         if (gateway && c.ok(`${p}.gateway`)) {

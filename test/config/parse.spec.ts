@@ -425,10 +425,10 @@ describe("region config", () => {
         );
     });
 
-    it("refuses a node subnet too large to be one VLAN", () => {
+    it("refuses a node subnet too large to plan", () => {
         dev.network.subnet = "10.0.0.0/8";
         dev.network.gateway = "10.0.0.1";
-        expectIssue(dev, "network.subnet", /is a \/8; a node subnet must be a \/16 to \/28/);
+        expectIssue(dev, "network.subnet", /is a \/8; a node subnet must be a \/12 to \/28/);
     });
 
     it("reports a missing section once, not each of its keys", () => {
