@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import { ConfigError } from "../../components/config/checker";
 import { addressesNeeded, parseRegionConfig } from "../../components/config/parse";
-import { clone, rawStackConfig } from "../support/regionFixtures";
+import * as fs from "node:fs";
+import { REPO_ROOT, clone, rawStackConfig } from "../support/regionFixtures";
 
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -39,6 +40,17 @@ describe("region config", () => {
         // Defaults are applied.
         assert.equal(d.config.argocd.retry.backoff.factor, 2);
         assert.equal(d.config.clusters[0].workerPools[0].kubernetesVersion, "v1.36.1");
+    });
+
+    it("accepts every committed stack file", () => {
+        const stacks = fs
+            .readdirSync(REPO_ROOT)
+            .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+            .filter((x): x is string => x !== undefined);
+        assert.ok(stacks.length >= 3, stacks.join(", "));
+        for (const s of stacks) {
+            assert.doesNotThrow(() => parseRegionConfig(rawStackConfig(s)), s);
+        }
     });
 
     it("counts control plane, workers and rollout surge as needed addresses", () => {
