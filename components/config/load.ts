@@ -118,9 +118,28 @@ export function loadRegion(): LoadedRegion {
     const managementKubeconfig = secret("managementKubeconfig", true);
     checkKubeconfig(cfg.get("managementKubeconfig"), issues);
     const vspherePassword = secret("vspherePassword", true);
-    // The token is read by the Argo CD dynamic provider's configure(); only its presence is checked.
+    // The token is read by the Argo CD dynamic provider's configure(); here only its form.
     secret("argocdToken", true);
+    const token = cfg.get("argocdToken");
+    if (token && /\s/.test(token)) {
+        issues.push({
+            path: "argocdToken",
+            message:
+                "contains whitespace or a line break (often a trailing newline from a file), " +
+                "which cannot go into an HTTP Authorization header; re-set it with " +
+                "`pulumi config set --secret argocdToken \"$(tr -d '\\n' < token-file)\"`",
+        });
+    }
     const routerSshKey = secret("routerSshKey", needsRouterKey);
+    const key = cfg.get("routerSshKey");
+    if (key && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) {
+        issues.push({
+            path: "routerSshKey",
+            message:
+                "is not a private key (-----BEGIN OPENSSH PRIVATE KEY----- or PEM); re-set it " +
+                "with `pulumi config set --secret routerSshKey < ~/.ssh/<router key>`",
+        });
+    }
     if (issues.length > 0 || parsed === undefined) {
         throw new ConfigError(issues);
     }

@@ -93,4 +93,29 @@ describe("loading a region's config", () => {
             },
         );
     });
+
+    it("checks the form of the Argo CD token and the router key, without echoing them", () => {
+        const secrets = {
+            ...TEST_SECRETS,
+            "cluster-fleet:argocdToken": "tok-123\n",
+            "cluster-fleet:routerSshKey": "ssh-ed25519 AAAAsecretpublic",
+        };
+        pulumi.runtime.setAllConfig(
+            { ...toEngineConfig(clone(rawStackConfig("prod"))), ...secrets },
+            Object.keys(secrets),
+        );
+        assert.throws(
+            () => loadRegion(),
+            (e: ConfigError) => {
+                assert.deepEqual(
+                    e.issues.map((i) => i.path),
+                    ["argocdToken", "routerSshKey"],
+                );
+                assert.match(e.message, /argocdToken: contains whitespace or a line break/);
+                assert.match(e.message, /routerSshKey: is not a private key/);
+                assert.ok(!e.message.includes("tok-123") && !e.message.includes("AAAAsecret"));
+                return true;
+            },
+        );
+    });
 });
