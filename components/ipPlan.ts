@@ -179,14 +179,16 @@ export function planRegion(
     }
 
     for (const u of unusable) {
+        // A block as large as the subnet can never fit: suggest blocks of the default size.
+        const prefix = u.prefix > region.prefix ? u.prefix : defaultPrefix;
         issues.push({
             path: `${u.req.path}.addressBlock`,
             message:
-                `${u.problem}; pin a /${u.prefix} that is free` +
+                `${u.problem}; pin a /${prefix} that is free` +
                 suggestion(
                     region,
                     placed.map((p) => p.block),
-                    u.prefix,
+                    prefix,
                 ),
         });
     }

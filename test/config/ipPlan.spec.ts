@@ -167,6 +167,11 @@ describe("IP plan", () => {
             () => planRegion(network, [req("a", { addressBlock: "10.30.0.0/26" })]),
             /not inside the region subnet 10\.20\.0\.0\/20; pin a \/26 that is free \(free: /,
         );
+        // A block larger than the subnet: blocks of the default size are suggested.
+        assert.throws(
+            () => planRegion(network, [req("a", { addressBlock: "10.0.0.0/8" })]),
+            /10\.0\.0\.0\/8 is not inside the region subnet 10\.20\.0\.0\/20; pin a \/26 that is free \(free: 10\.20\.0\.128\/26/,
+        );
         assert.throws(
             () => planRegion(network, [req("a", { addressBlock: "10.20.4.5/26" })]),
             /host bits set; use 10\.20\.4\.0\/26/,
