@@ -4,7 +4,8 @@
 // paths, before anything is registered, or registers objects that pass the upstream CRD schemas
 // and the region invariants. Anything else (another error type, an error once registration has
 // started, an unhandled rejection, a duplicate URN) is a crash. fast-check prints the seed and
-// the shrunk counterexample on failure; FUZZ_SEED=<seed> replays a run.
+// the shrunk counterexample on failure; FUZZ_SEED=<seed> replays a run, FUZZ_RUNS=<n> runs n
+// times as many cases.
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
 import * as pulumi from "@pulumi/pulumi";
@@ -50,6 +51,8 @@ const mutation = (text: string, apply: (raw: Raw) => void): Mutation => ({
 });
 
 const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
+/** FUZZ_RUNS=<factor> multiplies the run counts for a longer hunt (default 1: the test suite). */
+const factor = Math.max(1, Number(process.env.FUZZ_RUNS ?? 1) || 1);
 
 /** Every path in a JSON value (objects and arrays included), depth first. */
 function pathsOf(v: unknown, at: Path = []): Path[] {
@@ -244,6 +247,21 @@ function plausibleMutations(base: Raw): fc.Arbitrary<Mutation> {
         fc
             .constantFrom("vc.example.net", "10.40.0.9")
             .map((v) => set("server", ["vsphere", "server"], v)),
+        fc.tuple(cl, fc.oneof(label, composable), octet).map(([i, name, x]) =>
+            mutation(`add a copy of clusters[${i}] named ${JSON.stringify(name)}`, (raw) => {
+                const list = raw.clusters;
+                const copy = Array.isArray(list) ? clone(list[i]) : undefined;
+                if (copy === null || typeof copy !== "object") return;
+                Object.assign(copy, {
+                    name,
+                    podCidr: `172.${16 + (x % 15)}.${x}.0/24`,
+                    bgp: { asNumber: 64700 + x },
+                });
+                delete copy.addressBlock;
+                delete copy.vip;
+                list.push(copy);
+            }),
+        ),
     );
 }
 
@@ -409,7 +427,7 @@ describe("config fuzzing", function () {
                         assert.deepEqual(crdProblems(buildAll(parsed)), [], "CRD schema");
                     },
                 ),
-                { numRuns: 300, seed },
+                { numRuns: 300 * factor, seed },
             );
             assert.ok(accepted > 0, "no mutation was accepted: the builders were never run");
         });
@@ -466,7 +484,7 @@ describe("config fuzzing", function () {
                     outcomes.push(await checkProgram(applyAll(base, ms)));
                 },
             ),
-            { numRuns: 8, seed },
+            { numRuns: 8 * factor, seed },
         );
         // Not vacuous: some mutations must have got through to registration.
         assert.ok(outcomes.includes("deployed"), `nothing deployed: ${outcomes.join(", ")}`);
