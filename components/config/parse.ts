@@ -749,8 +749,8 @@ function parseCluster(
         workerPools,
         addressBlock,
         vip,
-        podCidr: networkCidr(c, `${p}.podCidr`, o.podCidr),
-        serviceCidr: networkCidr(c, `${p}.serviceCidr`, o.serviceCidr ?? "10.96.0.0/12"),
+        podCidr: podNetwork(c, p, o.podCidr, { controlPlane, workerPools }),
+        serviceCidr: serviceNetwork(c, `${p}.serviceCidr`, o.serviceCidr ?? "10.96.0.0/12"),
         bgp: { asNumber },
         labels: parseClusterLabels(c, `${p}.labels`, o.labels),
     };
@@ -764,6 +764,56 @@ function networkCidr(c: Checker, path: string, v: unknown): string {
         if (nm.base !== s.split("/")[0]) {
             c.fail(path, `${s} has host bits set; use ${nm.base}/${nm.bitmask}`);
         }
+    }
+    return s;
+}
+
+/** kubeadm gives every node a /24 of the pod network (node-cidr-mask-size) and refuses pod
+ *  networks smaller than that or more than 16 bits larger. */
+const NODE_CIDR_PREFIX = 24;
+
+function podNetwork(
+    c: Checker,
+    p: string,
+    v: unknown,
+    sizes: Pick<ClusterConfig, "controlPlane" | "workerPools">,
+): string {
+    const path = `${p}.podCidr`;
+    const s = networkCidr(c, path, v);
+    if (!s || !c.ok(path)) return s;
+    const prefix = new Netmask(s).bitmask;
+    if (prefix < NODE_CIDR_PREFIX - 16 || prefix > NODE_CIDR_PREFIX) {
+        c.fail(
+            path,
+            `${s} is a /${prefix}; kubeadm needs a pod network from /${NODE_CIDR_PREFIX - 16} to ` +
+                `/${NODE_CIDR_PREFIX} (every node gets a /${NODE_CIDR_PREFIX} of it), e.g. a /16`,
+        );
+    } else if (c.ok(`${p}.controlPlane`) && c.ok(`${p}.workerPools`)) {
+        const nodes = addressesNeeded(sizes);
+        const ranges = 2 ** (NODE_CIDR_PREFIX - prefix);
+        if (ranges < nodes) {
+            c.fail(
+                path,
+                `${s} holds ${ranges} node range${ranges === 1 ? "" : "s"} of /${NODE_CIDR_PREFIX} ` +
+                    `but the cluster can have ${nodes} nodes (incl. rollout surge); use a pod ` +
+                    `network of /${NODE_CIDR_PREFIX - Math.ceil(Math.log2(nodes))} or larger`,
+            );
+        }
+    }
+    return s;
+}
+
+/** kubeadm refuses service networks larger than a /12 and needs the 10th address for DNS. */
+function serviceNetwork(c: Checker, path: string, v: unknown): string {
+    const s = networkCidr(c, path, v);
+    if (!s || !c.ok(path)) return s;
+    const prefix = new Netmask(s).bitmask;
+    if (prefix < 12 || prefix > 28) {
+        c.fail(
+            path,
+            `${s} is a /${prefix}; kubeadm accepts service networks from /12 to /28 (the cluster ` +
+                `DNS takes the 10th address), e.g. 10.96.0.0/12`,
+        );
     }
     return s;
 }

@@ -254,7 +254,7 @@ function plausibleMutations(base: Raw): fc.Arbitrary<Mutation> {
                 if (copy === null || typeof copy !== "object") return;
                 Object.assign(copy, {
                     name,
-                    podCidr: `172.${16 + (x % 15)}.${x}.0/24`,
+                    podCidr: `100.${64 + (x % 64)}.0.0/16`,
                     bgp: { asNumber: 64700 + x },
                 });
                 delete copy.addressBlock;

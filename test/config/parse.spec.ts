@@ -291,6 +291,31 @@ describe("region config", () => {
         expectIssue(dev, "clusters[0].serviceCidr", /host bits set; use 10\.96\.0\.0\/12/);
     });
 
+    it("rejects pod and service networks kubeadm refuses", () => {
+        dev.clusters[0].podCidr = "172.20.0.0/25"; // smaller than one node's /24
+        dev.clusters[1].serviceCidr = "10.0.0.0/8"; // larger than kubeadm's /12 limit
+        expectIssue(
+            dev,
+            "clusters[0].podCidr",
+            /is a \/25; kubeadm needs a pod network from \/8 to \/24/,
+        );
+        expectIssue(
+            dev,
+            "clusters[1].serviceCidr",
+            /is a \/8; kubeadm accepts service networks from \/12 to \/28/,
+        );
+        // dev-data has 1 + 1 + 3 + 1 = 6 nodes at most: a /22 has 4 node ranges.
+        const d2: Raw = clone(rawStackConfig("dev"));
+        d2.clusters[1].podCidr = "172.21.0.0/22";
+        expectIssue(
+            d2,
+            "clusters[1].podCidr",
+            /holds 4 node ranges of \/24 but the cluster can have 6 nodes .*\/21 or larger/,
+        );
+        d2.clusters[1].podCidr = "172.21.0.0/21";
+        assert.doesNotThrow(() => parseRegionConfig(d2));
+    });
+
     it("rejects a gateway on the network or broadcast address", () => {
         dev.network.gateway = "10.40.0.0";
         expectIssue(
