@@ -6,7 +6,12 @@ import { MAX_BGP_PEERS } from "../argocd/clusterConfigApp";
 import { IpPlanError, IpPlanRequest, RegionIpPlan, parseRange, planRegion } from "../ipPlan";
 import { RESERVED_CLUSTER_SECRET_LABELS } from "../argocd/clusterSecret";
 import { vmFolderPaths } from "../vsphere/preflight";
-import { checkGeneratedNames, checkHostAddresses, checkServiceCidrs } from "./regionChecks";
+import {
+    checkGeneratedNames,
+    checkHostAddresses,
+    checkNamespaces,
+    checkServiceCidrs,
+} from "./regionChecks";
 import { Checker, DURATION, LABEL_KEY, LABEL_VALUE, REPO_URL, closest } from "./checker";
 import {
     SUPPORTED_KUBERNETES_MINORS,
@@ -149,6 +154,7 @@ export function parseRegionConfig(raw: Record<string, unknown>): ParsedRegion {
     }
     checkClusterSet(c, clusters, network);
     checkServiceCidrs(c, clusters, network);
+    checkNamespaces(c, management, argocd);
     checkGeneratedNames(c, clusters, management, argocd, bgp, vsphere.manageInventory);
     clusters.forEach((cl, i) => {
         const router = bgp.routers.find((r) => r.asNumber === cl.bgp.asNumber);
@@ -725,7 +731,8 @@ function parseCluster(
         return {
             name: poolName,
             replicas: c.integer(`${wp}.replicas`, wo.replicas, 0, 500),
-            maxSurge: c.integer(`${wp}.maxSurge`, wo.maxSurge, 0, 50, 1),
+            // maxUnavailable is 0 (capacity never drops), and CAPI refuses both being 0.
+            maxSurge: c.integer(`${wp}.maxSurge`, wo.maxSurge, 1, 50, 1),
             kubernetesVersion: version,
             ...parseMachine(c, wp, wo, { cpus: 4, memoryMiB: 16384, diskGiB: 80 }),
         };

@@ -116,3 +116,28 @@ export function checkHostAddresses(
         }
     }
 }
+
+/** Namespaces that exist in every management cluster (or belong to Argo CD). */
+const FOREIGN_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/** cluster-fleet creates (and in prod protects) management.namespace, so it must be its own. */
+export function checkNamespaces(
+    c: Checker,
+    management: ManagementConfig,
+    argocd: ArgocdConfig,
+): void {
+    const ns = management.namespace;
+    if (!ns || !c.ok("management.namespace")) return;
+    const foreign = FOREIGN_NAMESPACES.includes(ns)
+        ? "a Kubernetes system namespace"
+        : ns === argocd.namespace && c.ok("argocd.namespace")
+          ? "Argo CD's namespace (argocd.namespace)"
+          : undefined;
+    if (foreign) {
+        c.fail(
+            "management.namespace",
+            `"${ns}" is ${foreign}; cluster-fleet creates this namespace and deletes it with the ` +
+                `stack, so give the CAPI objects a namespace of their own (default capi-clusters)`,
+        );
+    }
+}

@@ -376,6 +376,15 @@ describe("region config", () => {
         expectIssue(d2, "clusters[0].workerPools[0].cpus", /from 2 to 128/);
     });
 
+    it("refuses a worker pool without rollout surge (CAPI refuses maxSurge = maxUnavailable = 0)", () => {
+        dev.clusters[0].workerPools[0].maxSurge = 0;
+        expectIssue(
+            dev,
+            "clusters[0].workerPools[0].maxSurge",
+            /is 0; must be a whole number from 1 to 50/,
+        );
+    });
+
     it("refuses an empty cluster list and says how to remove a region", () => {
         dev.clusters = [];
         expectIssue(dev, "clusters", /is empty; .*run `pulumi destroy`/);
@@ -404,20 +413,11 @@ describe("region config", () => {
         );
     });
 
-    it("rejects cluster Secrets that collide when Argo CD shares the CAPI namespace", () => {
-        dev.argocd.namespace = "capi-clusters";
-        dev.clusters[0].name = "kubeconfig";
-        dev.clusters[1].name = "cluster";
-        expectIssue(
-            dev,
-            "clusters[1].name",
-            /both produce the Secret in namespace capi-clusters named "cluster-kubeconfig"/,
-        );
-        // Different namespaces: no clash.
-        const d2: Raw = clone(rawStackConfig("dev"));
-        d2.clusters[0].name = "kubeconfig";
-        d2.clusters[1].name = "cluster";
-        assert.doesNotThrow(() => parseRegionConfig(d2));
+    it("refuses a CAPI namespace that cluster-fleet does not own", () => {
+        dev.management.namespace = "argocd";
+        expectIssue(dev, "management.namespace", /"argocd" is Argo CD's namespace/);
+        dev.management.namespace = "kube-system";
+        expectIssue(dev, "management.namespace", /is a Kubernetes system namespace/);
     });
 
     it("reports an out-of-range AS once, without a follow-up error from its fallback", () => {
