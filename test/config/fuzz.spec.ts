@@ -351,6 +351,17 @@ function buildAll(parsed: ParsedRegion): Obj[] {
     return out.map((o) => JSON.parse(JSON.stringify(o)) as Obj);
 }
 
+/** The reference and address invariants of objects built from an accepted config. */
+function invariantProblems(parsed: ParsedRegion, crs: readonly Obj[]): string[] {
+    const { config, plan } = parsed;
+    const secrets = plan.clusters.map((p) => ({
+        metadata: { name: capi.objectNames(p.cluster).credentials },
+    }));
+    const blocks = Object.fromEntries(plan.clusters.map((p) => [p.cluster, p.block]));
+    const pinned = new Set(config.clusters.flatMap((c) => (c.vip ? [c.vip] : [])));
+    return [...referenceProblems(crs, secrets), ...addressProblems(crs, blocks, pinned)];
+}
+
 /** Runs the program on a mutated config under mocks and checks the outcome. */
 async function checkProgram(raw: Raw): Promise<"refused" | "deployed"> {
     const rejections: unknown[] = [];
@@ -424,7 +435,9 @@ describe("config fuzzing", function () {
                             return;
                         }
                         accepted++;
-                        assert.deepEqual(crdProblems(buildAll(parsed)), [], "CRD schema");
+                        const crs = buildAll(parsed);
+                        assert.deepEqual(crdProblems(crs), [], "CRD schema");
+                        assert.deepEqual(invariantProblems(parsed, crs), [], "invariants");
                     },
                 ),
                 { numRuns: 300 * factor, seed },
@@ -450,7 +463,8 @@ describe("config fuzzing", function () {
                 else setAt(raw, p, v);
                 try {
                     const parsed = parseRegionConfig(raw);
-                    const problems = crdProblems(buildAll(parsed));
+                    const crs = buildAll(parsed);
+                    const problems = [...crdProblems(crs), ...invariantProblems(parsed, crs)];
                     if (problems.length > 0)
                         failures.push(`${show(p)} = ${JSON.stringify(v)}: ${problems[0]}`);
                 } catch (e) {
