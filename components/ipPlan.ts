@@ -138,6 +138,8 @@ export function planRegion(
     const defaultPrefix = network.clusterBlockPrefix;
 
     const placed: { req: IpPlanRequest; block: Interval; prefix: number }[] = [];
+    // Pinned blocks that cannot be used; reported after placement so suggestions are free.
+    const unusable: { req: IpPlanRequest; prefix: number; problem: string }[] = [];
     for (const req of requests) {
         if (req.addressBlock) {
             const nm = new Netmask(req.addressBlock);
@@ -150,19 +152,13 @@ export function planRegion(
                 continue;
             }
             if (!(block.lo >= region.subnet.lo && block.hi <= region.subnet.hi)) {
-                issues.push({
-                    path: `${req.path}.addressBlock`,
-                    message: `${req.addressBlock} is not inside the region subnet ${network.subnet}`,
-                });
+                const problem = `${req.addressBlock} is not inside the region subnet ${network.subnet}`;
+                unusable.push({ req, prefix: nm.bitmask, problem });
                 continue;
             }
             if (!region.eligible(block)) {
-                issues.push({
-                    path: `${req.path}.addressBlock`,
-                    message:
-                        `${req.addressBlock} contains the gateway, the network/broadcast address or a ` +
-                        `reserved range (network.reserved); pick another block`,
-                });
+                const problem = `${req.addressBlock} contains ${forbiddenIn(network, block)}`;
+                unusable.push({ req, prefix: nm.bitmask, problem });
                 continue;
             }
             placed.push({ req, block, prefix: nm.bitmask });
@@ -173,12 +169,28 @@ export function planRegion(
                     path: req.path,
                     message:
                         `no /${defaultPrefix} block of ${network.subnet} is free of reserved addresses; ` +
-                        `shrink network.reserved or network.clusterBlockPrefix`,
+                        `pin an addressBlock, shrink network.reserved, or raise ` +
+                        `network.clusterBlockPrefix for smaller blocks`,
                 });
                 continue;
             }
             placed.push({ req, block, prefix: defaultPrefix });
         }
+    }
+
+    for (const u of unusable) {
+        // A block as large as the subnet can never fit: suggest blocks of the default size.
+        const prefix = u.prefix > region.prefix ? u.prefix : defaultPrefix;
+        issues.push({
+            path: `${u.req.path}.addressBlock`,
+            message:
+                `${u.problem}; pin a /${prefix} that is free` +
+                suggestion(
+                    region,
+                    placed.map((p) => p.block),
+                    prefix,
+                ),
+        });
     }
 
     // Overlaps between clusters' blocks.
@@ -225,7 +237,9 @@ export function planRegion(
         if (other !== undefined && !overlapping.has(req.name)) {
             issues.push({
                 path: `${req.path}.vip`,
-                message: `VIP ${long2ip(vip)} is already the VIP of cluster "${other}"; VIPs must be unique`,
+                message:
+                    `VIP ${long2ip(vip)} is already the VIP of cluster "${other}"; VIPs must be ` +
+                    `unique, pin another free address or remove vip`,
             });
         }
         vips.set(vip, req.name);
@@ -273,13 +287,17 @@ function checkPinnedVip(
     if (!contains(region.subnet, vip)) {
         return {
             path,
-            message: `${req.vip} is not inside the region subnet ${region.network.subnet}`,
+            message:
+                `${req.vip} is not inside the region subnet ${region.network.subnet}; pin an ` +
+                `address of the subnet outside every cluster's block, or remove vip`,
         };
     }
     if (region.isForbidden(vip)) {
         return {
             path,
-            message: `${req.vip} is the gateway, the network/broadcast address or reserved; pick another address`,
+            message:
+                `${req.vip} is ${forbiddenIn(region.network, { lo: vip, hi: vip })}; pick ` +
+                `another address, or remove vip to use the block's first address`,
         };
     }
     const owner = placed.find((p) => contains(p.block, vip));
@@ -293,6 +311,20 @@ function checkPinnedVip(
         };
     }
     return undefined;
+}
+
+/** Names what in `block` is never handed out: gateway, network/broadcast address, reserved. */
+function forbiddenIn(network: NetworkConfig, block: Interval): string {
+    const subnet = parseRange(network.subnet);
+    const found: string[] = [];
+    const at = (ip: string) => contains(block, u32(ip2long(ip)));
+    if (contains(block, subnet.lo)) found.push(`the network address ${long2ip(subnet.lo)}`);
+    if (contains(block, subnet.hi)) found.push(`the broadcast address ${long2ip(subnet.hi)}`);
+    if (at(network.gateway)) found.push(`the gateway ${network.gateway}`);
+    network.reserved.forEach((r, i) => {
+        if (overlaps(parseRange(r), block)) found.push(`network.reserved[${i}] (${r})`);
+    });
+    return found.length > 0 ? found.join(", ") : "an address that is never handed out";
 }
 
 function freeBlockList(region: Region, used: readonly Interval[], prefix: number, limit: number) {

@@ -77,7 +77,9 @@ function main(argv: string[]): number {
         process.stdout.write(renderPlanTable(stack, root) + "\n");
         return 0;
     } catch (e) {
-        process.stderr.write(`${e instanceof ConfigError ? e.message : String(e)}\n`);
+        // A ConfigError lists every problem of the stack file with its key path and fix.
+        const hint = e instanceof ConfigError ? `\nfix these keys in Pulumi.${stack}.yaml` : "";
+        process.stderr.write(`${e instanceof Error ? e.message : String(e)}${hint}\n`);
         return 1;
     }
 }

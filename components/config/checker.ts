@@ -1,17 +1,38 @@
 // A small validation toolkit: walks untrusted config values, collects every problem with its key
 // path and a hint, and throws them together so that one `pulumi preview` shows all mistakes.
 
+import { RunError } from "@pulumi/pulumi/errors";
+
 export interface ConfigIssue {
     readonly path: string;
     readonly message: string;
 }
 
-export class ConfigError extends Error {
-    constructor(public readonly issues: readonly ConfigIssue[]) {
+/** Drops repeated issues (same path and message), keeping the first occurrence's order. */
+export function uniqueIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
+    const seen = new Set<string>();
+    return issues.filter((i) => {
+        const key = `${i.path}\u0000${i.message}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+    });
+}
+
+/**
+ * Every problem of a region's configuration. A RunError: the Node language host prints a
+ * RunError's message alone, so `pulumi preview` shows the list once, without a stack trace.
+ */
+export class ConfigError extends RunError {
+    public readonly issues: readonly ConfigIssue[];
+
+    constructor(issues: readonly ConfigIssue[]) {
+        const unique = uniqueIssues(issues);
         super(
-            `invalid cluster-fleet configuration (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n` +
-                issues.map((i) => `  - ${i.path}: ${i.message}`).join("\n"),
+            `invalid cluster-fleet configuration (${unique.length} problem${unique.length === 1 ? "" : "s"}):\n` +
+                unique.map((i) => `  - ${i.path}: ${i.message}`).join("\n"),
         );
+        this.issues = unique;
         this.name = "ConfigError";
     }
 }
@@ -72,9 +93,37 @@ type Obj = Record<string, unknown>;
 /** Collects issues; every accessor returns a usable fallback so that validation continues. */
 export class Checker {
     readonly issues: ConfigIssue[] = [];
+    /** Objects and lists that are missing or of the wrong type: their keys are not reported. */
+    private readonly absent = new Set<string>();
 
     fail(path: string, message: string): void {
-        this.issues.push({ path, message });
+        if (!this.underAbsent(path)) this.issues.push({ path, message });
+    }
+
+    /** True when an enclosing object or list of `path` is missing or of the wrong type. */
+    private underAbsent(path: string): boolean {
+        for (const a of this.absent) {
+            if (path.startsWith(`${a}.`) || path.startsWith(`${a}[`)) return true;
+        }
+        return false;
+    }
+
+    /** True when a problem was reported at `path` itself or for an enclosing object or list. */
+    reported(path: string): boolean {
+        return this.underAbsent(path) || this.issues.some((i) => i.path === path);
+    }
+
+    /** True when no issue was reported at `path` or below it (`path.x`, `path[i]`). */
+    ok(path: string): boolean {
+        return (
+            !this.underAbsent(path) &&
+            this.issues.every(
+                (i) =>
+                    i.path !== path &&
+                    !i.path.startsWith(`${path}.`) &&
+                    !i.path.startsWith(`${path}[`),
+            )
+        );
     }
 
     throwIfAny(): void {
@@ -90,6 +139,7 @@ export class Checker {
         }
         if (v === null || typeof v !== "object" || Array.isArray(v)) {
             this.fail(path, v === undefined ? "is required (an object)" : "must be an object");
+            this.absent.add(path);
             return {};
         }
         for (const k of Object.keys(v)) {
@@ -113,6 +163,7 @@ export class Checker {
         }
         if (!Array.isArray(v)) {
             this.fail(path, v === undefined ? "is required (a list)" : "must be a list");
+            this.absent.add(path);
             return [];
         }
         return v;
@@ -231,7 +282,7 @@ export class Checker {
         const o = this.object(path, v, Object.keys((v as Obj) ?? {}));
         const out: Record<string, string> = {};
         for (const [k, val] of Object.entries(o)) {
-            out[k] = this.string(`${path}.${k}`, val);
+            out[k] = this.string(`${path}["${k}"]`, val);
         }
         return out;
     }

@@ -2,7 +2,9 @@
 // The only place that touches pulumi.Config: everything else receives typed values.
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../constants";
-import { ConfigError } from "./checker";
+import { parseKubeconfig } from "../providers/kubeconfig";
+import { redact } from "../providers/redact";
+import { ConfigError, ConfigIssue } from "./checker";
 import { ParsedRegion, SECRET_KEYS, parseRegionConfig } from "./parse";
 
 export interface RegionSecrets {
@@ -48,22 +50,57 @@ export function rawProjectConfig(all: Record<string, string>): Record<string, un
     return raw;
 }
 
+/** Whether any router of the raw config has `ssh` set (read leniently: the config may be invalid). */
+function anyRouterWithSsh(raw: Record<string, unknown>): boolean {
+    const routers = (raw.bgp as { routers?: unknown } | undefined)?.routers;
+    return (
+        Array.isArray(routers) &&
+        routers.some((r) => r !== null && typeof r === "object" && "ssh" in r)
+    );
+}
+
+/**
+ * The management kubeconfig is otherwise only parsed by the readiness provider's check, after
+ * registration has started. The messages name fields, never values.
+ */
+function checkKubeconfig(text: string | undefined, issues: ConfigIssue[]): void {
+    if (!text) return;
+    try {
+        parseKubeconfig(text, "managementKubeconfig");
+    } catch (e) {
+        const why = redact((e as Error).message).replace(/^managementKubeconfig:? ?/, "");
+        issues.push({
+            path: "managementKubeconfig",
+            message:
+                `${why}; re-set it with \`pulumi config set --secret managementKubeconfig ` +
+                `"$(cat <flattened kubeconfig>)"\` (kubectl config view --flatten --minify)`,
+        });
+    }
+}
+
 /**
  * Loads and validates the region. Throws ConfigError before any resource is registered when the
- * configuration is invalid or a credential is missing or not stored as a secret.
+ * configuration is invalid or a credential is missing or not stored as a secret; field, IP-plan
+ * and secret problems are listed together.
  */
 export function loadRegion(): LoadedRegion {
     const raw = rawProjectConfig(pulumi.runtime.allConfig());
-    const parsed = parseRegionConfig(raw);
+    const issues: ConfigIssue[] = [];
+    let parsed: ReturnType<typeof parseRegionConfig> | undefined;
+    try {
+        parsed = parseRegionConfig(raw);
+    } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        issues.push(...e.issues);
+    }
     const cfg = new pulumi.Config(PROJECT);
-    const issues: { path: string; message: string }[] = [];
     const secret = (key: (typeof SECRET_KEYS)[number], required: boolean) => {
         const full = `${PROJECT}:${key}`;
         const value = cfg.get(key);
         if (value === undefined || value === "") {
             if (required) {
                 issues.push({
-                    path: full,
+                    path: key,
                     message: `is required; set it with \`pulumi config set --secret ${key} <value>\``,
                 });
             }
@@ -71,19 +108,39 @@ export function loadRegion(): LoadedRegion {
         }
         if (!isSecretConfig(full)) {
             issues.push({
-                path: full,
+                path: key,
                 message: `is stored in plaintext; re-set it with \`pulumi config set --secret ${key} <value>\``,
             });
         }
         return cfg.requireSecret(key);
     };
-    const needsRouterKey = parsed.config.bgp.routers.some((r) => r.ssh !== undefined);
+    const needsRouterKey = anyRouterWithSsh(raw);
     const managementKubeconfig = secret("managementKubeconfig", true);
+    checkKubeconfig(cfg.get("managementKubeconfig"), issues);
     const vspherePassword = secret("vspherePassword", true);
-    // The token is read by the Argo CD dynamic provider's configure(); only its presence is checked.
+    // The token is read by the Argo CD dynamic provider's configure(); here only its form.
     secret("argocdToken", true);
+    const token = cfg.get("argocdToken");
+    if (token && /\s/.test(token)) {
+        issues.push({
+            path: "argocdToken",
+            message:
+                "contains whitespace or a line break (often a trailing newline from a file), " +
+                "which cannot go into an HTTP Authorization header; re-set it with " +
+                "`pulumi config set --secret argocdToken \"$(tr -d '\\n' < token-file)\"`",
+        });
+    }
     const routerSshKey = secret("routerSshKey", needsRouterKey);
-    if (issues.length > 0) {
+    const key = cfg.get("routerSshKey");
+    if (key && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) {
+        issues.push({
+            path: "routerSshKey",
+            message:
+                "is not a private key (-----BEGIN OPENSSH PRIVATE KEY----- or PEM); re-set it " +
+                "with `pulumi config set --secret routerSshKey < ~/.ssh/<router key>`",
+        });
+    }
+    if (issues.length > 0 || parsed === undefined) {
         throw new ConfigError(issues);
     }
     return {

@@ -1,18 +1,18 @@
 // Validates a region's raw stack configuration and returns the typed RegionConfig and IP plan.
 // Pure: no Pulumi calls, so it runs before any resource is registered and is unit-tested directly.
+import { X509Certificate } from "node:crypto";
 import { Netmask } from "netmask";
 import { MAX_BGP_PEERS } from "../argocd/clusterConfigApp";
 import { IpPlanError, IpPlanRequest, RegionIpPlan, parseRange, planRegion } from "../ipPlan";
 import { RESERVED_CLUSTER_SECRET_LABELS } from "../argocd/clusterSecret";
+import { vmFolderPaths } from "../vsphere/preflight";
 import {
-    Checker,
-    ConfigError,
-    DURATION,
-    LABEL_KEY,
-    LABEL_VALUE,
-    REPO_URL,
-    closest,
-} from "./checker";
+    checkGeneratedNames,
+    checkHostAddresses,
+    checkNamespaces,
+    checkServiceCidrs,
+} from "./regionChecks";
+import { Checker, DURATION, LABEL_KEY, LABEL_VALUE, REPO_URL, closest } from "./checker";
 import {
     SUPPORTED_KUBERNETES_MINORS,
     minorOf,
@@ -56,9 +56,20 @@ export const REGION_KEYS = [
 /** Longest cluster name: `<cluster>-<pool>-<hash8>` must stay a 63-character label. */
 export const MAX_CLUSTER_NAME = 32;
 export const MAX_POOL_NAME = 20;
+/** Node subnet sizes: the plan enumerates the subnet's blocks, so it is bounded. */
+export const MIN_SUBNET_PREFIX = 12;
+export const MAX_SUBNET_PREFIX = 28;
+/** kubeadm's preflight needs 1700 MB on a control-plane node; the kernel keeps part of the VM's
+ *  memory for itself, so 2048 MiB is the smallest VM size that passes. */
+export const MIN_CONTROL_PLANE_MEMORY_MIB = 2048;
 
 const THUMBPRINT = /^([0-9A-Fa-f]{2}:){19}[0-9A-Fa-f]{2}$/;
+/** A host name or IPv4 address (what vsphere.conf and the CPI Secret keys accept). */
+const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
 const PINNED_IMAGE = /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/;
+
+/** AS_TRANS: a placeholder in 2-byte BGP, never a real AS. */
+const AS_TRANS = 23456;
 
 const isPrivateAsn = (n: number) =>
     (n >= 64512 && n <= 65534) || (n >= 4200000000 && n <= 4294967294);
@@ -86,8 +97,11 @@ export function parseRegionConfig(raw: Record<string, unknown>): ParsedRegion {
         if (!known.includes(k)) {
             const hint = closest(k, known);
             c.fail(
-                `cluster-fleet:${k}`,
-                `unknown key${hint ? `; did you mean "cluster-fleet:${hint}"?` : ""}`,
+                k,
+                `unknown key` +
+                    (hint
+                        ? `; did you mean "${hint}"?`
+                        : `; remove it (\`pulumi config rm ${k}\`) or check its spelling`),
             );
         }
     }
@@ -130,38 +144,34 @@ export function parseRegionConfig(raw: Record<string, unknown>): ParsedRegion {
     const clusters = c
         .array("clusters", raw.clusters)
         .map((v, i) => parseCluster(c, `clusters[${i}]`, v, environment, vsphere));
+    if (Array.isArray(raw.clusters) && raw.clusters.length === 0) {
+        c.fail(
+            "clusters",
+            "is empty; a region stack needs at least one cluster. To remove every cluster of a " +
+                "region, run `pulumi destroy` on its stack instead (in prod after " +
+                "`pulumi state unprotect`)",
+        );
+    }
     checkClusterSet(c, clusters, network);
+    checkServiceCidrs(c, clusters, network);
+    checkNamespaces(c, management, argocd);
+    checkGeneratedNames(c, clusters, management, argocd, bgp, vsphere.manageInventory);
     clusters.forEach((cl, i) => {
         const router = bgp.routers.find((r) => r.asNumber === cl.bgp.asNumber);
-        if (router && cl.bgp.asNumber) {
+        if (router && c.ok(`clusters[${i}].bgp.asNumber`)) {
             c.fail(
                 `clusters[${i}].bgp.asNumber`,
                 `${cl.bgp.asNumber} equals the AS of router ${router.name}; the peering is eBGP, ` +
-                    `give the cluster its own private AS`,
+                    `give the cluster its own private AS (64512-65534)`,
             );
         }
     });
 
-    // The IP plan only makes sense on syntactically valid input.
+    // The IP plan runs on the part of the input that is valid, so its problems are listed
+    // together with the field errors; nothing is planned from a substituted fallback.
+    const plan = planValidPart(c, network, clusters);
+    if (plan) checkHostAddresses(c, network, bgp, plan);
     c.throwIfAny();
-    let plan: RegionIpPlan;
-    try {
-        plan = planRegion(
-            network,
-            clusters.map((cl, i): IpPlanRequest => ({
-                name: cl.name,
-                addressBlock: cl.addressBlock,
-                vip: cl.vip,
-                needed: addressesNeeded(cl),
-                path: `clusters[${i}]`,
-            })),
-        );
-    } catch (e) {
-        if (e instanceof IpPlanError) {
-            throw new ConfigError(e.issues);
-        }
-        throw e;
-    }
 
     return {
         config: {
@@ -176,8 +186,42 @@ export function parseRegionConfig(raw: Record<string, unknown>): ParsedRegion {
             kubeVipImage,
             clusters,
         },
-        plan,
+        plan: plan!,
     };
+}
+
+/** Runs the IP plan over every cluster whose plan inputs are valid; undefined if it cannot run. */
+function planValidPart(
+    c: Checker,
+    network: NetworkConfig,
+    clusters: readonly ClusterConfig[],
+): RegionIpPlan | undefined {
+    const networkOk = ["subnet", "gateway", "reserved", "clusterBlockPrefix"].every((k) =>
+        c.ok(`network.${k}`),
+    );
+    if (!networkOk) return undefined;
+    const requests: IpPlanRequest[] = [];
+    clusters.forEach((cl, i) => {
+        const p = `clusters[${i}]`;
+        if (!cl.name || ![".name", ".addressBlock", ".vip"].every((k) => c.ok(p + k))) return;
+        const sized = c.ok(`${p}.controlPlane`) && c.ok(`${p}.workerPools`);
+        requests.push({
+            name: cl.name,
+            addressBlock: cl.addressBlock,
+            vip: cl.vip,
+            // A cluster whose sizes are invalid is placed but not measured: its fallbacks
+            // would only produce a second, false "pool too small".
+            needed: sized ? addressesNeeded(cl) : 0,
+            path: p,
+        });
+    });
+    try {
+        return planRegion(network, requests);
+    } catch (e) {
+        if (!(e instanceof IpPlanError)) throw e;
+        for (const issue of e.issues) c.fail(issue.path, issue.message);
+        return undefined;
+    }
 }
 
 function parseManagement(c: Checker, v: unknown): ManagementConfig {
@@ -228,34 +272,68 @@ function parseVsphere(c: Checker, v: unknown): VsphereConfig {
     }
     const templatesRaw = o.templates;
     const templates: Record<string, string> = {};
-    if (templatesRaw === undefined || typeof templatesRaw !== "object" || templatesRaw === null) {
+    const example = '{"v1.34.2": "ubuntu-2404-kube-v1.34.2"}';
+    if (
+        templatesRaw === undefined ||
+        typeof templatesRaw !== "object" ||
+        templatesRaw === null ||
+        Array.isArray(templatesRaw)
+    ) {
         c.fail(
             `${p}.templates`,
-            'is required: a map of Kubernetes version to VM template, e.g. {"v1.34.2": "ubuntu-2404-kube-v1.34.2"}',
+            `is required: a map of Kubernetes version to VM template, e.g. ${example}`,
         );
     } else {
         for (const [ver, name] of Object.entries(templatesRaw)) {
+            const at = `${p}.templates["${ver}"]`;
             if (!parseKubernetesVersion(ver)) {
-                c.fail(`${p}.templates.${ver}`, `key must be a Kubernetes version like "v1.34.2"`);
+                c.fail(at, `key must be a Kubernetes version like "v1.34.2"; rename the key`);
             }
-            templates[ver] = c.string(`${p}.templates.${ver}`, name);
+            templates[ver] = c.string(at, name);
+        }
+    }
+    const datacenter = placement("datacenter", "datacenter");
+    const folder = placement("folder", "parent VM folder");
+    if (datacenter && folder && c.ok(`${p}.datacenter`) && c.ok(`${p}.folder`)) {
+        try {
+            vmFolderPaths(datacenter, folder);
+        } catch (e) {
+            c.fail(`${p}.folder`, (e as Error).message.replace(/^vsphere\.folder /, ""));
         }
     }
     return {
-        server: c.string(`${p}.server`, o.server),
+        server: vcenterHost(c, `${p}.server`, o.server),
         thumbprint,
         username: c.string(`${p}.username`, o.username),
-        datacenter: placement("datacenter", "datacenter"),
+        datacenter,
         computeCluster: placement("computeCluster", "compute cluster"),
         datastore: placement("datastore", "datastore"),
         network: placement("network", "port group (network)"),
-        folder: placement("folder", "parent VM folder"),
+        folder,
         resourcePool: placement("resourcePool", "parent resource pool"),
         templates,
         tagCategory: c.string(`${p}.tagCategory`, o.tagCategory, "cluster-fleet"),
         storagePolicy: c.optionalString(`${p}.storagePolicy`, o.storagePolicy),
         manageInventory: c.boolean(`${p}.manageInventory`, o.manageInventory, true),
     };
+}
+
+/** vsphere.server: the vCenter's host name or IP, exactly as vsphere.conf and CAPV use it. */
+function vcenterHost(c: Checker, path: string, v: unknown): string {
+    const s = c.string(path, v);
+    if (!s || HOST.test(s)) return s;
+    let host: string | undefined;
+    try {
+        host = new URL(s).hostname;
+    } catch {
+        host = undefined;
+    }
+    c.fail(
+        path,
+        `"${s}" must be the vCenter's host name or IP address, without scheme, port or path` +
+            (host && HOST.test(host) ? `; use "${host}"` : ` (e.g. "vcenter.example.net")`),
+    );
+    return s;
 }
 
 function parseNetwork(c: Checker, v: unknown): NetworkConfig {
@@ -280,24 +358,44 @@ function parseNetwork(c: Checker, v: unknown): NetworkConfig {
         .array(`${p}.reserved`, o.reserved, true)
         .map((x, i) => c.addressRange(`${p}.reserved[${i}]`, x));
     let prefix = 0;
-    if (subnet && /\/\d+$/.test(subnet) && c.issues.every((i) => i.path !== `${p}.subnet`)) {
+    if (subnet && c.ok(`${p}.subnet`)) {
         const nm = new Netmask(subnet);
         prefix = nm.bitmask;
         if (nm.base !== subnet.split("/")[0]) {
             c.fail(`${p}.subnet`, `${subnet} has host bits set; use ${nm.base}/${nm.bitmask}`);
         }
-        if (gateway && c.issues.every((i) => i.path !== `${p}.gateway`) && !nm.contains(gateway)) {
+        if (prefix < MIN_SUBNET_PREFIX || prefix > MAX_SUBNET_PREFIX) {
             c.fail(
-                `${p}.gateway`,
-                `${gateway} is outside the subnet ${subnet}; the nodes could not reach it`,
+                `${p}.subnet`,
+                `${subnet} is a /${prefix}; a node subnet must be a /${MIN_SUBNET_PREFIX} to ` +
+                    `/${MAX_SUBNET_PREFIX}, e.g. 10.20.0.0/20`,
             );
         }
+        if (gateway && c.ok(`${p}.gateway`)) {
+            if (!nm.contains(gateway)) {
+                c.fail(
+                    `${p}.gateway`,
+                    `${gateway} is outside the subnet ${subnet}, so the nodes could not reach it; ` +
+                        `use the router address of ${nm.base}/${nm.bitmask} (often ${nm.first})`,
+                );
+            } else if (gateway === nm.base || gateway === nm.broadcast) {
+                c.fail(
+                    `${p}.gateway`,
+                    `${gateway} is the ${gateway === nm.base ? "network" : "broadcast"} address of ` +
+                        `${subnet}, which no host can use; use the router's address (often ${nm.first})`,
+                );
+            }
+        }
         reserved.forEach((r, i) => {
-            if (c.issues.some((x) => x.path === `${p}.reserved[${i}]`)) return;
+            if (!c.ok(`${p}.reserved[${i}]`)) return;
             const { lo, hi } = parseRange(r);
             const s = parseRange(subnet);
             if (lo < s.lo || hi > s.hi) {
-                c.fail(`${p}.reserved[${i}]`, `${r} is not inside the subnet ${subnet}`);
+                c.fail(
+                    `${p}.reserved[${i}]`,
+                    `${r} is not inside the subnet ${subnet}; remove it or correct it (addresses ` +
+                        `outside the subnet are never handed out anyway)`,
+                );
             }
         });
     }
@@ -337,15 +435,19 @@ function parseArgocd(c: Checker, v: unknown): ArgocdConfig {
         "manageSync",
     ]);
     const url = c.string(`${p}.url`, o.url);
-    if (url && !/^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(url)) {
+    if (url && (!/^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(url) || !URL.canParse(url))) {
         c.fail(
             `${p}.url`,
             `"${url}" must be an https:// URL of the Argo CD API (TLS is never optional)`,
         );
     }
     const caCert = c.optionalString(`${p}.caCert`, o.caCert);
-    if (caCert && !caCert.includes("-----BEGIN CERTIFICATE-----")) {
-        c.fail(`${p}.caCert`, "must be a PEM certificate (-----BEGIN CERTIFICATE-----)");
+    if (caCert && !isPemCertificate(caCert)) {
+        c.fail(
+            `${p}.caCert`,
+            "must be the PEM certificate (-----BEGIN CERTIFICATE-----) of the CA that signs " +
+                "Argo CD's server certificate; omit it to use the system roots",
+        );
     }
     const r = c.object(`${p}.retry`, o.retry, ["limit", "backoff"], true);
     const b = c.object(
@@ -401,6 +503,16 @@ function parseArgocd(c: Checker, v: unknown): ArgocdConfig {
     };
 }
 
+function isPemCertificate(pem: string): boolean {
+    if (!pem.includes("-----BEGIN CERTIFICATE-----")) return false;
+    try {
+        new X509Certificate(pem);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
 function parseBgp(c: Checker, v: unknown): BgpConfig {
     const o = c.object("bgp", v, ["routers"]);
     const routers = c.array("bgp.routers", o.routers).map((r, i) => {
@@ -432,10 +544,18 @@ function parseBgp(c: Checker, v: unknown): BgpConfig {
                 ...(hostKey ? { hostKey } : {}),
             };
         }
+        const asNumber = c.integer(`${p}.asNumber`, ro.asNumber, 1, 4294967294);
+        if (asNumber === AS_TRANS && c.ok(`${p}.asNumber`)) {
+            c.fail(
+                `${p}.asNumber`,
+                `${AS_TRANS} is AS_TRANS (RFC 6793), reserved for 2-byte BGP speakers; use the ` +
+                    `router's real AS number`,
+            );
+        }
         return {
             name: c.dnsLabel(`${p}.name`, ro.name, 63),
             address: c.ip(`${p}.address`, ro.address),
-            asNumber: c.integer(`${p}.asNumber`, ro.asNumber, 1, 4294967294),
+            asNumber,
             ssh,
         };
     });
@@ -452,11 +572,27 @@ function parseBgp(c: Checker, v: unknown): BgpConfig {
                 `(add slots in cluster-config/calico and raise MAX_BGP_PEERS)`,
         );
     }
-    const names = new Set<string>();
+    const names = new Map<string, number>();
+    const addresses = new Map<string, number>();
     routers.forEach((r, i) => {
-        if (names.has(r.name))
-            c.fail(`bgp.routers[${i}].name`, `duplicate router name "${r.name}"`);
-        names.add(r.name);
+        const sameName = names.get(r.name);
+        if (r.name && sameName !== undefined) {
+            c.fail(
+                `bgp.routers[${i}].name`,
+                `duplicate router name "${r.name}" (also bgp.routers[${sameName}]); give each ` +
+                    `router its own name`,
+            );
+        }
+        if (r.name && sameName === undefined) names.set(r.name, i);
+        const sameAddress = addresses.get(r.address);
+        if (r.address && c.ok(`bgp.routers[${i}].address`) && sameAddress !== undefined) {
+            c.fail(
+                `bgp.routers[${i}].address`,
+                `${r.address} is also the address of bgp.routers[${sameAddress}]; each router ` +
+                    `needs its own peer address (remove the duplicate entry or correct the address)`,
+            );
+        }
+        if (r.address && sameAddress === undefined) addresses.set(r.address, i);
     });
     return { routers };
 }
@@ -468,10 +604,23 @@ function parseMachine(
     d: { cpus: number; memoryMiB: number; diskGiB: number },
 ) {
     return {
-        cpus: c.integer(`${p}.cpus`, o.cpus, 1, 128, d.cpus),
+        // CAPV's VSphereMachineTemplate schema requires numCPUs >= 2.
+        cpus: c.integer(`${p}.cpus`, o.cpus, 2, 128, d.cpus),
         memoryMiB: c.integer(`${p}.memoryMiB`, o.memoryMiB, 1024, 1024 * 1024, d.memoryMiB),
         diskGiB: c.integer(`${p}.diskGiB`, o.diskGiB, 20, 4096, d.diskGiB),
     };
+}
+
+/** kubeadm's preflight refuses control-plane nodes with less memory (its CPU check is met by
+ *  the 2-CPU minimum every VM has). */
+function checkControlPlaneSize(c: Checker, p: string, cp: ControlPlaneConfig): void {
+    if (c.ok(`${p}.memoryMiB`) && cp.memoryMiB < MIN_CONTROL_PLANE_MEMORY_MIB) {
+        c.fail(
+            `${p}.memoryMiB`,
+            `is ${cp.memoryMiB}; kubeadm's preflight needs 1700 MB visible to the kernel on a ` +
+                `control-plane node, set memoryMiB to ${MIN_CONTROL_PLANE_MEMORY_MIB} or more`,
+        );
+    }
 }
 
 function checkVersion(c: Checker, path: string, v: string, vsphere: VsphereConfig): void {
@@ -490,10 +639,13 @@ function checkVersion(c: Checker, path: string, v: string, vsphere: VsphereConfi
         );
         return;
     }
-    if (Object.keys(vsphere.templates).length > 0 && !(v in vsphere.templates)) {
+    // A missing or malformed template map is reported once, at vsphere.templates.
+    const mapMissing = c.reported("vsphere.templates");
+    if (!mapMissing && !(v in vsphere.templates)) {
+        const have = Object.keys(vsphere.templates).join(", ") || "none";
         c.fail(
             path,
-            `no VM template for ${v}; add it to vsphere.templates (have: ${Object.keys(vsphere.templates).join(", ")})`,
+            `no VM template for ${v}; add "${v}": "<template name>" to vsphere.templates (have: ${have})`,
         );
     }
 }
@@ -531,7 +683,8 @@ function parseCluster(
         replicas: c.integer(`${p}.controlPlane.replicas`, cpo.replicas, 1, 7),
         ...parseMachine(c, `${p}.controlPlane`, cpo, { cpus: 4, memoryMiB: 8192, diskGiB: 50 }),
     };
-    if (env === "prod" && controlPlane.replicas % 2 === 0) {
+    checkControlPlaneSize(c, `${p}.controlPlane`, controlPlane);
+    if (env === "prod" && c.ok(`${p}.controlPlane.replicas`) && controlPlane.replicas % 2 === 0) {
         c.fail(
             `${p}.controlPlane.replicas`,
             `is ${controlPlane.replicas}; prod control planes need an odd count (3 or 5) so etcd keeps quorum`,
@@ -552,10 +705,17 @@ function parseCluster(
         ]);
         const poolName = c.dnsLabel(`${wp}.name`, wo.name, MAX_POOL_NAME);
         if (poolName === "cp") {
-            c.fail(`${wp}.name`, `"cp" is reserved for the control plane's machine template`);
+            c.fail(
+                `${wp}.name`,
+                `"cp" is reserved for the control plane's machine template; rename the pool`,
+            );
         }
-        if (poolNames.has(poolName)) {
-            c.fail(`${wp}.name`, `duplicate worker pool name "${poolName}" in cluster "${name}"`);
+        if (poolName && poolNames.has(poolName)) {
+            c.fail(
+                `${wp}.name`,
+                `duplicate worker pool name "${poolName}" in cluster "${name}"; rename one of ` +
+                    `the pools or merge them`,
+            );
         }
         poolNames.add(poolName);
         const version = c.string(
@@ -571,7 +731,8 @@ function parseCluster(
         return {
             name: poolName,
             replicas: c.integer(`${wp}.replicas`, wo.replicas, 0, 500),
-            maxSurge: c.integer(`${wp}.maxSurge`, wo.maxSurge, 0, 50, 1),
+            // maxUnavailable is 0 (capacity never drops), and CAPI refuses both being 0.
+            maxSurge: c.integer(`${wp}.maxSurge`, wo.maxSurge, 1, 50, 1),
             kubernetesVersion: version,
             ...parseMachine(c, wp, wo, { cpus: 4, memoryMiB: 16384, diskGiB: 80 }),
         };
@@ -579,7 +740,7 @@ function parseCluster(
 
     const bo = c.object(`${p}.bgp`, o.bgp, ["asNumber"]);
     const asNumber = c.integer(`${p}.bgp.asNumber`, bo.asNumber, 1, 4294967294);
-    if (bo.asNumber !== undefined && !isPrivateAsn(asNumber)) {
+    if (c.ok(`${p}.bgp.asNumber`) && !isPrivateAsn(asNumber)) {
         c.fail(
             `${p}.bgp.asNumber`,
             `${asNumber} is not a private AS number (64512–65534 or 4200000000–4294967294)`,
@@ -595,11 +756,73 @@ function parseCluster(
         workerPools,
         addressBlock,
         vip,
-        podCidr: c.cidr(`${p}.podCidr`, o.podCidr),
-        serviceCidr: c.cidr(`${p}.serviceCidr`, o.serviceCidr ?? "10.96.0.0/12"),
+        podCidr: podNetwork(c, p, o.podCidr, { controlPlane, workerPools }),
+        serviceCidr: serviceNetwork(c, `${p}.serviceCidr`, o.serviceCidr ?? "10.96.0.0/12"),
         bgp: { asNumber },
         labels: parseClusterLabels(c, `${p}.labels`, o.labels),
     };
+}
+
+/** A routed network given as a CIDR: its address must be the network address. */
+function networkCidr(c: Checker, path: string, v: unknown): string {
+    const s = c.cidr(path, v);
+    if (s && c.ok(path)) {
+        const nm = new Netmask(s);
+        if (nm.base !== s.split("/")[0]) {
+            c.fail(path, `${s} has host bits set; use ${nm.base}/${nm.bitmask}`);
+        }
+    }
+    return s;
+}
+
+/** kubeadm gives every node a /24 of the pod network (node-cidr-mask-size) and refuses pod
+ *  networks smaller than that or more than 16 bits larger. */
+const NODE_CIDR_PREFIX = 24;
+
+function podNetwork(
+    c: Checker,
+    p: string,
+    v: unknown,
+    sizes: Pick<ClusterConfig, "controlPlane" | "workerPools">,
+): string {
+    const path = `${p}.podCidr`;
+    const s = networkCidr(c, path, v);
+    if (!s || !c.ok(path)) return s;
+    const prefix = new Netmask(s).bitmask;
+    if (prefix < NODE_CIDR_PREFIX - 16 || prefix > NODE_CIDR_PREFIX) {
+        c.fail(
+            path,
+            `${s} is a /${prefix}; kubeadm needs a pod network from /${NODE_CIDR_PREFIX - 16} to ` +
+                `/${NODE_CIDR_PREFIX} (every node gets a /${NODE_CIDR_PREFIX} of it), e.g. a /16`,
+        );
+    } else if (c.ok(`${p}.controlPlane`) && c.ok(`${p}.workerPools`)) {
+        const nodes = addressesNeeded(sizes);
+        const ranges = 2 ** (NODE_CIDR_PREFIX - prefix);
+        if (ranges < nodes) {
+            c.fail(
+                path,
+                `${s} holds ${ranges} node range${ranges === 1 ? "" : "s"} of /${NODE_CIDR_PREFIX} ` +
+                    `but the cluster can have ${nodes} nodes (incl. rollout surge); use a pod ` +
+                    `network of /${NODE_CIDR_PREFIX - Math.ceil(Math.log2(nodes))} or larger`,
+            );
+        }
+    }
+    return s;
+}
+
+/** kubeadm refuses service networks larger than a /12 and needs the 10th address for DNS. */
+function serviceNetwork(c: Checker, path: string, v: unknown): string {
+    const s = networkCidr(c, path, v);
+    if (!s || !c.ok(path)) return s;
+    const prefix = new Netmask(s).bitmask;
+    if (prefix < 12 || prefix > 28) {
+        c.fail(
+            path,
+            `${s} is a /${prefix}; kubeadm accepts service networks from /12 to /28 (the cluster ` +
+                `DNS takes the 10th address), e.g. 10.96.0.0/12`,
+        );
+    }
+    return s;
 }
 
 /** Labels for the Argo CD cluster Secret: valid Kubernetes labels, none of cluster-fleet's own. */
@@ -642,7 +865,8 @@ function checkClusterSet(
         if (prev !== undefined) {
             c.fail(
                 `clusters[${i}].name`,
-                `duplicate cluster name "${cl.name}" (also clusters[${prev}])`,
+                `duplicate cluster name "${cl.name}" (also clusters[${prev}]); rename one of ` +
+                    `them, or remove the duplicate entry`,
             );
         }
         seen.set(cl.name, i);
@@ -655,10 +879,18 @@ function checkClusterSet(
         if (!cl.podCidr || !valid(pod)) return;
         const podR = parseRange(cl.podCidr);
         if (subnetOk && overlap(podR, parseRange(network.subnet))) {
-            c.fail(pod, `${cl.podCidr} overlaps the node subnet ${network.subnet}`);
+            c.fail(
+                pod,
+                `${cl.podCidr} overlaps the node subnet ${network.subnet}; pods need their own ` +
+                    `routed range, pick a podCidr outside it (e.g. in 172.16.0.0/12)`,
+            );
         }
         if (cl.serviceCidr && valid(svc) && overlap(podR, parseRange(cl.serviceCidr))) {
-            c.fail(svc, `${cl.serviceCidr} overlaps the pod network ${cl.podCidr}`);
+            c.fail(
+                svc,
+                `${cl.serviceCidr} overlaps the pod network ${cl.podCidr}; pick a serviceCidr ` +
+                    `outside it (the default is 10.96.0.0/12)`,
+            );
         }
         for (let j = 0; j < i; j++) {
             const other = clusters[j];
@@ -670,7 +902,8 @@ function checkClusterSet(
                 c.fail(
                     pod,
                     `${cl.podCidr} overlaps the pod network of cluster "${other.name}" (${other.podCidr}); ` +
-                        `pod routes are advertised to the same routers, so they must be unique in the region`,
+                        `pod routes are advertised to the same routers, so they must be unique in ` +
+                        `the region: give this cluster an unused podCidr`,
                 );
             }
         }

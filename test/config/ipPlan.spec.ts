@@ -154,13 +154,23 @@ describe("IP plan", () => {
     });
 
     it("rejects pinned blocks that contain reserved addresses or lie outside the subnet", () => {
+        // Names the range it hits and suggests free blocks of the same size.
         assert.throws(
             () => planRegion(network, [req("a", { addressBlock: "10.20.7.0/26" })]),
-            /reserved range/,
+            /10\.20\.7\.0\/26 contains network\.reserved\[1\] \(10\.20\.7\.17\); pin a \/26 that is free \(free: 10\.20\.0\.128\/26, /,
+        );
+        assert.throws(
+            () => planRegion(network, [req("a", { addressBlock: "10.20.0.0/24" })]),
+            /contains the network address 10\.20\.0\.0, the gateway 10\.20\.0\.1, network\.reserved\[0\] \(10\.20\.0\.0\/25\); pin a \/24 that is free \(free: 10\.20\.1\.0\/24/,
         );
         assert.throws(
             () => planRegion(network, [req("a", { addressBlock: "10.30.0.0/26" })]),
-            /not inside the region subnet/,
+            /not inside the region subnet 10\.20\.0\.0\/20; pin a \/26 that is free \(free: /,
+        );
+        // A block larger than the subnet: blocks of the default size are suggested.
+        assert.throws(
+            () => planRegion(network, [req("a", { addressBlock: "10.0.0.0/8" })]),
+            /10\.0\.0\.0\/8 is not inside the region subnet 10\.20\.0\.0\/20; pin a \/26 that is free \(free: 10\.20\.0\.128\/26/,
         );
         assert.throws(
             () => planRegion(network, [req("a", { addressBlock: "10.20.4.5/26" })]),

@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import { ConfigError } from "../../components/config/checker";
 import { addressesNeeded, parseRegionConfig } from "../../components/config/parse";
-import { clone, rawStackConfig } from "../support/regionFixtures";
+import * as fs from "node:fs";
+import { REPO_ROOT, clone, rawStackConfig } from "../support/regionFixtures";
 
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -41,6 +42,17 @@ describe("region config", () => {
         assert.equal(d.config.clusters[0].workerPools[0].kubernetesVersion, "v1.36.1");
     });
 
+    it("accepts every committed stack file", () => {
+        const stacks = fs
+            .readdirSync(REPO_ROOT)
+            .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+            .filter((x): x is string => x !== undefined);
+        assert.ok(stacks.length >= 3, stacks.join(", "));
+        for (const s of stacks) {
+            assert.doesNotThrow(() => parseRegionConfig(rawStackConfig(s)), s);
+        }
+    });
+
     it("counts control plane, workers and rollout surge as needed addresses", () => {
         const c = parseRegionConfig(prod).config.clusters.find((x) => x.name === "web")!;
         // 3 CP + 1 KCP surge + (12+3) + (4+1) + (3+1)
@@ -52,7 +64,7 @@ describe("region config", () => {
         expectIssue(dev, "clusters[0].controlPlane.replica", /did you mean "replicas"/);
         const d2: Raw = clone(rawStackConfig("dev"));
         d2.netwrk = {};
-        expectIssue(d2, "cluster-fleet:netwrk", /did you mean "cluster-fleet:network"/);
+        expectIssue(d2, "netwrk", /did you mean "network"/);
     });
 
     it("rejects malformed IPs and CIDRs", () => {
@@ -235,6 +247,240 @@ describe("region config", () => {
     it("requires the router's SSH host key whenever ssh is set", () => {
         delete prod.bgp.routers[1].ssh.hostKey;
         expectIssue(prod, "bgp.routers[1].ssh.hostKey", /is required with ssh/);
+    });
+
+    it("rejects a vsphere.server given as a URL, suggesting the host", () => {
+        dev.vsphere.server = "https://vcenter.dev-ams1.fleet.example.net/sdk";
+        expectIssue(
+            dev,
+            "vsphere.server",
+            /without scheme, port or path; use "vcenter\.dev-ams1\.fleet\.example\.net"/,
+        );
+    });
+
+    it("rejects a vsphere.folder outside the datacenter's VM folder", () => {
+        dev.vsphere.folder = "/OTHER-DC/vm/fleet";
+        expectIssue(dev, "vsphere.folder", /not inside the VM folder of datacenter "AMS1-DEV"/);
+    });
+
+    it("rejects an empty template map per version used, and a missing one only once", () => {
+        dev.vsphere.templates = {};
+        expectIssue(
+            dev,
+            "clusters[0].kubernetesVersion",
+            /no VM template for v1\.36\.1.*have: none/,
+        );
+        const d2: Raw = clone(rawStackConfig("dev"));
+        delete d2.vsphere.templates;
+        assert.throws(
+            () => parseRegionConfig(d2),
+            (e: ConfigError) => {
+                assert.deepEqual(
+                    e.issues.map((i) => i.path),
+                    ["vsphere.templates"],
+                );
+                return true;
+            },
+        );
+    });
+
+    it("rejects pod and service CIDRs with host bits set", () => {
+        dev.clusters[0].podCidr = "172.20.1.0/16";
+        dev.clusters[0].serviceCidr = "10.96.0.1/12";
+        expectIssue(dev, "clusters[0].podCidr", /host bits set; use 172\.20\.0\.0\/16/);
+        expectIssue(dev, "clusters[0].serviceCidr", /host bits set; use 10\.96\.0\.0\/12/);
+    });
+
+    it("rejects pod and service networks kubeadm refuses", () => {
+        dev.clusters[0].podCidr = "172.20.0.0/25"; // smaller than one node's /24
+        dev.clusters[1].serviceCidr = "10.0.0.0/8"; // larger than kubeadm's /12 limit
+        expectIssue(
+            dev,
+            "clusters[0].podCidr",
+            /is a \/25; kubeadm needs a pod network from \/8 to \/24/,
+        );
+        expectIssue(
+            dev,
+            "clusters[1].serviceCidr",
+            /is a \/8; kubeadm accepts service networks from \/12 to \/28/,
+        );
+        // dev-data has 1 + 1 + 3 + 1 = 6 nodes at most: a /22 has 4 node ranges.
+        const d2: Raw = clone(rawStackConfig("dev"));
+        d2.clusters[1].podCidr = "172.21.0.0/22";
+        expectIssue(
+            d2,
+            "clusters[1].podCidr",
+            /holds 4 node ranges of \/24 but the cluster can have 6 nodes .*\/21 or larger/,
+        );
+        d2.clusters[1].podCidr = "172.21.0.0/21";
+        assert.doesNotThrow(() => parseRegionConfig(d2));
+    });
+
+    it("rejects a gateway on the network or broadcast address", () => {
+        dev.network.gateway = "10.40.0.0";
+        expectIssue(
+            dev,
+            "network.gateway",
+            /is the network address of 10\.40\.0\.0\/22.*often 10\.40\.0\.1/,
+        );
+        const d2: Raw = clone(rawStackConfig("dev"));
+        d2.network.gateway = "10.40.3.255";
+        expectIssue(d2, "network.gateway", /is the broadcast address of 10\.40\.0\.0\/22/);
+    });
+
+    it("rejects a service CIDR overlapping the node subnet", () => {
+        dev.clusters[1].serviceCidr = "10.40.0.0/16";
+        expectIssue(
+            dev,
+            "clusters[1].serviceCidr",
+            /overlaps the node subnet 10\.40\.0\.0\/22; .*pick a serviceCidr outside it/,
+        );
+    });
+
+    it("rejects two routers with the same address, and the reserved AS 23456", () => {
+        dev.bgp.routers[1].address = dev.bgp.routers[0].address;
+        dev.bgp.routers[0].asNumber = 23456;
+        expectIssue(
+            dev,
+            "bgp.routers[1].address",
+            /10\.40\.0\.2 is also the address of bgp\.routers\[0\]/,
+        );
+        expectIssue(dev, "bgp.routers[0].asNumber", /AS_TRANS/);
+    });
+
+    it("rejects a router address a machine could get", () => {
+        dev.clusters[0].addressBlock = "10.40.1.0/26";
+        dev.bgp.routers[1].address = "10.40.1.10";
+        expectIssue(
+            dev,
+            "bgp.routers[1].address",
+            /lies in the address block 10\.40\.1\.0\/26 of cluster "dev-apps".*add 10\.40\.1\.10 to network\.reserved/,
+        );
+    });
+
+    it("rejects control-plane nodes below kubeadm's preflight minimum", () => {
+        dev.clusters[0].controlPlane.cpus = 1;
+        dev.clusters[0].controlPlane.memoryMiB = 1700;
+        // Every VM needs 2 CPUs (CAPV's schema), which covers kubeadm's CPU check too.
+        expectIssue(dev, "clusters[0].controlPlane.cpus", /is 1; must be a whole number from 2/);
+        expectIssue(
+            dev,
+            "clusters[0].controlPlane.memoryMiB",
+            /is 1700; kubeadm's preflight needs 1700 MB .* 2048 or more/,
+        );
+        // Workers are not held to the control-plane memory minimum.
+        const d2: Raw = clone(rawStackConfig("dev"));
+        d2.clusters[0].workerPools[0].memoryMiB = 1024;
+        assert.doesNotThrow(() => parseRegionConfig(d2));
+        d2.clusters[0].workerPools[0].cpus = 1;
+        expectIssue(d2, "clusters[0].workerPools[0].cpus", /from 2 to 128/);
+    });
+
+    it("refuses a worker pool without rollout surge (CAPI refuses maxSurge = maxUnavailable = 0)", () => {
+        dev.clusters[0].workerPools[0].maxSurge = 0;
+        expectIssue(
+            dev,
+            "clusters[0].workerPools[0].maxSurge",
+            /is 0; must be a whole number from 1 to 50/,
+        );
+    });
+
+    it("refuses an empty cluster list and says how to remove a region", () => {
+        dev.clusters = [];
+        expectIssue(dev, "clusters", /is empty; .*run `pulumi destroy`/);
+    });
+
+    it("rejects clusters whose generated names collide (cluster-pool composition)", () => {
+        dev.clusters[0].name = "dev";
+        dev.clusters[0].workerPools[0].name = "apps-general";
+        dev.clusters[1].name = "dev-apps";
+        dev.clusters[1].workerPools[0].name = "general";
+        expectIssue(
+            dev,
+            "clusters[1].workerPools[0].name",
+            /pool "general" of cluster "dev-apps" and pool "apps-general" of cluster "dev" \(clusters\[0\]\.workerPools\[0\]\.name\) both produce the MachineDeployment in namespace capi-clusters named "dev-apps-general" and \d+ more clashing names; rename/,
+        );
+    });
+
+    it("rejects a pool of one cluster that composes to another cluster's control-plane template", () => {
+        dev.clusters[0].name = "dev";
+        dev.clusters[0].workerPools[0].name = "apps-cp";
+        dev.clusters[1].name = "dev-apps";
+        expectIssue(
+            dev,
+            "clusters[1].name",
+            /cluster "dev-apps" and pool "apps-cp" of cluster "dev" \(clusters\[0\]\.workerPools\[0\]\.name\) both produce the VSphereMachineTemplate in namespace capi-clusters named "dev-apps-cp-<spec hash>"/,
+        );
+    });
+
+    it("refuses a CAPI namespace that cluster-fleet does not own", () => {
+        dev.management.namespace = "argocd";
+        expectIssue(dev, "management.namespace", /"argocd" is Argo CD's namespace/);
+        dev.management.namespace = "kube-system";
+        expectIssue(dev, "management.namespace", /is a Kubernetes system namespace/);
+    });
+
+    it("reports an out-of-range AS once, without a follow-up error from its fallback", () => {
+        dev.clusters[0].bgp.asNumber = 2 ** 40;
+        assert.throws(
+            () => parseRegionConfig(dev),
+            (e: ConfigError) => {
+                assert.deepEqual(
+                    e.issues.map((i) => i.path),
+                    ["clusters[0].bgp.asNumber"],
+                );
+                return true;
+            },
+        );
+    });
+
+    it("lists a syntax error and an IP-plan overlap together", () => {
+        prod.clusters[1].addressBlock = "10.60.1.0/25"; // overlaps payments
+        prod.clusters[2].name = "Analytics";
+        assert.throws(
+            () => parseRegionConfig(prod),
+            (e: ConfigError) => {
+                const paths = e.issues.map((i) => i.path);
+                assert.ok(paths.includes("clusters[2].name"), e.message);
+                assert.ok(paths.includes("clusters[0].addressBlock"), e.message);
+                return true;
+            },
+        );
+    });
+
+    it("does not invent a small-pool error from a worker count that is out of range", () => {
+        prod.clusters[0].workerPools[0].replicas = 10_000;
+        assert.throws(
+            () => parseRegionConfig(prod),
+            (e: ConfigError) => {
+                assert.deepEqual(
+                    e.issues.map((i) => i.path),
+                    ["clusters[0].workerPools[0].replicas"],
+                );
+                return true;
+            },
+        );
+    });
+
+    it("refuses a node subnet too large to plan", () => {
+        dev.network.subnet = "10.0.0.0/8";
+        dev.network.gateway = "10.0.0.1";
+        expectIssue(dev, "network.subnet", /is a \/8; a node subnet must be a \/12 to \/28/);
+    });
+
+    it("reports a missing section once, not each of its keys", () => {
+        delete dev.vsphere;
+        dev.network = "10.40.0.0/22";
+        assert.throws(
+            () => parseRegionConfig(dev),
+            (e: ConfigError) => {
+                assert.deepEqual(
+                    e.issues.map((i) => `${i.path}: ${i.message}`),
+                    ["vsphere: is required (an object)", "network: must be an object"],
+                );
+                return true;
+            },
+        );
     });
 
     it("reports every problem at once", () => {

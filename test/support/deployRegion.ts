@@ -7,7 +7,15 @@ import { FleetMocks, installMocks, settle } from "./mocks";
 import { clone, rawStackConfig, toEngineConfig } from "./regionFixtures";
 
 export const TEST_SECRETS: Record<string, string> = {
-    "cluster-fleet:managementKubeconfig": "apiVersion: v1\nkind: Config\nclusters: []\n",
+    "cluster-fleet:managementKubeconfig": [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters: [{name: mgmt, cluster: {server: 'https://127.0.0.1:6443'}}]",
+        "contexts: [{name: mgmt, context: {cluster: mgmt, user: admin}}]",
+        "current-context: mgmt",
+        "users: [{name: admin, user: {token: test-token}}]",
+        "",
+    ].join("\n"),
     "cluster-fleet:vspherePassword": "vc-Pa55w0rd!",
     "cluster-fleet:argocdToken":
         "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjbHVzdGVyLWZsZWV0In0.c2lnbmF0dXJl",

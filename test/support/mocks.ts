@@ -42,6 +42,11 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     readonly dependencies = new Map<string, string[]>();
     /** Logical names registered with retainOnDelete; filled by installMocks. */
     readonly retained = new Set<string>();
+    /**
+     * URN of every registration in order, with the engine's full parent type chain (the mock
+     * monitor's own URNs keep only the parent's last type, and it keeps one entry per URN).
+     */
+    readonly urns: string[] = [];
     private handlers = new Map<string, CallHandler>();
 
     /** Answers invokes of `token` with `handler`. */
@@ -56,6 +61,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         this.calls.length = 0;
         this.dependencies.clear();
         this.retained.clear();
+        this.urns.length = 0;
         this.handlers = new Map();
     }
 
@@ -132,6 +138,8 @@ export class FleetMocks extends RecordingMocks {
 
 interface RegisterRequest {
     getName(): string;
+    getType(): string;
+    getParent(): string;
     getDependenciesList(): string[];
     getRetainondelete(): boolean;
 }
@@ -146,9 +154,17 @@ export async function installMocks<M extends RecordingMocks = FleetMocks>(
     // Mocks do not see dependsOn; record it from the registration requests.
     const monitor = pulumi.runtime.getMonitor() as unknown as {
         registerResource(req: RegisterRequest, cb: unknown): Promise<void>;
+        newUrn(parent: string, type: string, name: string): string;
     };
     const original = monitor.registerResource.bind(monitor);
+    const engineUrns = new Map<string, string>();
     monitor.registerResource = (req, cb) => {
+        const parent = engineUrns.get(req.getParent());
+        const urn = parent
+            ? `${parent.slice(0, parent.lastIndexOf("::"))}$${req.getType()}::${req.getName()}`
+            : monitor.newUrn("", req.getType(), req.getName());
+        engineUrns.set(monitor.newUrn(req.getParent(), req.getType(), req.getName()), urn);
+        mocks.urns.push(urn);
         mocks.dependencies.set(req.getName(), req.getDependenciesList());
         if (req.getRetainondelete()) mocks.retained.add(req.getName());
         return original(req, cb);
