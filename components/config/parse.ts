@@ -2,6 +2,7 @@
 // Pure: no Pulumi calls, so it runs before any resource is registered and is unit-tested directly.
 import { Netmask } from "netmask";
 import { MAX_BGP_PEERS } from "../argocd/clusterConfigApp";
+import { DisjointIntervals, overlaps } from "../intervals";
 import { IpPlanError, IpPlanRequest, RegionIpPlan, parseRange, planRegion } from "../ipPlan";
 import { RESERVED_CLUSTER_SECRET_LABELS } from "../argocd/clusterSecret";
 import {
@@ -77,9 +78,16 @@ export function addressesNeeded(c: Pick<ClusterConfig, "controlPlane" | "workerP
 
 /**
  * Validates `raw` (the project's config keys without the "cluster-fleet:" prefix, values already
- * JSON-parsed) and returns the typed region. Throws ConfigError listing every problem.
+ * JSON-parsed) and returns the typed region. Throws ConfigError listing every problem. `stack`
+ * names the stack in the IP plan's hints (`npm run ipam -- --stack <stack> --assign`).
  */
-export function parseRegionConfig(raw: Record<string, unknown>): ParsedRegion {
+export function parseRegionConfig(raw: Record<string, unknown>, stack?: string): ParsedRegion {
+    const config = parseRegionSettings(raw);
+    return { config, plan: planOfRegion(config, stack) };
+}
+
+/** Everything parseRegionConfig checks except the IP plan (which `--assign` repairs). */
+export function parseRegionSettings(raw: Record<string, unknown>): RegionConfig {
     const c = new Checker();
     for (const k of Object.keys(raw)) {
         const known: readonly string[] = [...REGION_KEYS, ...SECRET_KEYS];
@@ -144,40 +152,41 @@ export function parseRegionConfig(raw: Record<string, unknown>): ParsedRegion {
 
     // The IP plan only makes sense on syntactically valid input.
     c.throwIfAny();
-    let plan: RegionIpPlan;
+    return {
+        region,
+        environment,
+        management,
+        vsphere,
+        network,
+        argocd,
+        bgp,
+        sshAuthorizedKeys,
+        kubeVipImage,
+        clusters,
+    };
+}
+
+/** What the IP plan needs to know about each cluster. */
+export function ipPlanRequests(clusters: readonly ClusterConfig[]): IpPlanRequest[] {
+    return clusters.map((cl, i) => ({
+        name: cl.name,
+        addressBlock: cl.addressBlock,
+        vip: cl.vip,
+        needed: addressesNeeded(cl),
+        path: `clusters[${i}]`,
+    }));
+}
+
+/** The IP plan of a validated region; its problems are thrown as a ConfigError. */
+export function planOfRegion(config: RegionConfig, stack?: string): RegionIpPlan {
     try {
-        plan = planRegion(
-            network,
-            clusters.map((cl, i): IpPlanRequest => ({
-                name: cl.name,
-                addressBlock: cl.addressBlock,
-                vip: cl.vip,
-                needed: addressesNeeded(cl),
-                path: `clusters[${i}]`,
-            })),
-        );
+        return planRegion(config.network, ipPlanRequests(config.clusters), stack);
     } catch (e) {
         if (e instanceof IpPlanError) {
             throw new ConfigError(e.issues);
         }
         throw e;
     }
-
-    return {
-        config: {
-            region,
-            environment,
-            management,
-            vsphere,
-            network,
-            argocd,
-            bgp,
-            sshAuthorizedKeys,
-            kubeVipImage,
-            clusters,
-        },
-        plan,
-    };
 }
 
 function parseManagement(c: Checker, v: unknown): ManagementConfig {
@@ -647,35 +656,35 @@ function checkClusterSet(
         }
         seen.set(cl.name, i);
     });
-    const valid = (path: string) => c.issues.every((x) => x.path !== path);
-    const subnetOk = network.subnet && valid("network.subnet");
+    // Each pod network is compared with the earlier ones that had no problem of their own. Those
+    // are pairwise disjoint, so a sorted set finds the overlaps: O(n log n), not O(n^2) parses.
+    const flagged = new Set(c.issues.map((x) => x.path));
+    const valid = (path: string) => !flagged.has(path);
+    const subnetR =
+        network.subnet && valid("network.subnet") ? parseRange(network.subnet) : undefined;
+    const accepted = new DisjointIntervals<number>();
     clusters.forEach((cl, i) => {
         const pod = `clusters[${i}].podCidr`;
         const svc = `clusters[${i}].serviceCidr`;
         if (!cl.podCidr || !valid(pod)) return;
         const podR = parseRange(cl.podCidr);
-        if (subnetOk && overlap(podR, parseRange(network.subnet))) {
+        let ok = true;
+        if (subnetR && overlaps(podR, subnetR)) {
             c.fail(pod, `${cl.podCidr} overlaps the node subnet ${network.subnet}`);
+            ok = false;
         }
-        if (cl.serviceCidr && valid(svc) && overlap(podR, parseRange(cl.serviceCidr))) {
+        if (cl.serviceCidr && valid(svc) && overlaps(podR, parseRange(cl.serviceCidr))) {
             c.fail(svc, `${cl.serviceCidr} overlaps the pod network ${cl.podCidr}`);
         }
-        for (let j = 0; j < i; j++) {
+        for (const j of accepted.overlapping(podR).sort((a, b) => a - b)) {
             const other = clusters[j];
-            if (
-                other.podCidr &&
-                valid(`clusters[${j}].podCidr`) &&
-                overlap(podR, parseRange(other.podCidr))
-            ) {
-                c.fail(
-                    pod,
-                    `${cl.podCidr} overlaps the pod network of cluster "${other.name}" (${other.podCidr}); ` +
-                        `pod routes are advertised to the same routers, so they must be unique in the region`,
-                );
-            }
+            ok = false;
+            c.fail(
+                pod,
+                `${cl.podCidr} overlaps the pod network of cluster "${other.name}" (${other.podCidr}); ` +
+                    `pod routes are advertised to the same routers, so they must be unique in the region`,
+            );
         }
+        if (ok) accepted.insert(podR, i);
     });
 }
-
-const overlap = (a: { lo: number; hi: number }, b: { lo: number; hi: number }) =>
-    a.lo <= b.hi && b.lo <= a.hi;
