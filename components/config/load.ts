@@ -54,7 +54,7 @@ export function rawProjectConfig(all: Record<string, string>): Record<string, un
  */
 export function loadRegion(): LoadedRegion {
     const raw = rawProjectConfig(pulumi.runtime.allConfig());
-    const parsed = parseRegionConfig(raw);
+    const parsed = parseRegionConfig(raw, pulumi.getStack());
     const cfg = new pulumi.Config(PROJECT);
     const issues: { path: string; message: string }[] = [];
     const secret = (key: (typeof SECRET_KEYS)[number], required: boolean) => {
