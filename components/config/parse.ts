@@ -639,7 +639,7 @@ function parseClusterLabels(c: Checker, path: string, v: unknown): Record<string
 }
 
 /** Cross-cluster checks: unique names, pod networks that do not collide on the shared routers. */
-function checkClusterSet(
+export function checkClusterSet(
     c: Checker,
     clusters: readonly ClusterConfig[],
     network: NetworkConfig,
