@@ -5,7 +5,7 @@
 //   floor FILE     - replays the shape in FILE: the same registrations without the program
 //   config N       - times the config path alone (loadRegion: parse, checks, IP plan)
 // Run with `-r bench/stockSdk.ts` for the stock SDK. Prints one JSON line:
-// { mode, n, resources, ms, cpuMs, peakRssMiB }.
+// { mode, n, resources, ms, cpuMs, peakRssMiB, stockSdk }.
 import * as fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,11 +16,15 @@ import { FleetMocks, installMocks, settle } from "../test/support/mocks";
 import { Shape, recordShape, replayShape } from "./shape";
 import { syntheticRegionConfig } from "./syntheticRegion";
 
-function evaluateProgram(mocks: FleetMocks, n: number): pulumi.Resource[] {
+/** Sets the stack config of a synthetic region (before the clock starts: it reads the dev stack). */
+function setSyntheticConfig(n: number): void {
     pulumi.runtime.setAllConfig(
         { ...syntheticRegionConfig(n), ...TEST_SECRETS },
         Object.keys(TEST_SECRETS),
     );
+}
+
+function evaluateProgram(mocks: FleetMocks): pulumi.Resource[] {
     const loaded = loadRegion();
     // As CAPI would: the kubeconfig points at the planned VIP (no mismatch warning per cluster).
     const vips = new Map(loaded.plan.clusters.map((p) => [p.cluster, p.vip]));
@@ -31,10 +35,7 @@ function evaluateProgram(mocks: FleetMocks, n: number): pulumi.Resource[] {
 
 /** The whole config path (engine config -> validated region and IP plan): first call and median. */
 function timeConfigPath(n: number): void {
-    pulumi.runtime.setAllConfig(
-        { ...syntheticRegionConfig(n), ...TEST_SECRETS },
-        Object.keys(TEST_SECRETS),
-    );
+    setSyntheticConfig(n);
     const runs: number[] = [];
     for (let i = 0; i < 7; i++) {
         const t0 = performance.now();
@@ -47,17 +48,29 @@ function timeConfigPath(n: number): void {
     process.stdout.write(JSON.stringify(out) + "\n");
 }
 
+/** Whether the SDK in use stores a stack per promise (stock) or not (patched). */
+function sdkStoresPromiseStacks(): boolean {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const d = require("@pulumi/pulumi/runtime/debuggable") as {
+        debuggablePromise<T>(p: Promise<T>, ctx: string): Promise<T>;
+    };
+    const p = Promise.resolve();
+    void d.debuggablePromise(p, "bench-probe");
+    return (p as unknown as { _debugStackTrace?: string })._debugStackTrace !== undefined;
+}
+
 async function main(mode: string, arg: string, file?: string): Promise<void> {
     if (mode === "config") return timeConfigPath(Number(arg));
     const mocks = await installMocks("bench");
     const shape =
         mode === "floor" ? (JSON.parse(fs.readFileSync(arg, "utf8")) as Shape) : undefined;
     const finishShape = mode === "shape" ? recordShape(mocks) : undefined;
+    if (mode === "program" || mode === "shape") setSyntheticConfig(Number(arg));
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let last: pulumi.Resource[];
     if (mode === "program" || mode === "shape") {
-        last = evaluateProgram(mocks, Number(arg));
+        last = evaluateProgram(mocks);
     } else if (shape) {
         last = replayShape(shape);
     } else {
@@ -74,6 +87,7 @@ async function main(mode: string, arg: string, file?: string): Promise<void> {
         ms,
         cpuMs: (cpu.user + cpu.system) / 1000,
         peakRssMiB: process.resourceUsage().maxRSS / 1024,
+        stockSdk: sdkStoresPromiseStacks(),
     };
     process.stdout.write(JSON.stringify(out) + "\n");
 }

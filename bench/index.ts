@@ -18,6 +18,7 @@ interface Sample {
     ms: number;
     cpuMs: number;
     peakRssMiB: number;
+    stockSdk: boolean;
 }
 
 const ROOT = path.resolve(__dirname, "..");
@@ -33,7 +34,16 @@ function child(args: string[], stockSdk = false): string {
     return out.trim().split("\n").pop()!;
 }
 
-const sample = (args: string[], stockSdk = false) => JSON.parse(child(args, stockSdk)) as Sample;
+function sample(args: string[], stockSdk = false): Sample {
+    const s = JSON.parse(child(args, stockSdk)) as Sample;
+    if (s.stockSdk !== stockSdk) {
+        throw new Error(
+            `sample ${args.join(" ")} ran the ${s.stockSdk ? "stock" : "patched"} SDK, expected ` +
+                `the ${stockSdk ? "stock" : "patched"} one (npm run postinstall applies the patch)`,
+        );
+    }
+    return s;
+}
 
 function median(xs: number[]): number {
     const s = [...xs].sort((a, b) => a - b);

@@ -19,6 +19,7 @@ const filename = require.resolve(`@pulumi/pulumi/${file}`);
 const m = new Module(filename, module) as InternalModule;
 m.filename = filename;
 m.paths = (Module as ModuleStatics)._nodeModulePaths(path.dirname(filename));
+// Cached before it runs, as Node's loader does: its requires lead back to it in a cycle.
+require.cache[filename] = m;
 m._compile(patches.stockText("@pulumi/pulumi", file), filename);
 m.loaded = true;
-require.cache[filename] = m;
