@@ -95,7 +95,9 @@ function check(entry, { apply }) {
     for (const f of entry.diff) {
         const sums = entry.files[f.path];
         if (!sums) {
-            problems.push(`patches/${entry.patch} changes ${f.path}, which patches.json has no checksums for`);
+            problems.push(
+                `patches/${entry.patch} changes ${f.path}, which patches.json has no checksums for`,
+            );
             continue;
         }
         const { state, text } = fileState(entry, f.path);
@@ -106,7 +108,9 @@ function check(entry, { apply }) {
         }
         const patched = applyHunks(text, f.hunks);
         if (sha256(patched) !== sums.patched) {
-            problems.push(`${entry.package}/${f.path}: patch applied but the result has the wrong checksum`);
+            problems.push(
+                `${entry.package}/${f.path}: patch applied but the result has the wrong checksum`,
+            );
             continue;
         }
         fs.writeFileSync(path.join(entry.dir, f.path), patched);
