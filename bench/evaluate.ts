@@ -1,49 +1,98 @@
-// One benchmark sample, run in its own process so that peak memory is its own:
-//   program N  - evaluates the region program with N synthetic clusters under mocks
-//   floor R    - registers R trivial resources under the same mocks (the cost floor)
-// Prints one JSON line: { mode, n, resources, ms, peakRssMiB }.
+// One benchmark sample, run in its own process so that peak memory and CPU are its own:
+//   shape N FILE   - evaluates the region program with N synthetic clusters under mocks and writes
+//                    the shape of its registrations to FILE (not timed)
+//   program N      - evaluates the region program with N synthetic clusters under mocks
+//   floor FILE     - replays the shape in FILE: the same registrations without the program
+//   config N       - times the config path alone (loadRegion: parse, checks, IP plan)
+// Run with `-r bench/stockSdk.ts` for the stock SDK. Prints one JSON line:
+// { mode, n, resources, ms, cpuMs, peakRssMiB, stockSdk }.
+import * as fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import { loadRegion } from "../components/config/load";
 import { Region } from "../components/region";
 import { TEST_SECRETS } from "../test/support/deployRegion";
-import { installMocks, settle } from "../test/support/mocks";
+import { FleetMocks, installMocks, settle } from "../test/support/mocks";
+import { Shape, recordShape, replayShape } from "./shape";
 import { syntheticRegionConfig } from "./syntheticRegion";
 
-/** The cheapest custom resource: no provider logic, one input. */
-class Thing extends pulumi.CustomResource {
-    constructor(name: string, props: pulumi.Inputs) {
-        super("bench:index:Thing", name, props);
-    }
+/** Sets the stack config of a synthetic region (before the clock starts: it reads the dev stack). */
+function setSyntheticConfig(n: number): void {
+    pulumi.runtime.setAllConfig(
+        { ...syntheticRegionConfig(n), ...TEST_SECRETS },
+        Object.keys(TEST_SECRETS),
+    );
 }
 
-async function main(mode: string, n: number): Promise<void> {
+function evaluateProgram(mocks: FleetMocks): pulumi.Resource[] {
+    const loaded = loadRegion();
+    // As CAPI would: the kubeconfig points at the planned VIP (no mismatch warning per cluster).
+    const vips = new Map(loaded.plan.clusters.map((p) => [p.cluster, p.vip]));
+    mocks.serverFor = (cluster) => `https://${vips.get(cluster)}:6443`;
+    const region = new Region(`bench`, { loaded });
+    return [region, ...Object.values(region.clusters).map((c) => c.capiCluster)];
+}
+
+/** The whole config path (engine config -> validated region and IP plan): first call and median. */
+function timeConfigPath(n: number): void {
+    setSyntheticConfig(n);
+    const runs: number[] = [];
+    for (let i = 0; i < 7; i++) {
+        const t0 = performance.now();
+        const loaded = loadRegion();
+        runs.push(performance.now() - t0);
+        if (loaded.plan.clusters.length !== n) throw new Error("plan lost clusters");
+    }
+    const warm = runs.slice(1).sort((a, b) => a - b);
+    const out = { mode: "config", n, firstMs: runs[0], medianMs: warm[warm.length >> 1] };
+    process.stdout.write(JSON.stringify(out) + "\n");
+}
+
+/** Whether the SDK in use stores a stack per promise (stock) or not (patched). */
+function sdkStoresPromiseStacks(): boolean {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const d = require("@pulumi/pulumi/runtime/debuggable") as {
+        debuggablePromise<T>(p: Promise<T>, ctx: string): Promise<T>;
+    };
+    const p = Promise.resolve();
+    void d.debuggablePromise(p, "bench-probe");
+    return (p as unknown as { _debugStackTrace?: string })._debugStackTrace !== undefined;
+}
+
+async function main(mode: string, arg: string, file?: string): Promise<void> {
+    if (mode === "config") return timeConfigPath(Number(arg));
     const mocks = await installMocks("bench");
-    let last: pulumi.Resource[] = [];
+    const shape =
+        mode === "floor" ? (JSON.parse(fs.readFileSync(arg, "utf8")) as Shape) : undefined;
+    const finishShape = mode === "shape" ? recordShape(mocks) : undefined;
+    if (mode === "program" || mode === "shape") setSyntheticConfig(Number(arg));
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    if (mode === "program") {
-        pulumi.runtime.setAllConfig(
-            { ...syntheticRegionConfig(n), ...TEST_SECRETS },
-            Object.keys(TEST_SECRETS),
-        );
-        const region = new Region(`bench`, { loaded: loadRegion() });
-        last = [region, ...Object.values(region.clusters).map((c) => c.capiCluster)];
-    } else if (mode === "floor") {
-        for (let i = 0; i < n; i++) {
-            last.push(new Thing(`thing-${i}`, { i }));
-        }
+    let last: pulumi.Resource[];
+    if (mode === "program" || mode === "shape") {
+        last = evaluateProgram(mocks);
+    } else if (shape) {
+        last = replayShape(shape);
     } else {
         throw new Error(`unknown mode ${mode}`);
     }
     await settle(last);
     const ms = performance.now() - t0;
-    const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-    process.stdout.write(
-        JSON.stringify({ mode, n, resources: mocks.resources.length, ms, peakRssMiB }) + "\n",
-    );
+    const cpu = process.cpuUsage(cpu0);
+    if (finishShape) fs.writeFileSync(file!, JSON.stringify(finishShape()));
+    const out = {
+        mode,
+        n: mode === "floor" ? shape!.resources.length : Number(arg),
+        resources: mocks.resources.length,
+        ms,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        peakRssMiB: process.resourceUsage().maxRSS / 1024,
+        stockSdk: sdkStoresPromiseStacks(),
+    };
+    process.stdout.write(JSON.stringify(out) + "\n");
 }
 
-main(process.argv[2], Number(process.argv[3])).catch((e) => {
+main(process.argv[2], process.argv[3], process.argv[4]).catch((e) => {
     process.stderr.write(String(e instanceof Error ? e.stack : e) + "\n");
     process.exit(1);
 });

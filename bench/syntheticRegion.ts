@@ -16,7 +16,8 @@ export function syntheticRegionConfig(n: number): Record<string, string> {
             { name: "memory", replicas: 2, maxSurge: 1, memoryMiB: 65536 },
         ],
         podCidr: `${long2ip((ip2long("100.64.0.0") >>> 0) + i * 4096)}/20`,
-        bgp: { asNumber: 64512 + (i % 1000) },
+        // 4-byte private ASNs: never the routers' 2-byte ones.
+        bgp: { asNumber: 4200000000 + i },
     }));
     const network = JSON.parse(base["cluster-fleet:network"]);
     network.subnet = "10.64.0.0/14";

@@ -7,8 +7,9 @@
 // therefore cannot move anyone's VIP or pool; a collision is reported as an error that suggests a
 // free block to pin instead of silently shifting somebody.
 import { createHash } from "node:crypto";
-import { Netmask, ip2long, long2ip } from "netmask";
+import { Netmask, ip2long } from "netmask";
 import { ClusterIpPlan, NetworkConfig } from "./config/types";
+import { Interval, IntervalUnion, overlaps } from "./intervals";
 
 /** What the plan needs to know about one cluster. */
 export interface IpPlanRequest {
@@ -44,28 +45,34 @@ export class IpPlanError extends Error {
     }
 }
 
-interface Interval {
-    readonly lo: number;
-    readonly hi: number;
-}
-
 const u32 = (n: number) => n >>> 0;
+
+/** Unsigned long of a dotted quad; netmask's ip2long (which throws on garbage) for anything else. */
+function ipToLong(s: string): number {
+    const p = s.split(".");
+    const n = ((+p[0] << 24) | (+p[1] << 16) | (+p[2] << 8) | +p[3]) >>> 0;
+    return p.length === 4 && p.every((x) => /^\d{1,3}$/.test(x)) ? n : u32(ip2long(s));
+}
 
 /** Parses "a.b.c.d", "a-b" or a CIDR into an inclusive interval of unsigned longs. */
 export function parseRange(spec: string): Interval {
     if (spec.includes("/")) {
-        const nm = new Netmask(spec);
-        return { lo: u32(nm.netLong), hi: u32(nm.netLong + nm.size - 1) };
+        const [ip, bits] = spec.split("/");
+        const size = 2 ** (32 - Number(bits));
+        const lo = Math.floor(ipToLong(ip) / size) * size;
+        return { lo, hi: lo + size - 1 };
     }
     const [a, b] = spec.split("-").map((s) => s.trim());
-    const lo = u32(ip2long(a));
-    const hi = b === undefined ? lo : u32(ip2long(b));
+    const lo = ipToLong(a);
+    const hi = b === undefined ? lo : ipToLong(b);
     return { lo: Math.min(lo, hi), hi: Math.max(lo, hi) };
 }
 
-const overlaps = (a: Interval, b: Interval) => a.lo <= b.hi && b.lo <= a.hi;
+/** Dotted quad of an unsigned long (netmask's long2ip, without its per-call allocations). */
+export const long2ip = (n: number): string =>
+    `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 const contains = (outer: Interval, x: number) => x >= outer.lo && x <= outer.hi;
-const cidrOf = (lo: number, prefix: number) => `${long2ip(lo)}/${prefix}`;
+export const cidrOf = (lo: number, prefix: number) => `${long2ip(lo)}/${prefix}`;
 
 /** Stable 32-bit hash of a cluster name: the start of its block search. */
 export function nameHash(name: string): number {
@@ -73,7 +80,7 @@ export function nameHash(name: string): number {
 }
 
 /** The region-level facts every block decision uses. */
-class Region {
+export class Region {
     readonly subnet: Interval;
     readonly prefix: number;
     readonly forbidden: Interval[];
@@ -112,7 +119,7 @@ class Region {
 }
 
 /** The block a cluster gets when it is not pinned: first eligible block from its name's hash. */
-function derivedBlock(region: Region, name: string, prefix: number): Interval | undefined {
+export function derivedBlock(region: Region, name: string, prefix: number): Interval | undefined {
     const n = region.blockCount(prefix);
     const start = nameHash(name) % n;
     for (let k = 0; k < n; k++) {
@@ -132,6 +139,7 @@ function derivedBlock(region: Region, name: string, prefix: number): Interval | 
 export function planRegion(
     network: NetworkConfig,
     requests: readonly IpPlanRequest[],
+    stack?: string,
 ): RegionIpPlan {
     const region = new Region(network);
     const issues: IpPlanIssue[] = [];
@@ -142,26 +150,26 @@ export function planRegion(
     const unusable: { req: IpPlanRequest; prefix: number; problem: string }[] = [];
     for (const req of requests) {
         if (req.addressBlock) {
-            const nm = new Netmask(req.addressBlock);
-            const block = { lo: u32(nm.netLong), hi: u32(nm.netLong + nm.size - 1) };
+            const block = parseRange(req.addressBlock);
+            const bitmask = Number(req.addressBlock.split("/")[1]);
             if (long2ip(block.lo) !== req.addressBlock.split("/")[0]) {
                 issues.push({
                     path: `${req.path}.addressBlock`,
-                    message: `${req.addressBlock} has host bits set; use ${cidrOf(block.lo, nm.bitmask)}`,
+                    message: `${req.addressBlock} has host bits set; use ${cidrOf(block.lo, bitmask)}`,
                 });
                 continue;
             }
             if (!(block.lo >= region.subnet.lo && block.hi <= region.subnet.hi)) {
                 const problem = `${req.addressBlock} is not inside the region subnet ${network.subnet}`;
-                unusable.push({ req, prefix: nm.bitmask, problem });
+                unusable.push({ req, prefix: bitmask, problem });
                 continue;
             }
             if (!region.eligible(block)) {
                 const problem = `${req.addressBlock} contains ${forbiddenIn(network, block)}`;
-                unusable.push({ req, prefix: nm.bitmask, problem });
+                unusable.push({ req, prefix: bitmask, problem });
                 continue;
             }
-            placed.push({ req, block, prefix: nm.bitmask });
+            placed.push({ req, block, prefix: bitmask });
         } else {
             const block = derivedBlock(region, req.name, defaultPrefix);
             if (!block) {
@@ -185,39 +193,38 @@ export function planRegion(
             path: `${u.req.path}.addressBlock`,
             message:
                 `${u.problem}; pin a /${prefix} that is free` +
-                suggestion(
-                    region,
-                    placed.map((p) => p.block),
-                    prefix,
-                ),
+                suggestion(region, unionOf(placed.map((p) => p.block)), prefix),
         });
     }
 
-    // Overlaps between clusters' blocks.
+    // Overlaps between clusters' blocks, reported per pair in config order.
     const overlapping = new Set<string>();
-    for (let i = 0; i < placed.length; i++) {
-        for (let j = i + 1; j < placed.length; j++) {
-            const a = placed[i];
-            const b = placed[j];
-            if (overlaps(a.block, b.block)) {
-                overlapping.add(a.req.name).add(b.req.name);
-                // Move the derived one if there is one: pinned blocks are deliberate.
-                const movable = b.req.addressBlock ? a : b;
-                const other = movable === a ? b : a;
-                issues.push({
-                    path: `${movable.req.path}.addressBlock`,
-                    message:
-                        `the address block ${cidrOf(movable.block.lo, movable.prefix)} of cluster ` +
-                        `"${movable.req.name}" overlaps ${cidrOf(other.block.lo, other.prefix)} of cluster ` +
-                        `"${other.req.name}"; pin "${movable.req.name}" to a free block with addressBlock` +
-                        suggestion(
-                            region,
-                            placed.map((p) => p.block),
-                            movable.prefix,
-                        ),
-                });
-            }
+    const suggestions = new Map<number, string>();
+    const suggest = (prefix: number) => {
+        if (!suggestions.has(prefix)) {
+            suggestions.set(
+                prefix,
+                suggestion(region, unionOf(placed.map((p) => p.block)), prefix),
+            );
         }
+        return suggestions.get(prefix)!;
+    };
+    for (const [i, j] of overlappingPairs(placed.map((p) => p.block))) {
+        const a = placed[i];
+        const b = placed[j];
+        overlapping.add(a.req.name).add(b.req.name);
+        // Move the derived one if there is one: pinned blocks are deliberate.
+        const movable = b.req.addressBlock ? a : b;
+        const other = movable === a ? b : a;
+        issues.push({
+            path: `${movable.req.path}.addressBlock`,
+            message:
+                `the address block ${cidrOf(movable.block.lo, movable.prefix)} of cluster ` +
+                `"${movable.req.name}" overlaps ${cidrOf(other.block.lo, other.prefix)} of cluster ` +
+                `"${other.req.name}"; pin "${movable.req.name}" to a free block with addressBlock` +
+                suggest(movable.prefix) +
+                `, or pin every unpinned cluster to a free block: ${assignCommand(stack)}`,
+        });
     }
 
     const plans: ClusterIpPlan[] = [];
@@ -327,12 +334,12 @@ function forbiddenIn(network: NetworkConfig, block: Interval): string {
     return found.length > 0 ? found.join(", ") : "an address that is never handed out";
 }
 
-function freeBlockList(region: Region, used: readonly Interval[], prefix: number, limit: number) {
+function freeBlockList(region: Region, used: IntervalUnion, prefix: number, limit: number) {
     const out: string[] = [];
     const n = region.blockCount(prefix);
     for (let i = 0; i < n && out.length < limit; i++) {
         const b = region.block(i, prefix);
-        if (region.eligible(b) && !used.some((u) => overlaps(u, b))) {
+        if (region.eligible(b) && !used.intersects(b)) {
             out.push(cidrOf(b.lo, prefix));
         }
     }
@@ -340,14 +347,38 @@ function freeBlockList(region: Region, used: readonly Interval[], prefix: number
 }
 
 function freeBlocks(region: Region, used: readonly Interval[], prefix: number): string[] {
-    return freeBlockList(region, used, prefix, Number.MAX_SAFE_INTEGER);
+    return freeBlockList(region, unionOf(used), prefix, Number.MAX_SAFE_INTEGER);
 }
 
-function suggestion(region: Region, used: readonly Interval[], prefix: number): string {
+function suggestion(region: Region, used: IntervalUnion, prefix: number): string {
     const free = freeBlockList(region, used, prefix, 3);
     return free.length > 0
         ? ` (free: ${free.join(", ")})`
         : ` (no free /${prefix} block left; widen network.subnet)`;
+}
+
+function unionOf(intervals: readonly Interval[]): IntervalUnion {
+    const u = new IntervalUnion();
+    for (const i of intervals) u.add(i);
+    return u;
+}
+
+/** Index pairs [i, j] (i < j) of overlapping intervals, sorted: a sweep over them by address. */
+function overlappingPairs(blocks: readonly Interval[]): [number, number][] {
+    const order = blocks.map((_, i) => i).sort((a, b) => blocks[a].lo - blocks[b].lo || a - b);
+    const pairs: [number, number][] = [];
+    for (let x = 0; x < order.length; x++) {
+        const a = blocks[order[x]];
+        for (let y = x + 1; y < order.length && blocks[order[y]].lo <= a.hi; y++) {
+            pairs.push([Math.min(order[x], order[y]), Math.max(order[x], order[y])]);
+        }
+    }
+    return pairs.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
+}
+
+/** The command that pins every unpinned cluster of the stack to a free block. */
+export function assignCommand(stack?: string): string {
+    return `npm run ipam -- --stack ${stack ?? "<stack>"} --assign`;
 }
 
 function countFree(region: Region, used: readonly Interval[], vips: readonly number[]): number {

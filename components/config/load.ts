@@ -88,7 +88,7 @@ export function loadRegion(): LoadedRegion {
     const issues: ConfigIssue[] = [];
     let parsed: ReturnType<typeof parseRegionConfig> | undefined;
     try {
-        parsed = parseRegionConfig(raw);
+        parsed = parseRegionConfig(raw, pulumi.getStack());
     } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
         issues.push(...e.issues);

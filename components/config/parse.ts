@@ -3,6 +3,7 @@
 import { X509Certificate } from "node:crypto";
 import { Netmask } from "netmask";
 import { MAX_BGP_PEERS } from "../argocd/clusterConfigApp";
+import { DisjointIntervals, overlaps } from "../intervals";
 import { IpPlanError, IpPlanRequest, RegionIpPlan, parseRange, planRegion } from "../ipPlan";
 import { RESERVED_CLUSTER_SECRET_LABELS } from "../argocd/clusterSecret";
 import { vmFolderPaths } from "../vsphere/preflight";
@@ -88,9 +89,24 @@ export function addressesNeeded(c: Pick<ClusterConfig, "controlPlane" | "workerP
 
 /**
  * Validates `raw` (the project's config keys without the "cluster-fleet:" prefix, values already
- * JSON-parsed) and returns the typed region. Throws ConfigError listing every problem.
+ * JSON-parsed) and returns the typed region. Throws ConfigError listing every problem. `stack`
+ * names the stack in the IP plan's hints (`npm run ipam -- --stack <stack> --assign`).
  */
-export function parseRegionConfig(raw: Record<string, unknown>): ParsedRegion {
+export function parseRegionConfig(raw: Record<string, unknown>, stack?: string): ParsedRegion {
+    const { config, plan } = parseRegion(raw, true, stack);
+    return { config, plan: plan! };
+}
+
+/** Everything parseRegionConfig checks except the IP plan (which `--assign` repairs). */
+export function parseRegionSettings(raw: Record<string, unknown>): RegionConfig {
+    return parseRegion(raw, false).config;
+}
+
+function parseRegion(
+    raw: Record<string, unknown>,
+    withPlan: boolean,
+    stack?: string,
+): { config: RegionConfig; plan?: RegionIpPlan } {
     const c = new Checker();
     for (const k of Object.keys(raw)) {
         const known: readonly string[] = [...REGION_KEYS, ...SECRET_KEYS];
@@ -169,7 +185,7 @@ export function parseRegionConfig(raw: Record<string, unknown>): ParsedRegion {
 
     // The IP plan runs on the part of the input that is valid, so its problems are listed
     // together with the field errors; nothing is planned from a substituted fallback.
-    const plan = planValidPart(c, network, clusters);
+    const plan = withPlan ? planValidPart(c, network, clusters, stack) : undefined;
     if (plan) checkHostAddresses(c, network, bgp, plan);
     c.throwIfAny();
 
@@ -186,8 +202,17 @@ export function parseRegionConfig(raw: Record<string, unknown>): ParsedRegion {
             kubeVipImage,
             clusters,
         },
-        plan: plan!,
+        plan,
     };
+}
+
+/** What the IP plan needs to know about each cluster (all valid: `--assign` runs after parsing). */
+export function ipPlanRequests(clusters: readonly ClusterConfig[]): IpPlanRequest[] {
+    return clusters.map((cl, i) => planRequest(cl, `clusters[${i}]`, addressesNeeded(cl)));
+}
+
+function planRequest(cl: ClusterConfig, path: string, needed: number): IpPlanRequest {
+    return { name: cl.name, addressBlock: cl.addressBlock, vip: cl.vip, needed, path };
 }
 
 /** Runs the IP plan over every cluster whose plan inputs are valid; undefined if it cannot run. */
@@ -195,6 +220,7 @@ function planValidPart(
     c: Checker,
     network: NetworkConfig,
     clusters: readonly ClusterConfig[],
+    stack?: string,
 ): RegionIpPlan | undefined {
     const networkOk = ["subnet", "gateway", "reserved", "clusterBlockPrefix"].every((k) =>
         c.ok(`network.${k}`),
@@ -205,18 +231,12 @@ function planValidPart(
         const p = `clusters[${i}]`;
         if (!cl.name || ![".name", ".addressBlock", ".vip"].every((k) => c.ok(p + k))) return;
         const sized = c.ok(`${p}.controlPlane`) && c.ok(`${p}.workerPools`);
-        requests.push({
-            name: cl.name,
-            addressBlock: cl.addressBlock,
-            vip: cl.vip,
-            // A cluster whose sizes are invalid is placed but not measured: its fallbacks
-            // would only produce a second, false "pool too small".
-            needed: sized ? addressesNeeded(cl) : 0,
-            path: p,
-        });
+        // A cluster whose sizes are invalid is placed but not measured: its fallbacks would
+        // only produce a second, false "pool too small".
+        requests.push(planRequest(cl, p, sized ? addressesNeeded(cl) : 0));
     });
     try {
-        return planRegion(network, requests);
+        return planRegion(network, requests, stack);
     } catch (e) {
         if (!(e instanceof IpPlanError)) throw e;
         for (const issue of e.issues) c.fail(issue.path, issue.message);
@@ -853,7 +873,7 @@ function parseClusterLabels(c: Checker, path: string, v: unknown): Record<string
 }
 
 /** Cross-cluster checks: unique names, pod networks that do not collide on the shared routers. */
-function checkClusterSet(
+export function checkClusterSet(
     c: Checker,
     clusters: readonly ClusterConfig[],
     network: NetworkConfig,
@@ -871,44 +891,44 @@ function checkClusterSet(
         }
         seen.set(cl.name, i);
     });
-    const valid = (path: string) => c.issues.every((x) => x.path !== path);
-    const subnetOk = network.subnet && valid("network.subnet");
+    // Each pod network is compared with the earlier ones that had no problem of their own. Those
+    // are pairwise disjoint, so a sorted set finds the overlaps: O(n log n), not O(n^2) parses.
+    const flagged = new Set(c.issues.map((x) => x.path));
+    const valid = (path: string) => !flagged.has(path);
+    const subnetR =
+        network.subnet && valid("network.subnet") ? parseRange(network.subnet) : undefined;
+    const accepted = new DisjointIntervals<number>();
     clusters.forEach((cl, i) => {
         const pod = `clusters[${i}].podCidr`;
         const svc = `clusters[${i}].serviceCidr`;
         if (!cl.podCidr || !valid(pod)) return;
         const podR = parseRange(cl.podCidr);
-        if (subnetOk && overlap(podR, parseRange(network.subnet))) {
+        let ok = true;
+        if (subnetR && overlaps(podR, subnetR)) {
             c.fail(
                 pod,
                 `${cl.podCidr} overlaps the node subnet ${network.subnet}; pods need their own ` +
                     `routed range, pick a podCidr outside it (e.g. in 172.16.0.0/12)`,
             );
+            ok = false;
         }
-        if (cl.serviceCidr && valid(svc) && overlap(podR, parseRange(cl.serviceCidr))) {
+        if (cl.serviceCidr && valid(svc) && overlaps(podR, parseRange(cl.serviceCidr))) {
             c.fail(
                 svc,
                 `${cl.serviceCidr} overlaps the pod network ${cl.podCidr}; pick a serviceCidr ` +
                     `outside it (the default is 10.96.0.0/12)`,
             );
         }
-        for (let j = 0; j < i; j++) {
+        for (const j of accepted.overlapping(podR).sort((a, b) => a - b)) {
             const other = clusters[j];
-            if (
-                other.podCidr &&
-                valid(`clusters[${j}].podCidr`) &&
-                overlap(podR, parseRange(other.podCidr))
-            ) {
-                c.fail(
-                    pod,
-                    `${cl.podCidr} overlaps the pod network of cluster "${other.name}" (${other.podCidr}); ` +
-                        `pod routes are advertised to the same routers, so they must be unique in ` +
-                        `the region: give this cluster an unused podCidr`,
-                );
-            }
+            ok = false;
+            c.fail(
+                pod,
+                `${cl.podCidr} overlaps the pod network of cluster "${other.name}" (${other.podCidr}); ` +
+                    `pod routes are advertised to the same routers, so they must be unique in ` +
+                    `the region: give this cluster an unused podCidr`,
+            );
         }
+        if (ok) accepted.insert(podR, i);
     });
 }
-
-const overlap = (a: { lo: number; hi: number }, b: { lo: number; hi: number }) =>
-    a.lo <= b.hi && b.lo <= a.hi;

@@ -1,0 +1,95 @@
+// The @pulumi/pulumi patch (patches/): in effect in this checkout's node_modules, and the applier
+// is exact (checksums before and after), idempotent and refuses what it does not know.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { REPO_ROOT } from "../support/regionFixtures";
+
+interface PatchLib {
+    run(root: string, opts?: { apply?: boolean }): string[];
+    stockText(pkg: string, file: string, root?: string): string;
+    sha256(text: string): string;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const patches = require("../../patches/apply.cjs") as PatchLib;
+const FILE = "runtime/debuggable.js";
+const manifest = JSON.parse(
+    fs.readFileSync(path.join(REPO_ROOT, "patches/patches.json"), "utf8"),
+) as { version: string; files: Record<string, { stock: string; patched: string }> }[];
+const sums = manifest[0].files[FILE];
+
+/** Runs a debuggablePromise in a fresh node (the flag is read at load) and returns its stack field. */
+function stackOfDebuggablePromise(env: Record<string, string | undefined>): string {
+    const script =
+        `const d = require("@pulumi/pulumi/runtime/debuggable");` +
+        `const p = Promise.resolve(1);` +
+        `d.debuggablePromise(p, "ctx").then(() => ` +
+        `process.stdout.write(JSON.stringify({ stack: p._debugStackTrace ?? null })));`;
+    const env2 = { ...process.env, ...env };
+    if (env.PULUMI_DEBUG_PROMISE_LEAKS === undefined) delete env2.PULUMI_DEBUG_PROMISE_LEAKS;
+    const r = spawnSync(process.execPath, ["-e", script], {
+        cwd: REPO_ROOT,
+        env: env2,
+        encoding: "utf8",
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout).stack as string;
+}
+
+/** A fake checkout: node_modules/@pulumi/pulumi with the given debuggable.js and version. */
+function fakeRoot(text: string, version = manifest[0].version): string {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "sdk-patch-"));
+    const dir = path.join(root, "node_modules/@pulumi/pulumi");
+    fs.mkdirSync(path.join(dir, "runtime"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ version }));
+    fs.writeFileSync(path.join(dir, FILE), text);
+    return root;
+}
+
+describe("SDK patch (patches/)", () => {
+    const stock = patches.stockText("@pulumi/pulumi", FILE);
+    const debuggableIn = (root: string) =>
+        fs.readFileSync(path.join(root, "node_modules/@pulumi/pulumi", FILE), "utf8");
+
+    it("is in effect in node_modules (npm ci runs it as postinstall)", () => {
+        const r = spawnSync(process.execPath, ["patches/apply.cjs", "--check"], {
+            cwd: REPO_ROOT,
+            encoding: "utf8",
+        });
+        assert.equal(
+            r.status,
+            0,
+            `patch not in effect, run npm ci (or npm run postinstall): ${r.stderr}`,
+        );
+        const installed = fs.readFileSync(require.resolve(`@pulumi/pulumi/${FILE}`), "utf8");
+        assert.equal(patches.sha256(installed), sums.patched);
+    });
+
+    it("stores no promise stack normally and keeps it with PULUMI_DEBUG_PROMISE_LEAKS", () => {
+        assert.equal(stackOfDebuggablePromise({ PULUMI_DEBUG_PROMISE_LEAKS: undefined }), null);
+        assert.match(stackOfDebuggablePromise({ PULUMI_DEBUG_PROMISE_LEAKS: "1" }), /\n\s+at /);
+    });
+
+    it("patches the stock file exactly once and leaves a patched one alone", () => {
+        assert.equal(patches.sha256(stock), sums.stock);
+        const root = fakeRoot(stock);
+        assert.deepEqual(patches.run(root, { apply: false }).length, 1, "check must fail on stock");
+        assert.deepEqual(patches.run(root), []);
+        assert.equal(patches.sha256(debuggableIn(root)), sums.patched);
+        assert.deepEqual(patches.run(root), []);
+        assert.equal(patches.sha256(debuggableIn(root)), sums.patched);
+        assert.deepEqual(patches.run(root, { apply: false }), []);
+        assert.equal(patches.stockText("@pulumi/pulumi", FILE, root), stock);
+    });
+
+    it("refuses another SDK version or a file it does not know", () => {
+        const other = fakeRoot(stock, "3.249.0");
+        assert.match(patches.run(other).join("\n"), /is 3\.249\.0 but .* is for 3\.248\.0/);
+        assert.equal(debuggableIn(other), stock);
+        const edited = fakeRoot(stock.replace("promiseId++;", "promiseId += 1;"));
+        assert.match(patches.run(edited).join("\n"), /unknown content/);
+        assert.match(debuggableIn(edited), /promiseId \+= 1;/);
+    });
+});
