@@ -93,14 +93,16 @@ lab_find() {
   fi
 }
 
-# lab_time_start; ...; lab_time_end LABEL -> logs the elapsed time and appends it to logs/timings.log.
+# lab_time_start; ...; lab_time_end LABEL -> logs the elapsed time and appends it to logs/timings.log,
+# with the load averages (1, 5, 15 min) at the end, since build times depend on them.
 lab_time_start() { LAB_T0=$(date +%s%N); }
 lab_time_end() {
-  local ms=$((($(date +%s%N) - LAB_T0) / 1000000)) dt
+  local ms=$((($(date +%s%N) - LAB_T0) / 1000000)) dt load
   dt=$(printf '%d.%01d' $((ms / 1000)) $((ms % 1000 / 100)))
+  load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
   mkdir -p "$LAB_LOGS"
-  printf '%s\t%s\t%ss\n' "$(date -u +%FT%TZ)" "$1" "$dt" >>"$LAB_LOGS/timings.log"
-  lab_log "$1 took ${dt}s"
+  printf '%s\t%s\t%ss\tload %s\n' "$(date -u +%FT%TZ)" "$1" "$dt" "$load" >>"$LAB_LOGS/timings.log"
+  lab_log "$1 took ${dt}s (load $load)"
 }
 
 # lab_port_free PORT: true if nothing listens on 127.0.0.1:PORT.
