@@ -37,16 +37,16 @@ version_ldflags() { # version-package version
 
 # capi_wrapper: (cwd = wrapper) the core module, its ./api replace filled by the served api module.
 capi_wrapper() {
-  local d="$LAB_BUILD/cluster-api"
+  local d="$LAB_BUILD/cluster-api" p pkgs=()
   # Reuse it for the second and third manager.
-  if [[ -f "$d/go.sum" ]] && grep -q "^require $LAB_CAPI_MODULE $LAB_CAPI_VERSION\$\|^[[:space:]]$LAB_CAPI_MODULE $LAB_CAPI_VERSION\$" "$d/go.mod"; then
+  if [[ -f "$d/go.sum" ]] && grep -Eq "^(require)?[[:space:]]+$LAB_CAPI_MODULE $LAB_CAPI_VERSION( // indirect)?\$" "$d/go.mod"; then
     cd "$d"
     return
   fi
   lab_go_wrapper "$LAB_BUILD/cluster-api" "$LAB_CAPI_MODULE" "$LAB_CAPI_VERSION"
   go mod edit -replace "$LAB_CAPI_MODULE/api=$LAB_CAPI_MODULE/api@$LAB_CAPI_VERSION"
-  go get "$LAB_CAPI_MODULE/core@$LAB_CAPI_VERSION" "$LAB_CAPI_MODULE/bootstrap/kubeadm@$LAB_CAPI_VERSION" \
-    "$LAB_CAPI_MODULE/controlplane/kubeadm@$LAB_CAPI_VERSION"
+  for p in api core bootstrap/kubeadm controlplane/kubeadm; do pkgs+=("$LAB_CAPI_MODULE/$p@$LAB_CAPI_VERSION"); done
+  go get "${pkgs[@]}"
 }
 
 capv_wrapper() {
