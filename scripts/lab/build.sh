@@ -57,7 +57,7 @@ list_pieces() {
   local n why missing=0
   for n in "${LAB_PIECES[@]}"; do
     if why=$(lab_piece_check "$n"); then
-      printf 'present  %-36s %s\n' "$n" "$(readlink -f "$LAB_BIN/$n" 2>/dev/null || echo "$LAB_PULUMI_HOME/plugins")"
+      printf 'present  %-36s %s\n' "$n" "$(lab_piece_path "$n")"
     else
       printf 'MISSING  %-36s %s  (scripts/lab/build.sh %s)\n' "$n" "$why" "$(lab_piece_component "$n")"
       missing=$((missing + 1))

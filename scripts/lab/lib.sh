@@ -323,14 +323,22 @@ lab_piece_component() {
   esac
 }
 
+# lab_piece_path NAME: where the piece is (resolved).
+lab_piece_path() {
+  case "$1" in
+    plugin-kubernetes) echo "$LAB_PULUMI_HOME/plugins/resource-kubernetes-v$LAB_K8S_PROVIDER_VERSION" ;;
+    plugin-command) echo "$LAB_PULUMI_HOME/plugins/resource-command-v$LAB_COMMAND_VERSION" ;;
+    *) readlink -f "$LAB_BIN/$1" ;;
+  esac
+}
+
 # lab_piece_check NAME: true if the piece is in LAB_HOME with the right version; else prints why not.
 lab_piece_check() {
   local n=$1
   case "$n" in
     pulumi) _lab_exe "$n" && PULUMI_SKIP_UPDATE_CHECK=true _lab_reports "$n" "v$LAB_PULUMI_VERSION" version ;;
     pulumi-language-nodejs | pulumi-resource-pulumi-nodejs) _lab_exe "$n" ;;
-    plugin-kubernetes) _lab_plugin resource kubernetes "$LAB_K8S_PROVIDER_VERSION" ;;
-    plugin-command) _lab_plugin resource command "$LAB_COMMAND_VERSION" ;;
+    plugin-*) _lab_plugin "$n" ;;
     etcd) _lab_exe "$n" && _lab_reports "$n" "etcd Version: ${LAB_ETCD_VERSION#v}" --version ;;
     kube-apiserver | kube-controller-manager | kube-scheduler)
       _lab_exe "$n" && _lab_reports "$n" "Kubernetes $LAB_KUBE_VERSION" --version
@@ -439,8 +447,9 @@ _lab_same_file() {
 }
 
 _lab_plugin() {
-  local d="$LAB_PULUMI_HOME/plugins/$1-$2-v$3"
-  [[ -d "$d" && ! -e "$d.partial" && -x "$d/pulumi-$1-$2" ]] && return 0
+  local d
+  d=$(lab_piece_path "$1")
+  [[ -d "$d" && ! -e "$d.partial" && -x "$d/pulumi-resource-${1#plugin-}" ]] && return 0
   echo "plugin not installed ($d)"
   return 1
 }
