@@ -6,7 +6,8 @@
 #   up NAME      start (or keep) the cluster; with --crds, server-side apply every CRD under
 #                LAB_CRDS_DIR (default: <repo>/../shared/crds) and wait until all are Established;
 #                --address: the API server listens on that loopback address (e.g. a cluster's VIP),
-#                which is also in its serving certificate and kubeconfigs (kept in ports.env)
+#                which is also in its serving certificate and kubeconfigs (kept in ports.env);
+#                --ca=DIR: the cluster's CA is DIR/ca.crt + DIR/ca.key (e.g. the one CAPI generated)
 #   down NAME    stop it (state kept for the next 'up'); --purge also deletes its state dir
 #   status NAME  exit 0 if the apiserver answers /readyz
 #   env NAME     print shell exports for the cluster (kubeconfig path, server URL, token file)
@@ -23,7 +24,7 @@ set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
 
 [[ $# -ge 2 ]] || {
   usage >&2
@@ -35,11 +36,13 @@ shift 2
 WANT_CRDS=0
 PURGE=0
 WANT_ADDRESS=
+CA_DIR=
 for a in "$@"; do
   case "$a" in
     --crds) WANT_CRDS=1 ;;
     --purge) PURGE=1 ;;
     --address=*) WANT_ADDRESS=${a#--address=} ;;
+    --ca=*) CA_DIR=${a#--ca=} ;;
     *) lab_die "unknown argument '$a'" ;;
   esac
 done
@@ -84,9 +87,21 @@ BIND_ADDRESS=$BIND_ADDRESS
 EOF
 }
 
+# adopt_ca: with --ca=DIR, DIR's CA becomes the cluster's (as kubeadm uses the CA CAPI generated);
+# certificates issued by an earlier CA are dropped so they are issued again from this one.
+adopt_ca() {
+  [[ -n "$CA_DIR" ]] || return 0
+  [[ -f "$CA_DIR/ca.crt" && -f "$CA_DIR/ca.key" ]] || lab_die "--ca=$CA_DIR: needs ca.crt and ca.key"
+  cmp -s "$CA_DIR/ca.crt" "$PKI/ca.crt" && cmp -s "$CA_DIR/ca.key" "$PKI/ca.key" && return 0
+  (umask 077 && cp "$CA_DIR/ca.crt" "$PKI/ca.crt" && cp "$CA_DIR/ca.key" "$PKI/ca.key")
+  rm -f "$PKI"/apiserver.crt "$PKI"/admin.crt "$PKI"/ca.srl
+  lab_log "cluster '$NAME' uses the CA from $CA_DIR"
+}
+
 ensure_pki() {
   mkdir -p "$PKI"
   chmod 700 "$PKI"
+  adopt_ca
   (
     cd "$PKI"
     if [[ ! -f ca.crt ]]; then
