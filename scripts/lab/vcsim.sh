@@ -38,7 +38,8 @@ while [[ $# -gt 0 && "$1" != "--" ]]; do
   shift
 done
 [[ "${1:-}" == "--" ]] && shift
-D="$LAB_STATE/vcsim"
+# LAB_VCSIM_NAME: a separate vcsim (own state, port and inventory), e.g. for an e2e run.
+D="$LAB_STATE/${LAB_VCSIM_NAME:-vcsim}"
 BIN="$LAB_BIN/vcsim"
 # One datacenter, one cluster with one host, one DV port group and one VM to clone templates from.
 INVENTORY_MODEL=(-dc 1 -cluster 1 -host 1 -standalone-host 0 -ds 1 -pool 0 -vm 1 -app 0 -pod 0 -pg 1
