@@ -3,13 +3,14 @@
 # the lab has no kubelet): CAPI core, kubeadm bootstrap, kubeadm control plane, CAPV and the
 # in-cluster IPAM provider, built by scripts/lab/build.sh into LAB_HOME/bin.
 #
-# Usage: scripts/lab/capi.sh up|down|status|env MGMT [--purge]
+# Usage: scripts/lab/capi.sh up|apply|down|status|env MGMT [--purge]
 #   up MGMT    MGMT must be up (cluster.sh up MGMT). For each provider: render its own config/default
 #              (CRDs, RBAC, webhook configurations) from the Go module cache with kustomize, point
 #              its webhooks at https://127.0.0.1:<port> with the lab CA as caBundle (what
 #              cert-manager's CA injector does in a real install; scripts/lab/capiManifests.ts),
 #              apply it server-side, issue its webhook serving certificate from MGMT's CA and start
 #              the manager with a token of its own ServiceAccount (so the provider's RBAC applies)
+#   apply MGMT only render and apply the manifests and issue the certificates (no managers)
 #   down MGMT  stop the managers (the applied objects stay); --purge also deletes the state dir
 #   status     exit 0 if every manager answers /readyz
 #   env MGMT   print LAB_CAPI_<PROVIDER>_{LOG,WEBHOOK_PORT} exports
@@ -21,7 +22,7 @@ set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
 
 [[ $# -ge 2 ]] || {
   usage >&2
@@ -190,14 +191,9 @@ wait_manager() {
   lab_die "$BIN not ready after 120s; see $D/$p.log"
 }
 
-cmd_up() {
-  lab_need curl openssl node setsid base64
-  local missing
-  if declare -F lab_require_pieces >/dev/null; then
-    missing=$(lab_require_pieces capi-manager capi-kubeadm-bootstrap-manager \
-      capi-kubeadm-control-plane-manager capi-ipam-manager capv-manager) ||
-      lab_die "the CAPI managers are not built:"$'\n'"$missing"
-  fi
+# cmd_apply: every provider's manifests rendered, made local and applied; serving certificates.
+cmd_apply() {
+  lab_need curl openssl node base64
   [[ -f "$MGMT_KUBECONFIG" && -f "$MGMT_PKI/ca.key" ]] || lab_die "cluster '$MGMT' has no state; run scripts/lab/cluster.sh up $MGMT"
   k get --raw /readyz >/dev/null 2>&1 || lab_die "cluster '$MGMT' does not answer; run scripts/lab/cluster.sh up $MGMT"
   mkdir -p "$D"
@@ -206,7 +202,6 @@ cmd_up() {
   lab_time_start
   for p in "${PROVIDERS[@]}"; do
     provider_info "$p"
-    [[ -x "$LAB_BIN/$BIN" ]] || lab_die "$LAB_BIN/$BIN is missing (scripts/lab/build.sh capi capi-ipam capv)"
     mkdir -p "$D/$p"
     render "$p"
     # Server-side: several CRDs exceed the client-side annotation limit.
@@ -220,6 +215,21 @@ cmd_up() {
   k wait --for=condition=Established --timeout=120s crd -l cluster.x-k8s.io/provider >/dev/null ||
     lab_die "the providers' CRDs did not become Established"
   lab_time_end "capi: render + apply the providers' config trees ($MGMT)"
+}
+
+cmd_up() {
+  lab_need setsid
+  local missing p
+  if declare -F lab_require_pieces >/dev/null; then
+    missing=$(lab_require_pieces capi-manager capi-kubeadm-bootstrap-manager \
+      capi-kubeadm-control-plane-manager capi-ipam-manager capv-manager) ||
+      lab_die "the CAPI managers are not built:"$'\n'"$missing"
+  fi
+  for p in "${PROVIDERS[@]}"; do
+    provider_info "$p"
+    [[ -x "$LAB_BIN/$BIN" ]] || lab_die "$LAB_BIN/$BIN is missing (scripts/lab/build.sh capi capi-ipam capv)"
+  done
+  cmd_apply
   lab_time_start
   for p in "${PROVIDERS[@]}"; do
     provider_info "$p"
@@ -280,6 +290,7 @@ cmd_env() {
 
 case "$ACTION" in
   up) cmd_up ;;
+  apply) cmd_apply ;;
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
