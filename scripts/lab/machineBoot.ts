@@ -2,7 +2,11 @@
 // OS, so this plays three parts of the boot, each from what the real controllers produced:
 //   - the guest's network (cloud-init): reads the static address CAPV wrote into the VM's
 //     guestinfo.metadata and reports it as the guest's IP (vcsim's SET.guest.ipAddress), as
-//     VMware Tools would; CAPV then copies it to the VSphereVM/VSphereMachine/Machine addresses;
+//     VMware Tools would; CAPV then copies it to the VSphereVM/VSphereMachine/Machine addresses.
+//     CAPV ignores loopback guest addresses (ErrOnLocalOnlyIPAddr) and waits for one it accepts
+//     before the VM is ready, but the lab's node network is in 127.0.0.0/8, so a loopback address
+//     is reported in 198.18.0.0/15 instead (reportedGuestAddress): RFC 2544's benchmarking range,
+//     never routed, and never contacted by anything in the lab (only the VIP is);
 //   - kubeadm init on the first control-plane machine: starts a kube-apiserver for the cluster on
 //     its VIP (scripts/lab/cluster.sh --address=VIP --ca=...) with the CA KCP generated
 //     (`<cluster>-ca`), and uploads the kubeadm-config ConfigMap, through CAPI's own
@@ -62,6 +66,18 @@ export function guestMetadata(base64: string): GuestMetadata {
             };
         });
     return { hostname: doc["local-hostname"], devices };
+}
+
+/**
+ * The guest IP the simulated VMware Tools report for a static address: the address itself, or
+ * for a loopback one (which CAPV discards) 198.18.B.C for 127.A.B.C.
+ */
+export function reportedGuestAddress(address: string): string {
+    const o = address.split(".").map(Number);
+    if (o.length !== 4 || o.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) {
+        throw new Error(`"${address}" is not an IPv4 address`);
+    }
+    return o[0] === 127 ? `198.18.${o[2]}.${o[3]}` : address;
 }
 
 /** kube-system/kubeadm-config as `kubeadm init` uploads it, from the KCP and Cluster specs. */
@@ -171,6 +187,9 @@ export interface MachineBootOptions {
     readonly log: (line: string) => void;
 }
 
+/** The VM's first static address (from its metadata), without the prefix length. */
+const staticAddressOf = (vm: Vm) => vm.metadata?.devices[0]?.addresses[0]?.split("/")[0];
+
 /** Lab cluster name of a workload cluster's API server (cluster.sh NAME). */
 export const labClusterName = (cluster: string) => `wl-${cluster}`;
 
@@ -260,14 +279,16 @@ export class MachineBoot {
 
     /** cloud-init in the guest: the first static address becomes the guest's reported IP. */
     private async bootGuest(vm: Vm): Promise<void> {
-        const address = vm.metadata?.devices[0]?.addresses[0]?.split("/")[0];
-        if (!vm.poweredOn || !address || vm.guestIps.includes(address)) return;
+        const staticAddress = staticAddressOf(vm);
+        if (!vm.poweredOn || !staticAddress) return;
+        const address = reportedGuestAddress(staticAddress);
+        if (vm.guestIps.includes(address)) return;
         const spec =
             `<spec><extraConfig xsi:type="OptionValue"><key>SET.guest.ipAddress</key>` +
             `<value xsi:type="xsd:string">${escapeXml(address)}</value></extraConfig></spec>`;
         await this.vc.task("ReconfigVM_Task", vm.ref, spec);
         this.o.log(
-            `VM ${vm.name} booted: the guest reports ${address} (from its guestinfo.metadata)`,
+            `VM ${vm.name} booted: static ${staticAddress} from its guestinfo.metadata, reported as ${address}`,
         );
     }
 
@@ -358,10 +379,10 @@ export class MachineBoot {
         await mergePatch(
             workload,
             `${nodePath}/status`,
-            kubeletStatus(vm.guestIps[0], String(m.spec?.version ?? ""), new Date()),
+            kubeletStatus(staticAddressOf(vm)!, String(m.spec?.version ?? ""), new Date()),
         );
         this.o.log(
-            `kubelet on ${vm.name}: Node ${node} Ready (${vm.guestIps[0]}, ${m.spec!.providerID})`,
+            `kubelet on ${vm.name}: Node ${node} Ready (${staticAddressOf(vm)}, ${m.spec!.providerID})`,
         );
     }
 

@@ -5,6 +5,7 @@ import {
     kubeletNode,
     kubeletStatus,
     labClusterName,
+    reportedGuestAddress,
 } from "../../scripts/lab/machineBoot";
 
 // CAPV v1.16's metadata template (pkg/util/constants.go) rendered for one static device.
@@ -126,6 +127,12 @@ describe("lab machine boot (scripts/lab/machineBoot)", () => {
         assert.equal(s.status.conditions[0].status, "True");
         assert.equal(s.status.conditions[0].lastHeartbeatTime, "2026-12-02T01:00:00Z");
         assert.equal(s.status.nodeInfo.kubeletVersion, "v1.34.4");
+    });
+
+    it("reports a loopback static address in 198.18.0.0/15 (CAPV discards loopback guest IPs), others as they are", () => {
+        assert.equal(reportedGuestAddress("127.77.0.70"), "198.18.0.70");
+        assert.equal(reportedGuestAddress("10.20.0.70"), "10.20.0.70");
+        assert.throws(() => reportedGuestAddress("127.77.0"), /not an IPv4 address/);
     });
 
     it("names the workload API server's lab cluster so cluster.sh accepts it", () => {
