@@ -135,6 +135,9 @@ function main(argv: readonly string[]): void {
         port: Number(arg("--port")),
         caPem: fs.readFileSync(arg("--ca-file"), "utf8"),
     });
+    if (argv.includes("--service-account-out")) {
+        fs.writeFileSync(arg("--service-account-out"), `${r.serviceAccount}\n`);
+    }
     process.stdout.write(
         r.docs.map((d) => `---\n${dump(d, { lineWidth: -1, noRefs: true })}`).join(""),
     );
