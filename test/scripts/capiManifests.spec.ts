@@ -1,4 +1,9 @@
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { dump, loadAll } from "js-yaml";
 import { KubeDoc, labManifests } from "../../scripts/lab/capiManifests";
 
 const CA = "-----BEGIN CERTIFICATE-----\nMIIBlab\n-----END CERTIFICATE-----\n";
@@ -178,5 +183,39 @@ describe("lab CAPI manifests (scripts/lab/capiManifests)", () => {
         const sa = rendered()[5];
         assert.throws(() => labManifests([sa], { port: 0, caPem: CA }), /not a TCP port/);
         assert.throws(() => labManifests([sa], { port: 9443, caPem: "" }), /no PEM certificate/);
+    });
+
+    it("as a command: YAML in, the local manifests out, the ServiceAccount in a file", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "capi-manifests-"));
+        try {
+            fs.writeFileSync(path.join(dir, "ca.crt"), CA);
+            const out = execFileSync(
+                process.execPath,
+                [
+                    "-r",
+                    "ts-node/register/transpile-only",
+                    path.join(__dirname, "..", "..", "scripts", "lab", "capiManifests.ts"),
+                    "--port",
+                    "29443",
+                    "--ca-file",
+                    path.join(dir, "ca.crt"),
+                    "--service-account-out",
+                    path.join(dir, "sa"),
+                ],
+                {
+                    input: rendered()
+                        .map((d) => `---\n${dump(d)}`)
+                        .join(""),
+                    stdio: ["pipe", "pipe", "pipe"],
+                },
+            ).toString();
+            assert.deepEqual(loadAll(out), labManifests(rendered(), EP).docs);
+            assert.equal(
+                fs.readFileSync(path.join(dir, "sa"), "utf8"),
+                "capi-system/capi-manager\n",
+            );
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
