@@ -174,6 +174,7 @@ start_manager() {
     setsid "$LAB_BIN/$BIN" "${args[@]}" >>"$log" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$D/$p.pid"
+  lab_started "$D/$p.pid" "$LAB_BIN/$BIN"
   lab_log "started $BIN (pid $pid, log $log)"
 }
 

@@ -184,6 +184,7 @@ start_daemon() {
   fi
   setsid "$bin" "$@" >>"$log" 2>&1 </dev/null &
   echo $! >"$pidfile"
+  lab_started "$pidfile" "$bin"
   lab_log "started $name (pid $!, log $log)"
 }
 

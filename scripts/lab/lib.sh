@@ -161,3 +161,16 @@ lab_new_ca() {
     -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null) ||
     lab_die "creating a CA in $1 failed"
 }
+
+# lab_started PIDFILE EXE: after `setsid EXE ... &` + `echo $! >PIDFILE`, wait (up to 5 s) until
+# that process has exec'd EXE. Before that, /proc/PID/exe is still bash or setsid, and
+# lab_pid_alive would report a process that is only starting as gone (seen under load).
+lab_started() {
+  local pid i
+  pid=$(cat "$1")
+  for ((i = 0; i < 50; i++)); do
+    [[ "$(readlink -f "/proc/$pid/exe" 2>/dev/null)" == "$(readlink -f "$2")" ]] && return 0
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+}

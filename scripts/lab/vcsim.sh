@@ -57,6 +57,17 @@ credentials() {
   [[ -f "$D/password" ]] || (umask 077 && od -An -tx1 -N18 /dev/urandom | tr -d ' \n' >"$D/password")
 }
 
+# vcsim_user: the name vcsim is given. Its SSO simulator files that user under the vsphere.local
+# domain and splits a login "name@domain" at the '@', so "svc-capv@vsphere.local" logs in only if
+# vcsim is given "svc-capv".
+vcsim_user() {
+  case "$USER_NAME" in
+    *@vsphere.local) printf '%s\n' "${USER_NAME%@vsphere.local}" ;;
+    *@*) lab_die "vcsim only knows users of the vsphere.local domain, not '$USER_NAME'" ;;
+    *) printf '%s\n' "$USER_NAME" ;;
+  esac
+}
+
 # tls: vcsim's own CA and a serving certificate for 127.0.0.1 (a stable thumbprint across restarts).
 tls() {
   lab_new_ca "$D/pki" cluster-fleet-lab-vcsim-ca
@@ -137,11 +148,13 @@ cmd_up() {
   if ! lab_pid_alive "$D/vcsim.pid" "$BIN"; then
     lab_port_free "$p" || lab_die "port $p is in use (set LAB_VCSIM_PORT)"
     # vcsim takes the password only on its command line; it is a random per-lab value, kept
-    # readable by this user only in D/password.
-    setsid "$BIN" -l "127.0.0.1:$p" -username "$USER_NAME" -password "$(cat "$D/password")" \
-      -tlscert "$D/tls.crt" -tlskey "$D/tls.key" "${model[@]}" "$@" \
+    # readable by this user only in D/password. -E /dev/null: vcsim would print a GOVC_URL with
+    # the password into its log.
+    setsid "$BIN" -l "127.0.0.1:$p" -username "$(vcsim_user)" -password "$(cat "$D/password")" \
+      -tlscert "$D/tls.crt" -tlskey "$D/tls.key" -E /dev/null "${model[@]}" "$@" \
       >>"$D/vcsim.log" 2>&1 </dev/null &
     echo $! >"$D/vcsim.pid"
+    lab_started "$D/vcsim.pid" "$BIN"
     lab_log "started vcsim (pid $!, log $D/vcsim.log)"
   fi
   for ((i = 0; i < 100; i++)); do

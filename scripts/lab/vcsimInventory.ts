@@ -105,7 +105,12 @@ export async function shapeInventory(
 ): Promise<void> {
     const dc = await renameOnly(vc, "Datacenter", inv.datacenter, log);
     const cluster = await renameOnly(vc, "ClusterComputeResource", inv.computeCluster, log);
-    const pg = only(await vc.objects("DistributedVirtualPortgroup", ["name"]), "DV port groups");
+    // The DV switch's uplink port group is not a VM network.
+    const pgs = await vc.objects("DistributedVirtualPortgroup", ["name"]);
+    const pg = only(
+        pgs.filter((p) => !p.props.name.text.includes("-DVUplinks-")),
+        "DV port groups (besides the uplinks)",
+    );
     if (pg.props.name.text !== inv.network) {
         await vc.task("Rename_Task", pg.ref, `<newName>${escapeXml(inv.network)}</newName>`);
         log(`network ${pg.props.name.text} -> ${inv.network}`);

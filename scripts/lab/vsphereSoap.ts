@@ -10,7 +10,11 @@ export interface MoRef {
     readonly value: string;
 }
 
-/** One element of a parsed XML document (namespace prefixes dropped). */
+/**
+ * One element of a parsed XML document: element names without namespace prefix, attribute names
+ * as written ("xsi:type" and "type" are different attributes of a ManagedObjectReference; vcsim
+ * writes the former as "XMLSchema-instance:type").
+ */
 export interface XmlNode {
     readonly name: string;
     readonly attrs: Record<string, string>;
@@ -60,7 +64,7 @@ export function parseXml(xml: string): XmlNode {
         } else {
             const attrs: Record<string, string> = {};
             for (const a of m[3].matchAll(/([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
-                attrs[localName(a[1])] = unescapeXml(a[2] ?? a[3]);
+                attrs[a[1]] = unescapeXml(a[2] ?? a[3]);
             }
             const node: XmlNode = { name: localName(m[2]), attrs, children: [], text: "" };
             top.children.push(node);
@@ -81,6 +85,9 @@ export function path(n: XmlNode | undefined, ...names: string[]): XmlNode | unde
     return names.reduce<XmlNode | undefined>((x, name) => child(x, name), n);
 }
 export const moRef = (n: XmlNode): MoRef => ({ type: n.attrs.type, value: n.text.trim() });
+/** The XML schema type (xsi:type, whatever its prefix) of an element. */
+export const xsiType = (n: XmlNode | undefined): string | undefined =>
+    Object.entries(n?.attrs ?? {}).find(([k]) => k.endsWith(":type"))?.[1];
 export const refXml = (tag: string, r: MoRef) =>
     `<${tag} type="${escapeXml(r.type)}">${escapeXml(r.value)}</${tag}>`;
 
@@ -124,7 +131,7 @@ export class VsphereSoap {
         const fault = child(soapBody, "Fault");
         if (fault) {
             const detail = path(fault, "detail")?.children[0];
-            const type = detail?.attrs.type ?? detail?.name ?? "Fault";
+            const type = xsiType(detail) ?? detail?.name ?? "Fault";
             throw new SoapFault(method, type, (child(fault, "faultstring")?.text ?? "").trim());
         }
         if (status !== 200) throw new SoapFault(method, `HTTP ${status}`, body.slice(0, 200));
@@ -278,7 +285,7 @@ export class VsphereSoap {
                 const fault = child(err, "fault");
                 throw new SoapFault(
                     method,
-                    fault?.attrs.type ?? "TaskError",
+                    xsiType(fault) ?? "TaskError",
                     child(err, "localizedMessage")?.text ?? "",
                 );
             }

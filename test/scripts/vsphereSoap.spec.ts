@@ -2,7 +2,14 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { inventoryOfStackFile } from "../../scripts/lab/vcsimInventory";
-import { child, escapeXml, moRef, parseXml, path as xpath } from "../../scripts/lab/vsphereSoap";
+import {
+    child,
+    escapeXml,
+    moRef,
+    parseXml,
+    path as xpath,
+    xsiType,
+} from "../../scripts/lab/vsphereSoap";
 
 const REPO = path.resolve(__dirname, "..", "..");
 
@@ -14,15 +21,19 @@ describe("lab vSphere SOAP client (scripts/lab/vsphereSoap)", () => {
                 `<obj type="VirtualMachine">vm-42</obj><propSet><name>name</name>` +
                 `<val xsi:type="xsd:string">a &amp; b &lt;c&gt; &#x41;&#66;</val></propSet>` +
                 `<propSet><name>note</name><val><![CDATA[<raw>]]></val></propSet><empty/>` +
+                `<propSet><name>ds</name><val xsi:type="ManagedObjectReference" type="HostDatastoreSystem">dss-1</val></propSet>` +
                 `</returnval></RetrievePropertiesResponse></soapenv:Body></soapenv:Envelope>`,
         );
         const rv = xpath(doc, "Envelope", "Body", "RetrievePropertiesResponse", "returnval");
         assert.deepEqual(moRef(child(rv, "obj")!), { type: "VirtualMachine", value: "vm-42" });
         const vals = rv!.children.filter((c) => c.name === "propSet").map((p) => child(p, "val")!);
         assert.equal(vals[0].text, "a & b <c> AB");
-        assert.equal(vals[0].attrs.type, "xsd:string");
+        assert.equal(xsiType(vals[0]), "xsd:string");
+        assert.deepEqual(moRef(child(rv, "obj")!), { type: "VirtualMachine", value: "vm-42" });
         assert.equal(vals[1].text, "<raw>");
         assert.ok(child(rv, "empty"));
+        // Both attributes survive: the reference's type is not the XML schema type.
+        assert.deepEqual(moRef(vals[2]), { type: "HostDatastoreSystem", value: "dss-1" });
     });
 
     it("rejects malformed XML instead of guessing", () => {

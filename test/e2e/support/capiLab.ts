@@ -126,8 +126,8 @@ export async function vcsimVms(vc: VsphereSoap): Promise<VcsimVm[]> {
         const parts: string[] = [];
         for (let n = names.get(id); n; n = n.parent ? names.get(n.parent) : undefined)
             parts.unshift(n.name);
-        // The root folder ("Datacenters") is not part of inventory paths.
-        return `/${parts.slice(1).join("/")}`;
+        // The views start below the root folder, which is not part of inventory paths.
+        return `/${parts.join("/")}`;
     };
     const vms = await vc.objects("VirtualMachine", [
         "name",
