@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tls from "node:tls";
 import { Netmask } from "netmask";
+import { objectNames } from "../../components/capi/names";
 import { PROJECT } from "../../components/constants";
 import { ExitCode } from "../../pipeline/exitCodes";
 import { MASKED } from "../../pipeline/clusterOutputs";
@@ -126,7 +127,7 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
         if (ms.length !== expectedMachines || cs.length !== expectedMachines) return undefined;
         if (cs.some((c) => "unbound" in c)) return undefined;
         const bound = cs as BoundClaim[];
-        for (const b of bound) assertAllocatable(b, plan, `${CLUSTER}-ippool`);
+        for (const b of bound) assertAllocatable(b, plan, objectNames(CLUSTER).ipPool);
         assert.equal(
             new Set(bound.map((b) => b.address)).size,
             bound.length,
@@ -423,12 +424,16 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
         const after = (await waitFor("2 bound claims", 120_000, () => boundClaims(2)))!;
         const newWorker = after.filter((a) => !before.some((b) => b.claim === a.claim));
         assert.equal(newWorker.length, 1, "the new worker has no new claim");
+        assert.ok(
+            !before.some((b) => b.address === newWorker[0].address),
+            `the new worker got ${newWorker[0].address}, an address in use before the rollout`,
+        );
         await previewHasNoChanges();
     });
 
     it("destroy deletes the cluster through CAPI's finalizers and returns every address", async () => {
         const t0 = Date.now();
-        await driver("destroy");
+        await driver("destroy", ["--yes"]);
         timings.push(["destroy (CAPI deletes machines, VMs, claims)", Date.now() - t0]);
         assert.deepEqual(await objects(mgmt, "clusters.cluster.x-k8s.io", NS), []);
         assert.deepEqual(await objects(mgmt, "machines.cluster.x-k8s.io", NS), []);
