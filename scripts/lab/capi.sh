@@ -43,7 +43,9 @@ done
 D="$LAB_STATE/capi-$MGMT"
 MGMT_PKI="$LAB_STATE/$MGMT/pki"
 MGMT_KUBECONFIG="$LAB_STATE/$MGMT/admin.kubeconfig"
-PROVIDERS=(core kubeadm-bootstrap kubeadm-control-plane ipam capv)
+# LAB_CAPI_PROVIDERS: a subset (e.g. "core kubeadm-bootstrap kubeadm-control-plane ipam" without
+# CAPV); only its manifests are applied, so no webhook points at a manager that is not running.
+read -r -a PROVIDERS <<<"${LAB_CAPI_PROVIDERS:-core kubeadm-bootstrap kubeadm-control-plane ipam capv}"
 
 # provider_info PROVIDER: sets BIN, MODULE, VERSION, CONFIG (path in the module), HEALTH_FLAG.
 provider_info() {
@@ -220,15 +222,16 @@ cmd_apply() {
 
 cmd_up() {
   lab_need setsid
-  local missing p
-  if declare -F lab_require_pieces >/dev/null; then
-    missing=$(lab_require_pieces capi-manager capi-kubeadm-bootstrap-manager \
-      capi-kubeadm-control-plane-manager capi-ipam-manager capv-manager) ||
-      lab_die "the CAPI managers are not built:"$'\n'"$missing"
-  fi
+  local missing p bins=()
   for p in "${PROVIDERS[@]}"; do
     provider_info "$p"
-    [[ -x "$LAB_BIN/$BIN" ]] || lab_die "$LAB_BIN/$BIN is missing (scripts/lab/build.sh capi capi-ipam capv)"
+    bins+=("$BIN")
+  done
+  if declare -F lab_require_pieces >/dev/null; then
+    missing=$(lab_require_pieces "${bins[@]}") || lab_die "the CAPI managers are not built:"$'\n'"$missing"
+  fi
+  for p in "${bins[@]}"; do
+    [[ -x "$LAB_BIN/$p" ]] || lab_die "$LAB_BIN/$p is missing (scripts/lab/build.sh capi capi-ipam capv)"
   done
   cmd_apply
   lab_time_start
