@@ -54,6 +54,20 @@ const RETAIN_TEMPLATE: pulumi.CustomResourceOptions = { retainOnDelete: true };
 /** CAPI deletes machines and VMs before the Cluster object goes; give it time. */
 const CLUSTER_DELETE_TIMEOUT = "60m";
 
+/** Where the cluster's machines go, and the vSphere objects (if any) that must exist first. */
+interface Footprint {
+    readonly placement: capi.VmPlacement;
+    /** Folder, resource pool and tag, when cluster-fleet manages the inventory. */
+    readonly resources: pulumi.Resource[];
+}
+
+/** The CAPI objects the rest of the cluster hangs off. */
+interface CapiObjects {
+    /** The Cluster: depends on every other CAPI object, so destroy deletes it first. */
+    readonly cluster: k8s.apiextensions.CustomResource;
+    readonly controlPlane: k8s.apiextensions.CustomResource;
+}
+
 export class WorkloadCluster extends pulumi.ComponentResource {
     /** The CAPI Cluster object; the Argo CD hand-off and destroy order hang off it. */
     public readonly capiCluster: k8s.apiextensions.CustomResource;
@@ -73,182 +87,12 @@ export class WorkloadCluster extends pulumi.ComponentResource {
         super(types.WorkloadCluster, name, {}, opts);
         const { region, cluster, plan } = args;
         const ctx: capi.ClusterContext = { region, cluster, plan };
-        const c = cluster.name;
-        // vSphere footprint: the machine templates place VMs here. Absolute inventory paths, so
-        // CAPV resolves them without guessing the datacenter.
-        const dc = region.vsphere.datacenter;
-        const parentFolder = vmFolderPaths(dc, region.vsphere.folder).absolute;
-        const parentPool = `/${dc}/host/${region.vsphere.resourcePool.replace(/^\/+|\/+$/g, "")}`;
-        const footprint: pulumi.Resource[] = [];
-        let vmPlacement: capi.VmPlacement;
-        if (args.inventory) {
-            const inv = args.inventory;
-            const vsOpts = { parent: this, provider: inv.provider };
-            const folder = new vsphere.Folder(
-                `${c}-folder`,
-                {
-                    path: childFolderPath(inv.placement.parentFolderPath, c),
-                    type: "vm",
-                    datacenterId: inv.placement.datacenterId,
-                },
-                vsOpts,
-            );
-            const pool = new vsphere.ResourcePool(
-                `${c}-pool`,
-                { name: c, parentResourcePoolId: inv.placement.parentResourcePoolId },
-                vsOpts,
-            );
-            const tag = new vsphere.Tag(
-                `${c}-tag`,
-                {
-                    name: c,
-                    categoryId: inv.tagCategoryId,
-                    description: `cluster-fleet workload cluster ${c} in region ${region.region}`,
-                },
-                vsOpts,
-            );
-            footprint.push(folder, pool, tag);
-            vmPlacement = {
-                folder: `${parentFolder}/${c}`,
-                resourcePool: `${parentPool}/${c}`,
-                tagIds: [tag.id],
-                tagNames: [c],
-            };
-        } else {
-            // Inventory managed elsewhere: machines go into the configured folder and pool.
-            vmPlacement = {
-                folder: parentFolder,
-                resourcePool: parentPool,
-                tagIds: [],
-                tagNames: [],
-            };
-        }
-
-        const mgmt = { parent: this, provider: args.managementProvider };
-        // Every CAPI object waits for the folder, pool and tag its machines use.
-        const infraDeps: pulumi.Resource[] = [
-            ...footprint,
-            ...(args.namespace ? [args.namespace] : []),
-        ];
-        const cr = (
-            logical: string,
-            m: capi.Manifest,
-            extra: pulumi.CustomResourceOptions = {},
-        ): k8s.apiextensions.CustomResource =>
-            new k8s.apiextensions.CustomResource(
-                logical,
-                { apiVersion: m.apiVersion, kind: m.kind, metadata: m.metadata, spec: m.spec },
-                { ...mgmt, dependsOn: infraDeps, ...extra },
-            );
-
-        const credentials = new k8s.core.v1.Secret(
-            `${c}-vsphere-credentials`,
-            capi.credentialsSecret(ctx, args.vspherePassword),
-            { ...mgmt, dependsOn: infraDeps, additionalSecretOutputs: ["stringData", "data"] },
-        );
-        const ipPool = cr(`${c}-ippool`, capi.ipPool(ctx));
-        const vsphereCluster = cr(`${c}-vspherecluster`, capi.vsphereCluster(ctx));
-
-        const cpTemplateManifest = capi.machineTemplate(
-            ctx,
-            "control-plane",
-            "cp",
-            cluster.controlPlane,
-            cluster.kubernetesVersion,
-            vmPlacement,
-        );
-        const cpTemplate = cr(`${c}-cp-template`, cpTemplateManifest, RETAIN_TEMPLATE);
-        this.controlPlane = cr(
-            `${c}-control-plane`,
-            capi.controlPlane(ctx, cpTemplateManifest.metadata.name),
-            { dependsOn: [...infraDeps, cpTemplate] },
-        );
-
-        const deployments: pulumi.Resource[] = [];
-        for (const wp of cluster.workerPools) {
-            const mt = capi.machineTemplate(
-                ctx,
-                "worker",
-                wp.name,
-                wp,
-                wp.kubernetesVersion,
-                vmPlacement,
-            );
-            const bt = capi.kubeadmConfigTemplate(ctx, wp);
-            const mtRes = cr(`${c}-${wp.name}-template`, mt, RETAIN_TEMPLATE);
-            const btRes = cr(`${c}-${wp.name}-bootstrap`, bt, RETAIN_TEMPLATE);
-            deployments.push(
-                mtRes,
-                btRes,
-                cr(
-                    `${c}-${wp.name}`,
-                    capi.machineDeployment(ctx, wp, mt.metadata.name, bt.metadata.name),
-                    {
-                        dependsOn: [...infraDeps, mtRes, btRes],
-                    },
-                ),
-            );
-        }
-        const healthCheck = cr(`${c}-health-check`, capi.machineHealthCheck(ctx));
-
-        // The Cluster depends on everything else, so that destroy deletes it first: CAPI then
-        // tears machines down in order while the pool and credentials still exist.
-        this.capiCluster = cr(`${c}-cluster`, capi.capiCluster(ctx), {
-            dependsOn: [
-                ...infraDeps,
-                credentials,
-                ipPool,
-                vsphereCluster,
-                cpTemplate,
-                this.controlPlane,
-                ...deployments,
-                healthCheck,
-            ],
-            protect: region.environment === "prod",
-            customTimeouts: { delete: CLUSTER_DELETE_TIMEOUT },
-        });
-
-        // Routers must accept the nodes' BGP sessions before Calico's peers are synced.
-        if (region.bgp.routers.some((r) => r.ssh !== undefined)) {
-            if (args.routerSshKey === undefined || args.commandProvider === undefined) {
-                throw new Error(
-                    `cluster-fleet:routerSshKey is required: bgp.routers has routers with ssh set`,
-                );
-            }
-            const hostKeys: Record<string, string> = {};
-            for (const r of region.bgp.routers) {
-                if (r.ssh?.hostKey) hostKeys[r.name] = r.ssh.hostKey;
-            }
-            this.bgp = new BgpListenRange(
-                `${c}-bgp`,
-                { region, cluster, plan, privateKey: args.routerSshKey, hostKeys },
-                // Protected in prod like the Cluster: removing a cluster from config must fail
-                // before the routers stop accepting its nodes.
-                {
-                    parent: this,
-                    providers: { command: args.commandProvider },
-                    protect: region.environment === "prod",
-                },
-            );
-        }
-
-        this.argo = new ArgoRegistration(
-            `${c}-argocd`,
-            {
-                region,
-                cluster,
-                plan,
-                managementProvider: args.managementProvider,
-                managementKubeconfig: args.managementKubeconfig,
-                vspherePassword: args.vspherePassword,
-                capiObjects: [this.capiCluster, this.controlPlane],
-                syncAfter: this.bgp ? Object.values(this.bgp.commands) : [],
-            },
-            // Protected in prod (children inherit it): deletes run dependents first, so without
-            // this an accidental removal would prune Calico and the CPI through the Application's
-            // finalizer before the protected Cluster stopped the run.
-            { parent: this, protect: region.environment === "prod" },
-        );
+        const footprint = this.vsphereFootprint(ctx, args.inventory);
+        const objects = this.capiObjects(ctx, args, footprint);
+        this.capiCluster = objects.cluster;
+        this.controlPlane = objects.controlPlane;
+        this.bgp = this.bgpListenRange(ctx, args);
+        this.argo = this.argoHandOff(ctx, args);
 
         this.vip = pulumi.output(plan.vip);
         this.endpoint = pulumi.output(capi.apiServerEndpoint(plan));
@@ -262,5 +106,193 @@ export class WorkloadCluster extends pulumi.ComponentResource {
             poolRange: this.poolRange,
             kubernetesVersion: this.kubernetesVersion,
         });
+    }
+
+    /**
+     * The cluster's folder, resource pool and tag in vCenter (when cluster-fleet manages the
+     * inventory), and the absolute inventory paths the machine templates place VMs at, so CAPV
+     * resolves them without guessing the datacenter.
+     */
+    private vsphereFootprint(ctx: capi.ClusterContext, inv?: RegionInventory): Footprint {
+        const { region } = ctx;
+        const c = ctx.cluster.name;
+        const dc = region.vsphere.datacenter;
+        const parentFolder = vmFolderPaths(dc, region.vsphere.folder).absolute;
+        const parentPool = `/${dc}/host/${region.vsphere.resourcePool.replace(/^\/+|\/+$/g, "")}`;
+        if (!inv) {
+            // Inventory managed elsewhere: machines go into the configured folder and pool.
+            const placement = {
+                folder: parentFolder,
+                resourcePool: parentPool,
+                tagIds: [],
+                tagNames: [],
+            };
+            return { placement, resources: [] };
+        }
+        const vsOpts = { parent: this, provider: inv.provider };
+        const folder = new vsphere.Folder(
+            `${c}-folder`,
+            {
+                path: childFolderPath(inv.placement.parentFolderPath, c),
+                type: "vm",
+                datacenterId: inv.placement.datacenterId,
+            },
+            vsOpts,
+        );
+        const pool = new vsphere.ResourcePool(
+            `${c}-pool`,
+            { name: c, parentResourcePoolId: inv.placement.parentResourcePoolId },
+            vsOpts,
+        );
+        const tag = new vsphere.Tag(
+            `${c}-tag`,
+            {
+                name: c,
+                categoryId: inv.tagCategoryId,
+                description: `cluster-fleet workload cluster ${c} in region ${region.region}`,
+            },
+            vsOpts,
+        );
+        const placement = {
+            folder: `${parentFolder}/${c}`,
+            resourcePool: `${parentPool}/${c}`,
+            tagIds: [tag.id],
+            tagNames: [c],
+        };
+        return { placement, resources: [folder, pool, tag] };
+    }
+
+    /**
+     * The CAPI objects in the management cluster. Every one waits for the vSphere footprint (and
+     * the namespace); the Cluster depends on all the others, so that destroy deletes it first and
+     * CAPI tears machines down in order while the pool and credentials still exist.
+     */
+    private capiObjects(
+        ctx: capi.ClusterContext,
+        args: WorkloadClusterArgs,
+        footprint: Footprint,
+    ): CapiObjects {
+        const { region, cluster } = ctx;
+        const c = cluster.name;
+        const mgmt = { parent: this, provider: args.managementProvider };
+        const infraDeps: pulumi.Resource[] = [
+            ...footprint.resources,
+            ...(args.namespace ? [args.namespace] : []),
+        ];
+        const cr = (logical: string, m: capi.Manifest, extra: pulumi.CustomResourceOptions = {}) =>
+            new k8s.apiextensions.CustomResource(
+                logical,
+                { apiVersion: m.apiVersion, kind: m.kind, metadata: m.metadata, spec: m.spec },
+                { ...mgmt, dependsOn: infraDeps, ...extra },
+            );
+
+        const credentials = new k8s.core.v1.Secret(
+            `${c}-vsphere-credentials`,
+            capi.credentialsSecret(ctx, args.vspherePassword),
+            { ...mgmt, dependsOn: infraDeps, additionalSecretOutputs: ["stringData", "data"] },
+        );
+        const ipPool = cr(`${c}-ippool`, capi.ipPool(ctx));
+        const vsphereCluster = cr(`${c}-vspherecluster`, capi.vsphereCluster(ctx));
+        const cpTemplateManifest = capi.machineTemplate(
+            ctx,
+            "control-plane",
+            "cp",
+            cluster.controlPlane,
+            cluster.kubernetesVersion,
+            footprint.placement,
+        );
+        const cpTemplate = cr(`${c}-cp-template`, cpTemplateManifest, RETAIN_TEMPLATE);
+        const controlPlane = cr(
+            `${c}-control-plane`,
+            capi.controlPlane(ctx, cpTemplateManifest.metadata.name),
+            { dependsOn: [...infraDeps, cpTemplate] },
+        );
+        const deployments = cluster.workerPools.flatMap((wp) => {
+            const mt = capi.machineTemplate(
+                ctx,
+                "worker",
+                wp.name,
+                wp,
+                wp.kubernetesVersion,
+                footprint.placement,
+            );
+            const bt = capi.kubeadmConfigTemplate(ctx, wp);
+            const mtRes = cr(`${c}-${wp.name}-template`, mt, RETAIN_TEMPLATE);
+            const btRes = cr(`${c}-${wp.name}-bootstrap`, bt, RETAIN_TEMPLATE);
+            const md = capi.machineDeployment(ctx, wp, mt.metadata.name, bt.metadata.name);
+            return [
+                mtRes,
+                btRes,
+                cr(`${c}-${wp.name}`, md, { dependsOn: [...infraDeps, mtRes, btRes] }),
+            ];
+        });
+        const healthCheck = cr(`${c}-health-check`, capi.machineHealthCheck(ctx));
+
+        const capiCluster = cr(`${c}-cluster`, capi.capiCluster(ctx), {
+            dependsOn: [
+                ...infraDeps,
+                credentials,
+                ipPool,
+                vsphereCluster,
+                cpTemplate,
+                controlPlane,
+                ...deployments,
+                healthCheck,
+            ],
+            protect: region.environment === "prod",
+            customTimeouts: { delete: CLUSTER_DELETE_TIMEOUT },
+        });
+        return { cluster: capiCluster, controlPlane };
+    }
+
+    /**
+     * The routers' listen ranges for the cluster's nodes, when any router is managed over SSH:
+     * routers must accept the nodes' BGP sessions before Calico's peers are synced.
+     */
+    private bgpListenRange(
+        ctx: capi.ClusterContext,
+        args: WorkloadClusterArgs,
+    ): BgpListenRange | undefined {
+        const { region } = ctx;
+        if (!region.bgp.routers.some((r) => r.ssh !== undefined)) return undefined;
+        if (args.routerSshKey === undefined || args.commandProvider === undefined) {
+            throw new Error(
+                `cluster-fleet:routerSshKey is required: bgp.routers has routers with ssh set`,
+            );
+        }
+        const hostKeys: Record<string, string> = {};
+        for (const r of region.bgp.routers) {
+            if (r.ssh?.hostKey) hostKeys[r.name] = r.ssh.hostKey;
+        }
+        return new BgpListenRange(
+            `${ctx.cluster.name}-bgp`,
+            { ...ctx, privateKey: args.routerSshKey, hostKeys },
+            // Protected in prod like the Cluster: removing a cluster from config must fail
+            // before the routers stop accepting its nodes.
+            {
+                parent: this,
+                providers: { command: args.commandProvider },
+                protect: region.environment === "prod",
+            },
+        );
+    }
+
+    /** The Argo CD hand-off: waits for the CAPI objects and (if any) the routers' listen ranges. */
+    private argoHandOff(ctx: capi.ClusterContext, args: WorkloadClusterArgs): ArgoRegistration {
+        return new ArgoRegistration(
+            `${ctx.cluster.name}-argocd`,
+            {
+                ...ctx,
+                managementProvider: args.managementProvider,
+                managementKubeconfig: args.managementKubeconfig,
+                vspherePassword: args.vspherePassword,
+                capiObjects: [this.capiCluster, this.controlPlane],
+                syncAfter: this.bgp ? Object.values(this.bgp.commands) : [],
+            },
+            // Protected in prod (children inherit it): deletes run dependents first, so without
+            // this an accidental removal would prune Calico and the CPI through the Application's
+            // finalizer before the protected Cluster stopped the run.
+            { parent: this, protect: ctx.region.environment === "prod" },
+        );
     }
 }

@@ -1,4 +1,11 @@
-// Lab stand-in for the controllers that cannot run locally (scripts/lab, README "Real-engine lab"):
+// Lab stand-ins for what does not run in the lab (scripts/lab/README.md). Two modes:
+//
+// With the real CAPI controllers (scripts/lab/capi.sh; --vcsim-server ...): the controllers do
+// CAPI's work; this plays only the machines' boot (scripts/lab/machineBoot.ts: the guest's
+// static address, kubeadm init on the VIP with KCP's CA, the kubelets' Nodes) and Argo CD's
+// finalizer (below).
+//
+// Without controllers (--workload-kubeconfig FILE), it stands in for CAPI as well:
 //   - CAPI: for every Cluster in the CAPI namespace of the management cluster, writes the
 //     `<cluster>-kubeconfig` Secret (type cluster.x-k8s.io/secret, key `value`, cluster-name label,
 //     owned by the Cluster so the garbage collector removes it with it), pointing at the lab's
@@ -16,46 +23,41 @@
 //       --management-kubeconfig FILE --workload-kubeconfig FILE \
 //       [--namespace capi-clusters] [--argocd-namespace argocd] [--delay-seconds 2]
 //       [--poll-ms 500] [--max-seconds 1800]
+//   node -r ts-node/register/transpile-only scripts/lab/capi-sim.ts \
+//       --management-kubeconfig FILE --vcsim-server 127.0.0.1:PORT --vcsim-ca-file FILE \
+//       --vcsim-username USER --vcsim-password-file FILE --state-dir DIR [...]
 //
 // TLS is verified against the CAs in the kubeconfigs. It stops on SIGTERM/SIGINT, when stdin
 // closes (the parent went away) or after --max-seconds. It prints no credential.
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { dump } from "js-yaml";
 import { ARGOCD_RESOURCES_FINALIZER, apiVersions, kinds, labels } from "../../components/constants";
-import { HttpsResponse, httpsRequest } from "../../components/providers/httpsProbe";
 import { KubeconfigTarget, parseKubeconfig } from "../../components/providers/kubeconfig";
+import { KubeObject, OwnerReference, list, request } from "./kubeRest";
+import { MachineBoot } from "./machineBoot";
+import { VsphereSoap } from "./vsphereSoap";
 
-const REQUEST_TIMEOUT_MS = 10_000;
+/** The vcsim the real CAPV talks to, for the machines' boot. */
+interface VcsimOptions {
+    readonly server: string;
+    readonly caFile: string;
+    readonly username: string;
+    readonly passwordFile: string;
+    readonly stateDir: string;
+}
 
 interface Options {
     readonly managementKubeconfig: string;
-    readonly workloadKubeconfig: string;
+    /** Without controllers: the API server the written kubeconfigs point at. */
+    readonly workloadKubeconfig?: string;
+    /** With the real controllers. */
+    readonly vcsim?: VcsimOptions;
     readonly namespace: string;
     readonly argocdNamespace: string;
     readonly delaySeconds: number;
     readonly pollMs: number;
     readonly maxSeconds: number;
-}
-
-interface ObjectMeta {
-    name: string;
-    namespace?: string;
-    uid: string;
-    resourceVersion: string;
-    deletionTimestamp?: string;
-    finalizers?: string[];
-}
-
-interface KubeObject {
-    metadata: ObjectMeta & { ownerReferences?: OwnerReference[] };
-    spec?: Record<string, unknown>;
-}
-
-interface OwnerReference {
-    apiVersion: string;
-    kind: string;
-    name: string;
-    uid: string;
 }
 
 interface TemplateRef {
@@ -98,9 +100,24 @@ function parseArgs(argv: readonly string[]): Options {
         }
         return n;
     };
+    const has = (flag: string) => argv.includes(flag);
+    if (has("--workload-kubeconfig") === has("--vcsim-server")) {
+        throw new Error(
+            "capi-sim: pass --workload-kubeconfig (no CAPI controllers) or --vcsim-server (real controllers), not both",
+        );
+    }
+    const vcsim = has("--vcsim-server")
+        ? {
+              server: get("--vcsim-server"),
+              caFile: get("--vcsim-ca-file"),
+              username: get("--vcsim-username"),
+              passwordFile: get("--vcsim-password-file"),
+              stateDir: get("--state-dir"),
+          }
+        : undefined;
     return {
         managementKubeconfig: get("--management-kubeconfig"),
-        workloadKubeconfig: get("--workload-kubeconfig"),
+        ...(vcsim ? { vcsim } : { workloadKubeconfig: get("--workload-kubeconfig") }),
         namespace: get("--namespace", "capi-clusters"),
         argocdNamespace: get("--argocd-namespace", "argocd"),
         delaySeconds: num("--delay-seconds", "2"),
@@ -175,43 +192,11 @@ export function kubeconfigSecret(
     };
 }
 
-/** One request to a lab API server, TLS verified against the kubeconfig's CA. */
-function request(
-    target: KubeconfigTarget,
-    method: string,
-    path: string,
-    body?: unknown,
-    contentType?: string,
-): Promise<HttpsResponse> {
-    return httpsRequest({
-        url: `${target.server}${path}`,
-        method,
-        body,
-        contentType,
-        caPem: target.caPem,
-        certPem: target.auth.certPem,
-        keyPem: target.auth.keyPem,
-        token: target.auth.token,
-        servername: target.tlsServerName,
-        timeoutMs: REQUEST_TIMEOUT_MS,
-    });
-}
-
-async function list(mgmt: KubeconfigTarget, path: string): Promise<KubeObject[]> {
-    const res = await request(mgmt, "GET", path);
-    if (res.status === 404) {
-        return [];
-    }
-    if (res.status !== 200) {
-        throw new Error(`GET ${path}: HTTP ${res.status}`);
-    }
-    return (JSON.parse(res.body) as { items: KubeObject[] }).items;
-}
-
 function log(line: string): void {
     process.stdout.write(`[capi-sim] ${line}\n`);
 }
 
+/** Without controllers: CAPI's kubeconfig Secret and template adoption, then Argo CD's part. */
 async function tick(
     o: Options,
     mgmt: KubeconfigTarget,
@@ -252,7 +237,11 @@ async function tick(
     }
 
     await adoptTemplates(o, mgmt, clusters);
+    await releaseArgoCdFinalizers(o, mgmt);
+}
 
+/** Argo CD's application controller, on delete only (there is no Argo CD to prune anything). */
+async function releaseArgoCdFinalizers(o: Options, mgmt: KubeconfigTarget): Promise<void> {
     const ans = encodeURIComponent(o.argocdNamespace);
     const apps = await list(mgmt, `/apis/${apiVersions.argocd}/namespaces/${ans}/applications`);
     for (const a of apps) {
@@ -339,12 +328,7 @@ async function main(): Promise<number> {
         fs.readFileSync(o.managementKubeconfig, "utf8"),
         "--management-kubeconfig",
     );
-    const workload = parseKubeconfig(
-        fs.readFileSync(o.workloadKubeconfig, "utf8"),
-        "--workload-kubeconfig",
-    );
-    // Fail at start, not at the first Cluster, on an unusable workload kubeconfig.
-    capiKubeconfig("probe", workload);
+    const step = await stepFor(o, mgmt);
 
     let stopping = false;
     const stop = (why: string) => {
@@ -369,7 +353,7 @@ async function main(): Promise<number> {
             break;
         }
         try {
-            await tick(o, mgmt, workload, firstSeen);
+            await step(firstSeen);
             failures = 0;
         } catch (e) {
             failures += 1;
@@ -379,6 +363,35 @@ async function main(): Promise<number> {
     }
     process.stdin.pause();
     return 0;
+}
+
+/** One poll of the mode `o` selects; checks its inputs before the first poll. */
+async function stepFor(
+    o: Options,
+    mgmt: KubeconfigTarget,
+): Promise<(firstSeen: Map<string, number>) => Promise<void>> {
+    if (o.workloadKubeconfig) {
+        const workload = parseKubeconfig(
+            fs.readFileSync(o.workloadKubeconfig, "utf8"),
+            "--workload-kubeconfig",
+        );
+        // Fail at start, not at the first Cluster, on an unusable workload kubeconfig.
+        capiKubeconfig("probe", workload);
+        return (firstSeen) => tick(o, mgmt, workload, firstSeen);
+    }
+    const v = o.vcsim!;
+    const vc = new VsphereSoap(v.server, fs.readFileSync(v.caFile, "utf8"));
+    await vc.login(v.username, fs.readFileSync(v.passwordFile, "utf8").trim());
+    const boot = new MachineBoot(mgmt, vc, {
+        namespace: o.namespace,
+        labScripts: __dirname,
+        stateDir: path.resolve(v.stateDir),
+        log,
+    });
+    return async () => {
+        await boot.tick();
+        await releaseArgoCdFinalizers(o, mgmt);
+    };
 }
 
 if (require.main === module) {

@@ -105,9 +105,9 @@ lab_time_end() {
   lab_log "$1 took ${dt}s (load $load)"
 }
 
-# lab_port_free PORT: true if nothing listens on 127.0.0.1:PORT.
+# lab_port_free PORT [HOST]: true if nothing listens on HOST:PORT (default 127.0.0.1; loopback only).
 lab_port_free() {
-  ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+  ! (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null
 }
 
 # lab_pick_port: print a random free loopback port in 20000-32767, below Linux's ephemeral range
@@ -452,4 +452,53 @@ _lab_plugin() {
   [[ -d "$d" && ! -e "$d.partial" && -x "$d/pulumi-resource-${1#plugin-}" ]] && return 0
   echo "plugin not installed ($d)"
   return 1
+}
+
+# lab_issue_cert CA_DIR OUT CN EKU [SAN]: unless OUT.crt exists and was issued by CA_DIR/ca.crt,
+# issue OUT.key + OUT.crt (RSA 2048, 10 years) from CA_DIR/ca.{crt,key}; EKU is serverAuth or
+# clientAuth, SAN e.g. "IP:127.0.0.1". The key is only readable by its owner.
+lab_issue_cert() {
+  local ca=$1 out=$2 cn=$3 eku=$4 san=${5:-} ext
+  if [[ -f "$out.crt" && -f "$out.key" ]] &&
+    openssl verify -CAfile "$ca/ca.crt" "$out.crt" >/dev/null 2>&1; then
+    return 0
+  fi
+  ext=$(mktemp)
+  printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+    "extendedKeyUsage=$eku" ${san:+"subjectAltName=$san"} >"$ext"
+  (umask 077 && openssl req -newkey rsa:2048 -nodes -keyout "$out.key" -out "$out.csr" \
+    -subj "/CN=$cn" 2>/dev/null) &&
+    openssl x509 -req -in "$out.csr" -CA "$ca/ca.crt" -CAkey "$ca/ca.key" -CAcreateserial \
+      -days 3650 -extfile "$ext" -out "$out.crt" 2>/dev/null
+  local rc=$?
+  rm -f "$ext" "$out.csr"
+  [[ $rc == 0 ]] || lab_die "issuing $out.crt from $ca/ca.crt failed"
+}
+
+# lab_sha1_thumbprint CERT: the SHA-1 fingerprint as vSphere clients pin it (AA:BB:...).
+lab_sha1_thumbprint() {
+  openssl x509 -in "$1" -noout -fingerprint -sha1 | sed 's/^.*=//'
+}
+
+# lab_new_ca DIR CN: a private CA in DIR/ca.{crt,key}, unless there is one.
+lab_new_ca() {
+  [[ -f "$1/ca.crt" && -f "$1/ca.key" ]] && return 0
+  mkdir -p "$1"
+  (umask 077 && openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1/ca.key" -out "$1/ca.crt" \
+    -days 3650 -subj "/CN=$2" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null) ||
+    lab_die "creating a CA in $1 failed"
+}
+
+# lab_started PIDFILE EXE: after `setsid EXE ... &` + `echo $! >PIDFILE`, wait (up to 5 s) until
+# that process has exec'd EXE. Before that, /proc/PID/exe is still bash or setsid, and
+# lab_pid_alive would report a process that is only starting as gone (seen under load).
+lab_started() {
+  local pid i
+  pid=$(cat "$1")
+  for ((i = 0; i < 50; i++)); do
+    [[ "$(readlink -f "/proc/$pid/exe" 2>/dev/null)" == "$(readlink -f "$2")" ]] && return 0
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
 }

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# End-to-end test of the lab stack reconciled by the real Cluster API controllers (issue 9;
+# npm run test:e2e:capi). Builds nothing: if a piece is missing it names it and fails (exit 1;
+# LAB_E2E_SKIP_IF_MISSING=1 makes that a SKIPPED line and exit 0). Otherwise, on fresh private state:
+#   - a management cluster (capi-e2e-mgmt) with Argo CD's CRDs only: the CAPI, CAPV and IPAM
+#     CRDs come from the providers' own config trees (scripts/lab/capi.sh);
+#   - a vcsim shaped like Pulumi.lab.yaml's vCenter (scripts/lab/vcsim.sh --inventory), with the
+#     stack's vsphere.username and a random password;
+#   - the five managers (scripts/lab/capi.sh up capi-e2e-mgmt);
+# then test/e2e/capi.e2e.ts, and everything is stopped and wiped again, also on failure or Ctrl-C
+# (LAB_E2E_KEEP=1 keeps it running). Other people's clusters and vcsim are not touched.
+set -euo pipefail
+# shellcheck source=scripts/lab/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+MGMT=capi-e2e-mgmt
+export LAB_VCSIM_NAME=vcsim-capi-e2e
+STACK="$LAB_REPO_ROOT/Pulumi.lab.yaml"
+PIECES=(pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs plugin-kubernetes plugin-command
+  etcd kube-apiserver kube-controller-manager kubectl vcsim
+  capi-manager capi-kubeadm-bootstrap-manager capi-kubeadm-control-plane-manager capi-ipam-manager capv-manager)
+
+# Like e2e.sh: a missing piece FAILS, unless LAB_E2E_SKIP_IF_MISSING=1 turns it into a skip.
+missing_pieces() {
+  local why=$1
+  if [[ "${LAB_E2E_SKIP_IF_MISSING:-0}" == 1 ]]; then
+    printf 'e2e-capi: SKIPPED (LAB_E2E_SKIP_IF_MISSING=1): nothing was tested. %s\n' "$why"
+    exit 0
+  fi
+  printf 'e2e-capi: FAILED: %s\nBuild it with: scripts/lab/build.sh\n' "$why" >&2
+  exit 1
+}
+declare -F lab_require_pieces >/dev/null ||
+  missing_pieces "lib.sh has no lab_require_pieces (the builds branch adds it)"
+missing=$(lab_require_pieces "${PIECES[@]}") ||
+  missing_pieces "lab pieces missing in $LAB_HOME:"$'\n'"$missing"
+[[ -d "$LAB_REPO_ROOT/node_modules/@pulumi/pulumi" ]] || lab_die "run 'npm ci' in $LAB_REPO_ROOT first"
+
+eval "$("$LAB_SCRIPTS_DIR/engine.sh" --print-env)"
+stack_value() { # JS expression over the stack's project config `c`
+  (cd "$LAB_REPO_ROOT" && node -r ts-node/register/transpile-only -e '
+    const { projectConfigOfStackFile } = require("./components/config/stackFile");
+    const c = projectConfigOfStackFile(require("fs").readFileSync(process.argv[1], "utf8"));
+    console.log(eval(process.argv[2]));' "$STACK" "$1")
+}
+WORKLOADS=$(stack_value 'c.clusters.map((x) => "wl-" + x.name).join(" ")')
+
+stop_all() {
+  if [[ "${LAB_E2E_KEEP:-0}" == 1 ]]; then
+    lab_log "LAB_E2E_KEEP=1: leaving $MGMT, its controllers, vcsim and $WORKLOADS running"
+    return
+  fi
+  local w
+  "$LAB_SCRIPTS_DIR/capi.sh" down "$MGMT" --purge >/dev/null 2>&1 || true
+  for w in $WORKLOADS; do "$LAB_SCRIPTS_DIR/cluster.sh" down "$w" --purge >/dev/null 2>&1 || true; done
+  "$LAB_SCRIPTS_DIR/vcsim.sh" down --purge >/dev/null 2>&1 || true
+  "$LAB_SCRIPTS_DIR/cluster.sh" down "$MGMT" --purge >/dev/null 2>&1 || true
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+# Fresh state every run: a crashed earlier run may have left objects or processes behind.
+stop_all
+lab_time_start
+LAB_CRDS_DIR="$LAB_REPO_ROOT/../shared/crds/argo-cd" "$LAB_SCRIPTS_DIR/cluster.sh" up "$MGMT" --crds >/dev/null
+"$LAB_SCRIPTS_DIR/vcsim.sh" up --inventory="$STACK" --username="$(stack_value 'c.vsphere.username')" >/dev/null
+"$LAB_SCRIPTS_DIR/capi.sh" up "$MGMT" >/dev/null
+lab_time_end "e2e-capi: $MGMT + vcsim inventory + CAPI controllers from scratch"
+eval "$("$LAB_SCRIPTS_DIR/cluster.sh" env "$MGMT")"
+eval "$("$LAB_SCRIPTS_DIR/vcsim.sh" env)"
+export LAB_E2E_MGMT_KUBECONFIG=$LAB_CAPI_E2E_MGMT_KUBECONFIG LAB_HOME
+
+cd "$LAB_REPO_ROOT"
+lab_time_start
+node_modules/.bin/mocha --no-config -r ts-node/register/transpile-only --bail \
+  --timeout 1800000 test/e2e/capi.e2e.ts
+lab_time_end "e2e-capi: test/e2e/capi.e2e.ts"
