@@ -150,6 +150,7 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
                             expectNoChanges: args.expectNoChanges,
                             policy: policies.get(stack),
                             onOutput: out,
+                            onNotice: (line) => deps.stderr(`[${stack}] recovery: ${line}\n`),
                         },
                         signal,
                         () => deps.now().getTime(),
