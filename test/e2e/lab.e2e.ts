@@ -40,6 +40,7 @@ import {
     OutputCapture,
     filesUnder,
     findLeaks,
+    scanRunnerOutputAtExit,
     scannableTexts,
     type ScannedText,
 } from "./support/secretScan";
@@ -51,23 +52,7 @@ const runnerOutput = new OutputCapture().start();
 const SUITE_TITLE = "lab e2e: the program through the pipeline driver on the real engine";
 /** Every secret value of the run, by name; filled as the run learns them. */
 const needles: Record<string, string> = {};
-process.on("exit", () => {
-    if (Object.keys(needles).length === 0) {
-        return;
-    }
-    const text = runnerOutput.text();
-    const problems = findLeaks(
-        [{ where: "the test runner's output", text, decompressed: false }],
-        needles,
-    ).map((l) => `${l.secret} in ${l.where}`);
-    if (!text.includes(SUITE_TITLE)) {
-        problems.push("the test runner's output was not captured, so it was not scanned");
-    }
-    if (problems.length > 0) {
-        fs.writeSync(2, `\nsecret scan at exit FAILED: ${problems.join("; ")}\n`);
-        process.exitCode = 1;
-    }
-});
+scanRunnerOutputAtExit(runnerOutput, needles, SUITE_TITLE);
 
 function requireEnv(name: string): string {
     const v = process.env[name];

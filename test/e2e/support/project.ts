@@ -76,6 +76,24 @@ export interface ProjectOptions {
     readonly backend?: { readonly url: string; readonly env: NodeJS.ProcessEnv };
     /** Stacks to create; default lab and lab-strict. */
     readonly stacks?: readonly string[];
+    /** More stack files (`Pulumi.<name>.yaml` text by name), with lab's policy config each. */
+    readonly stackFiles?: Readonly<Record<string, string>>;
+}
+
+/** The lab stack as another region: its own region name, CAPI namespace and cluster name. */
+export function regionStackFile(
+    labStackYaml: string,
+    region: string,
+    namespace: string,
+    cluster: string,
+): string {
+    const doc = yaml.load(labStackYaml) as { config: Record<string, unknown> };
+    doc.config[`${PROJECT}:region`] = region;
+    const mgmt = doc.config[`${PROJECT}:management`] as Record<string, unknown>;
+    doc.config[`${PROJECT}:management`] = { ...mgmt, namespace };
+    const clusters = doc.config[`${PROJECT}:clusters`] as { name: string }[];
+    doc.config[`${PROJECT}:clusters`] = clusters.map((c) => ({ ...c, name: cluster }));
+    return yaml.dump(doc);
 }
 
 export async function prepareProject(
@@ -112,6 +130,14 @@ export async function prepareProject(
         path.join(workDir, "policy", "config", "prod.json"),
         path.join(workDir, "policy", "config", "lab-strict.json"),
     );
+
+    for (const [name, text] of Object.entries(options.stackFiles ?? {})) {
+        fs.writeFileSync(path.join(workDir, `Pulumi.${name}.yaml`), text);
+        fs.copyFileSync(
+            path.join(workDir, "policy", "config", "lab.json"),
+            path.join(workDir, "policy", "config", `${name}.json`),
+        );
+    }
 
     const passphrase = rand();
     const secrets: Record<string, string> = {

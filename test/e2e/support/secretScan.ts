@@ -156,3 +156,38 @@ export class OutputCapture {
         this.restore.splice(0).forEach((r) => r());
     }
 }
+
+/**
+ * Scans the runner's captured output once more when the process exits, after mocha printed its
+ * final report (assertion messages included): a leak or an output that was not captured at all
+ * (no `marker` in it) makes the exit status 1. `needles` is read at exit, so fill it as you go.
+ */
+export function scanRunnerOutputAtExit(
+    capture: OutputCapture,
+    needles: Readonly<Record<string, string>>,
+    marker: string,
+): void {
+    process.on("exit", () => {
+        if (Object.keys(needles).length === 0) {
+            return;
+        }
+        const text = capture.text();
+        const problems = findLeaks(
+            [{ where: "the test runner's output", text, decompressed: false }],
+            needles,
+        ).map((l) => `${l.secret} in ${l.where}`);
+        if (!text.includes(marker)) {
+            problems.push("the test runner's output was not captured, so it was not scanned");
+        }
+        if (problems.length > 0) {
+            fs.writeSync(2, `\nsecret scan at exit FAILED: ${problems.join("; ")}\n`);
+            process.exitCode = 1;
+        } else {
+            fs.writeSync(
+                2,
+                `secret scan at exit: the runner's output (${text.length} chars) holds none of ` +
+                    `${Object.keys(needles).length} secrets\n`,
+            );
+        }
+    });
+}
