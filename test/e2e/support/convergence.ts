@@ -94,3 +94,25 @@ export async function assertConverged(
     }
     return [...inState.keys()].sort();
 }
+
+// A secret in `pulumi stack export --show-secrets`: the secret signature plus its value as JSON.
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+/** A decrypted export's values with every secret envelope replaced by the value inside it. */
+export function unwrapSecrets(v: unknown): unknown {
+    if (Array.isArray(v)) {
+        return v.map(unwrapSecrets);
+    }
+    if (v !== null && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        if (o[SECRET_SIG] === SECRET_VALUE) {
+            if (typeof o.plaintext !== "string") {
+                throw new Error("a secret without plaintext: export with --show-secrets");
+            }
+            return unwrapSecrets(JSON.parse(o.plaintext));
+        }
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
+    }
+    return v;
+}
