@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { PassThrough } from "node:stream";
 import * as zlib from "node:zlib";
 import { OutputCapture, findLeaks, scannableTexts, unzipMembers } from "./secretScan";
 
@@ -82,14 +83,15 @@ describe("e2e secret scan", () => {
         assert.throws(() => findLeaks([], { short: "abc" }), /too short/);
     });
 
-    it("captures what the process writes to stdout and stderr", () => {
-        const c = new OutputCapture().start();
-        try {
-            process.stdout.write(Buffer.from(""));
-            process.stderr.write("capture probe\n");
-        } finally {
-            c.stop();
-        }
-        assert.match(c.text(), /capture probe\n$/);
+    it("captures what is written to the streams, and still writes it through", () => {
+        const out = new PassThrough();
+        const err = new PassThrough();
+        const c = new OutputCapture([out, err]).start();
+        out.write(Buffer.from("reporter line\n"));
+        err.write("capture probe\n");
+        c.stop();
+        err.write("after stop\n");
+        assert.equal(c.text(), "reporter line\ncapture probe\n");
+        assert.equal(String(err.read()), "capture probe\nafter stop\n", "still written through");
     });
 });

@@ -132,8 +132,15 @@ export class OutputCapture {
     private readonly chunks: string[] = [];
     private readonly restore: (() => void)[] = [];
 
+    constructor(
+        private readonly streams: readonly NodeJS.WritableStream[] = [
+            process.stdout,
+            process.stderr,
+        ],
+    ) {}
+
     start(): this {
-        for (const stream of [process.stdout, process.stderr]) {
+        for (const stream of this.streams) {
             const original = stream.write.bind(stream) as (...a: unknown[]) => boolean;
             stream.write = ((chunk: unknown, ...rest: unknown[]) => {
                 this.chunks.push(
