@@ -269,7 +269,9 @@ describe(SUITE_TITLE, function () {
 
         /** The stack's state file and lock files in the project's file:// backend. */
         const bookkeeping = () => path.join(p.stateDir, ".pulumi");
-        const lockFiles = () => filesUnder(path.join(bookkeeping(), "locks"));
+        // The lock objects (fileblob keeps a `.attrs` file beside each).
+        const lockFiles = () =>
+            filesUnder(path.join(bookkeeping(), "locks")).filter((f) => f.endsWith(".json"));
         function pendingInStateFile(): string[] {
             const f = filesUnder(path.join(bookkeeping(), "stacks")).find(
                 (x) => path.basename(x) === "lab.json",
@@ -434,7 +436,10 @@ describe(SUITE_TITLE, function () {
         let p: LabProject;
         let s3: Record<string, string>;
         const bucketDir = () => path.join(s3.LAB_S3_DATA_DIR, s3.LAB_S3_BUCKET);
-        const lockFiles = () => filesUnder(path.join(bucketDir(), ".pulumi", "locks"));
+        const lockFiles = () =>
+            filesUnder(path.join(bucketDir(), ".pulumi", "locks")).filter((f) =>
+                f.endsWith(".json"),
+            );
 
         before(async function () {
             const env = await run(
