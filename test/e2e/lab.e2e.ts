@@ -6,6 +6,7 @@
 import * as assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import {
@@ -81,20 +82,39 @@ const SECRET_GET_404 = { verb: "GET", resource: "secrets", code: "404" };
 /**
  * The Kubernetes objects the program creates for the lab stack (one cluster, lab-apps, with one
  * worker pool), as `<cluster>:<Kind>:<namespace>/<name>`: the intended set, checked exactly.
+ * Template names end in a hash of their spec (a changed spec is a new template).
  */
-const EXPECTED_OBJECTS: readonly string[] = [
-    "management:Namespace:capi-clusters",
-    "management:Cluster:capi-clusters/lab-apps",
-    "management:KubeadmControlPlane:capi-clusters/lab-apps-control-plane",
-    "management:VSphereCluster:capi-clusters/lab-apps",
-    "management:MachineDeployment:capi-clusters/lab-apps-general",
-    "management:Application:argocd/lab-apps-cluster-config",
-    "management:Secret:argocd/cluster-lab-apps",
-    "workload:ServiceAccount:kube-system/argocd-manager",
-    "workload:ClusterRoleBinding:argocd-manager",
-    "workload:Secret:kube-system/argocd-manager-token",
-    "workload:Secret:kube-system/cloud-provider-vsphere-credentials",
+const EXPECTED_OBJECTS: readonly RegExp[] = [
+    /^management:Namespace:capi-clusters$/,
+    /^management:Secret:capi-clusters\/lab-apps-vsphere-credentials$/,
+    /^management:InClusterIPPool:capi-clusters\/lab-apps-nodes$/,
+    /^management:VSphereCluster:capi-clusters\/lab-apps$/,
+    /^management:Cluster:capi-clusters\/lab-apps$/,
+    /^management:VSphereMachineTemplate:capi-clusters\/lab-apps-cp-[0-9a-f]{8}$/,
+    /^management:KubeadmControlPlane:capi-clusters\/lab-apps$/,
+    /^management:VSphereMachineTemplate:capi-clusters\/lab-apps-general-[0-9a-f]{8}$/,
+    /^management:KubeadmConfigTemplate:capi-clusters\/lab-apps-general-[0-9a-f]{8}$/,
+    /^management:MachineDeployment:capi-clusters\/lab-apps-general$/,
+    /^management:MachineHealthCheck:capi-clusters\/lab-apps-unhealthy-nodes$/,
+    /^management:Secret:argocd\/cluster-lab-apps$/,
+    /^management:Application:argocd\/lab-apps-cluster-config$/,
+    /^workload:ServiceAccount:kube-system\/argocd-manager$/,
+    /^workload:ClusterRoleBinding:argocd-manager-role-binding$/,
+    /^workload:Secret:kube-system\/argocd-manager-token$/,
+    /^workload:Secret:kube-system\/cloud-provider-vsphere-credentials$/,
 ];
+
+/** Each pattern matches exactly one key and every key is matched: the sets are equal. */
+function assertExactSet(keys: readonly string[], patterns: readonly RegExp[], what: string): void {
+    const unmatched = keys.filter((k) => !patterns.some((p) => p.test(k)));
+    const counts = patterns.map((p) => `${p.source} x${keys.filter((k) => p.test(k)).length}`);
+    assert.deepEqual(unmatched, [], `${what}: not expected`);
+    assert.deepEqual(
+        counts.filter((c) => !c.endsWith(" x1")),
+        [],
+        `${what}: expected exactly once each (have ${[...keys].sort().join(", ")})`,
+    );
+}
 
 /** `sub` is contained in `sup`: objects key by key, arrays element by element and same length. */
 function assertSubset(sub: unknown, sup: unknown, where: string): void {
@@ -185,7 +205,7 @@ describe(SUITE_TITLE, function () {
     let argoPlan: LabArgoCdPlan;
     let argoToken: string;
     let step = 0;
-    const timings: [string, number][] = [];
+    const timings: [string, number, string][] = [];
     /** Resources of the lab stack after `up`: the objects that must exist, then be gone. */
     let deployed: StateResource[] = [];
     let upRegion: RunSummary["regions"][number] | undefined;
@@ -266,8 +286,13 @@ describe(SUITE_TITLE, function () {
 
     const syncPosts = () => argoRequests("POST", /^\/api\/v1\/applications\/[^/]+\/sync$/);
 
+    /** A step's duration, with the load averages (1, 5, 15 min) at its end: figures depend on them. */
     function record(label: string, run: DriverRun): void {
-        timings.push([label, run.summary.regions[0]?.durationMs ?? run.result.ms]);
+        const load = os
+            .loadavg()
+            .map((l) => l.toFixed(2))
+            .join(" ");
+        timings.push([label, run.summary.regions[0]?.durationMs ?? run.result.ms, load]);
     }
 
     /** The stack's state; with showSecrets decrypted and kept in memory only. */
@@ -333,7 +358,9 @@ describe(SUITE_TITLE, function () {
         }
         await argo?.close();
         if (timings.length > 0) {
-            const lines = timings.map(([l, ms]) => `${l}\t${(ms / 1000).toFixed(1)}s`);
+            const lines = timings.map(
+                ([l, ms, load]) => `${l}\t${(ms / 1000).toFixed(1)}s\tload ${load}`,
+            );
             process.stderr.write(`\n      lab stack timings (driver summary durations):\n`);
             for (const l of lines) process.stderr.write(`        ${l}\n`);
             const log = path.join(labHome, "logs", "timings.log");
@@ -428,10 +455,10 @@ describe(SUITE_TITLE, function () {
         deployed = k8sObjects(state.resources);
         // Every resource of the state was created by this up: the root stack is not counted.
         assert.equal(region.changes.create, state.resources.length - 1, "creates vs state");
-        assert.deepEqual(
-            deployed.map(objectKey).sort(),
-            [...EXPECTED_OBJECTS].sort(),
-            "the Kubernetes objects in the state",
+        assertExactSet(
+            deployed.map(objectKey),
+            EXPECTED_OBJECTS,
+            "Kubernetes objects in the state",
         );
 
         // ApiServerReady really waited: the simulator holds the kubeconfig Secret back for
