@@ -10,6 +10,10 @@ import type { RegionError } from "./events";
 const DIAL =
     /(?:"(https?:\/\/[^/"\s]+)[^"]*": )?dial tcp ([^\s:]+:\d+): (?:connect: )?(connection refused|no route to host|i\/o timeout|network is unreachable)/g;
 const NODE_REFUSED = /connect (ECONNREFUSED|EHOSTUNREACH|ETIMEDOUT) ([^\s:]+:\d+)/g;
+// The program's own readiness wait (ApiServerReady) names the server by role, e.g.
+//   "… last state: management API server: connection refused."
+const ROLE =
+    /\b(management|workload) API server: (connection refused|connection reset|host unreachable|timeout)\b/g;
 
 /** One line per unreachable endpoint, naming it and how many errors it explains. */
 export function unreachableServers(errors: readonly RegionError[]): RegionError[] {
@@ -28,6 +32,9 @@ export function unreachableServers(errors: readonly RegionError[]): RegionError[
         for (const m of err.message.matchAll(NODE_REFUSED)) {
             hits.add(`https://${m[2]}\t${m[1]}`);
         }
+        for (const m of err.message.matchAll(ROLE)) {
+            hits.add(`the ${m[1]} API server\t${m[2]}`);
+        }
         for (const h of hits) {
             const [endpoint, reason] = h.split("\t");
             note(endpoint, reason, err.urn);
@@ -35,7 +42,8 @@ export function unreachableServers(errors: readonly RegionError[]): RegionError[
     }
     return [...seen.entries()].map(([endpoint, e]) => ({
         message:
-            `cannot reach the server at ${endpoint} (${e.reason}): ${e.count} error(s) below ` +
+            `cannot reach ${endpoint.startsWith("the ") ? endpoint : `the server at ${endpoint}`} ` +
+            `(${e.reason}): ${e.count} error(s) below ` +
             `come from it${e.urns.size > 0 ? ` (${e.urns.size} resource(s))` : ""}. If it is a ` +
             "Kubernetes API server of this region, bring it back (or fix its kubeconfig) and " +
             "rerun: the rerun continues from the state this run saved.",

@@ -27,6 +27,20 @@ describe("pipeline/unreachable", () => {
         );
     });
 
+    it("names the server by role when the readiness wait reports it that way", () => {
+        const [line] = unreachableServers([
+            {
+                urn: "urn:ready",
+                message:
+                    'ApiServerReady capi-clusters/lab-apps: the API server (unknown until Secret capi-clusters/lab-apps-kubeconfig exists) of cluster "lab-apps" was not ready within 120s (35 attempts); last state: management API server: connection refused. Check the control plane machines, or raise timeoutSeconds.',
+            },
+        ]);
+        assert.match(
+            line.message,
+            /^cannot reach the management API server \(connection refused\): 1 error\(s\) below come from it \(1 resource\(s\)\)/,
+        );
+    });
+
     it("says nothing when no error is a dial failure", () => {
         assert.deepEqual(unreachableServers([{ message: "HTTP 403 forbidden" }]), []);
     });

@@ -75,22 +75,27 @@ export async function assertConverged(
         );
         inState.set(k, r);
     }
-    const managed = new Map<string, KubeObject>();
+    const live = new Map<string, KubeObject>();
+    const managed = new Set<string>();
     for (const v of views) {
         for (const o of await v.kube.get(["-A", v.kinds.join(","), "--show-managed-fields"])) {
+            const k = key(v.kube, o);
+            live.set(k, o);
+            // An apply that owns no field (a Namespace with only a name) leaves no entry, so
+            // such an object cannot be attributed; every other object Pulumi wrote can.
             const fields = (o.metadata as { managedFields?: { manager?: string }[] }).managedFields;
             if ((fields ?? []).some((f) => PULUMI_MANAGER.test(f.manager ?? ""))) {
-                managed.set(key(v.kube, o), o);
+                managed.add(k);
             }
         }
     }
-    const orphans = [...managed.keys()].filter((k) => !inState.has(k));
+    const orphans = [...managed].filter((k) => !inState.has(k));
     assert.deepEqual(orphans, [], "objects Pulumi wrote that no state knows (orphans)");
-    const missing = [...inState.keys()].filter((k) => !managed.has(k));
+    const missing = [...inState.keys()].filter((k) => !live.has(k));
     assert.deepEqual(missing, [], "objects of the state missing from the clusters");
     for (const [k, r] of inState) {
         const uid = (r.outputs as KubeObject).metadata.uid;
-        assert.equal(managed.get(k)?.metadata.uid, uid, `${k}: the state names another object`);
+        assert.equal(live.get(k)?.metadata.uid, uid, `${k}: the state names another object`);
     }
     return [...inState.keys()].sort();
 }
