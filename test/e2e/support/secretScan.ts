@@ -188,7 +188,11 @@ export function scanRunnerOutputAtExit(
         }
         if (problems.length > 0) {
             fs.writeSync(2, `\nsecret scan at exit FAILED: ${problems.join("; ")}\n`);
-            process.exitCode = 1;
+            // mocha exits through process.exit(<failures>); only a process.exit() from inside
+            // this listener changes the code (setting process.exitCode here would not).
+            process.exit(
+                typeof process.exitCode === "number" && process.exitCode > 0 ? process.exitCode : 1,
+            );
         } else {
             fs.writeSync(
                 2,
