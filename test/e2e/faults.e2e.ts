@@ -35,6 +35,11 @@ import {
 const runnerOutput = new OutputCapture().start();
 const SUITE_TITLE = "faults on the real engine, through the pipeline driver";
 const needles: Record<string, string> = {};
+/** A project's secrets, under names of their own (each project has a passphrase etc.). */
+function addNeedles(p: LabProject): void {
+    const tag = path.basename(p.root);
+    for (const [k, v] of Object.entries(p.secrets)) needles[`${k} (${tag})`] = v;
+}
 scanRunnerOutputAtExit(runnerOutput, needles, SUITE_TITLE);
 
 /** The simulators hold each kubeconfig Secret back this long: up is mid-way for that time. */
@@ -302,7 +307,7 @@ describe(SUITE_TITLE, function () {
             p = await prepareProject(mgmt.kubeconfig, pulumiBin, undefined, {
                 stacks: ["lab"],
             });
-            Object.assign(needles, p.secrets);
+            addNeedles(p);
         });
 
         it("SIGKILL during up: the rerun names the interrupted operations and the dead CLI's lock, repairs them and converges", async () => {
@@ -481,7 +486,7 @@ describe(SUITE_TITLE, function () {
                     },
                 },
             });
-            Object.assign(needles, p.secrets);
+            addNeedles(p);
         });
 
         it("deploys two regions at once, one driver process each, through s3:// with TLS verified", async () => {
@@ -496,7 +501,7 @@ describe(SUITE_TITLE, function () {
             assert.deepEqual(
                 stateFiles
                     .map((f) => path.basename(f))
-                    .filter((f) => /^lab(-b)?\.json/.test(f))
+                    .filter((f) => /^lab(-b)?\.json$/.test(f))
                     .sort(),
                 ["lab-b.json", "lab.json"],
                 "state objects in the bucket",
