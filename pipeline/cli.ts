@@ -18,7 +18,13 @@ import { prefixedLines } from "./prefixedLines";
 import { runRegion, type StackOps } from "./region";
 import { renderReport, formatDuration } from "./report";
 import { planRollout, runRollout } from "./rollout";
-import { discoverStacks, isProductionStack, readStackFile, selectStacks } from "./stacks";
+import {
+    discoverStacks,
+    isProductionStack,
+    readStackFile,
+    secretsProviderOf,
+    selectStacks,
+} from "./stacks";
 import { buildRunSummary, errorSummary } from "./summary";
 import { latestSummaryFile, readSummary, writeSummary, writeTextFile } from "./summaryFile";
 import { UsageError } from "./usageError";
@@ -104,7 +110,12 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
         args.command === "preview" || args.command === "up"
             ? resolvePolicies(args.workDir, selection.stacks)
             : new Map();
-    const engineEnv = resolveEngineEnvironment(args.backendUrl, args.workDir, deps.env);
+    const engineEnv = resolveEngineEnvironment(
+        args.backendUrl,
+        args.workDir,
+        deps.env,
+        selection.stacks.map((s) => secretsProviderOf(readStackFile(args.workDir, s))),
+    );
     const engine = await deps.connect(args.pulumiRoot, args.workDir);
     if (engineEnv.stateDir) {
         fs.mkdirSync(engineEnv.stateDir, { recursive: true });
@@ -150,6 +161,7 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
                             expectNoChanges: args.expectNoChanges,
                             policy: policies.get(stack),
                             onOutput: out,
+                            onNotice: (line) => deps.stderr(`[${stack}] recovery: ${line}\n`),
                         },
                         signal,
                         () => deps.now().getTime(),

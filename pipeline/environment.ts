@@ -25,12 +25,15 @@ function isServiceBackend(url: string): boolean {
 
 /**
  * Resolves the backend (--backend, else PULUMI_BACKEND_URL, else file://<workDir>/.pulumi-state)
- * and checks the passphrase for non-service backends, whose stacks use the passphrase provider.
+ * and checks the passphrase for non-service backends when a stack uses the passphrase provider
+ * (`secretsProviders`: one per selected stack, stacks.ts secretsProviderOf; a stack on awskms://,
+ * hashivault:// etc. needs no passphrase).
  */
 export function resolveEngineEnvironment(
     backendFlag: string | undefined,
     workDir: string,
     env: NodeJS.ProcessEnv,
+    secretsProviders: readonly string[] = ["passphrase"],
 ): EngineEnvironment {
     const backendUrl = backendFlag ?? (env.PULUMI_BACKEND_URL || defaultBackendUrl(workDir));
     if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(backendUrl)) {
@@ -38,7 +41,8 @@ export function resolveEngineEnvironment(
             `backend "${displayBackend(backendUrl)}" is not a URL; use e.g. file:///abs/dir or https://api.pulumi.com`,
         );
     }
-    if (!isServiceBackend(backendUrl)) {
+    const passphraseStacks = secretsProviders.filter((p) => p === "passphrase").length;
+    if (!isServiceBackend(backendUrl) && passphraseStacks > 0) {
         const passphraseFile = env.PULUMI_CONFIG_PASSPHRASE_FILE;
         if (env.PULUMI_CONFIG_PASSPHRASE === undefined && !passphraseFile) {
             throw new UsageError(

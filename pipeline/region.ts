@@ -13,8 +13,17 @@ import type {
 import type { EngineCommand } from "./args";
 import { clusterOutputs, stackOutputsFromDeployment } from "./clusterOutputs";
 import { digestEvents } from "./events";
+import { localHostFacts } from "./hostFacts";
 import type { PolicyAttachment } from "./policyFiles";
+import {
+    decideOnLock,
+    decideOnPending,
+    isLockError,
+    pendingOperationsOf,
+    type HostFacts,
+} from "./recovery";
 import { classifyRegion, errorSummary, type RegionSummary } from "./summary";
+import { unreachableServers } from "./unreachable";
 
 /** The part of automation.Stack the driver uses. */
 export interface StackOps {
@@ -23,6 +32,10 @@ export interface StackOps {
     previewRefresh(opts: RefreshOptions): Promise<unknown>;
     destroy(opts: DestroyOptions): Promise<unknown>;
     exportStack(): Promise<Deployment>;
+    /** Repairs the state after an interrupted update (recovery.ts). */
+    refresh(opts: RefreshOptions): Promise<unknown>;
+    /** `pulumi cancel`: on a self-managed backend it deletes the stack's lock files. */
+    cancel(): Promise<void>;
 }
 
 export interface RegionRequest {
@@ -34,6 +47,10 @@ export interface RegionRequest {
     readonly policy?: PolicyAttachment;
     /** Engine progress text, for streaming to the terminal. */
     readonly onOutput?: (text: string) => void;
+    /** What the driver decides on its own (recovery), one line each; shown even with --quiet. */
+    readonly onNotice?: (line: string) => void;
+    /** This machine, for judging backend locks; the real host by default. */
+    readonly host?: HostFacts;
 }
 
 /** Options every engine operation gets: event and output sinks, the abort signal. */
@@ -79,6 +96,77 @@ export async function runOperation(
     }
 }
 
+/** Commands that take the backend's lock and may meet what an interrupted update left. */
+function recovers(command: EngineCommand): boolean {
+    return command === "up" || command === "destroy";
+}
+
+interface Recovery {
+    readonly ops: StackOps;
+    readonly req: RegionRequest;
+    readonly host: HostFacts;
+    readonly signal: AbortSignal;
+    /** Tells the operator and records the line in the summary. */
+    readonly say: (line: string) => void;
+}
+
+/**
+ * Runs `fn`; when it fails because the stack is locked by a Pulumi CLI that provably died on
+ * this host, removes the lock (`pulumi cancel`) and runs `fn` once more. A lock that may be live
+ * becomes a clear error that names its holder.
+ */
+async function withStaleLockRetry<T>(
+    r: Recovery,
+    fn: () => Promise<T>,
+    beforeRetry: () => void = () => undefined,
+): Promise<T> {
+    try {
+        return await fn();
+    } catch (err) {
+        const text = String((err as { message?: unknown })?.message ?? err);
+        if (!isLockError(text)) {
+            throw err;
+        }
+        const decision = decideOnLock(r.req.stack, text, r.host);
+        if (decision.action === "stop") {
+            throw new Error(decision.message);
+        }
+        decision.lines.forEach(r.say);
+        await r.ops.cancel();
+        beforeRetry();
+        return await fn();
+    }
+}
+
+/** Repairs pending operations left by an interrupted update before running the command. */
+async function recoverPending(r: Recovery): Promise<void> {
+    const pending = pendingOperationsOf(await r.ops.exportStack());
+    const decision = decideOnPending(r.req.stack, pending);
+    if (decision.action === "none") {
+        return;
+    }
+    if (decision.action === "stop") {
+        throw new Error(decision.message);
+    }
+    decision.lines.forEach(r.say);
+    await withStaleLockRetry(r, () =>
+        r.ops.refresh({
+            onOutput: r.req.onOutput,
+            signal: r.signal,
+            color: "never",
+            ...(decision.clearPendingCreates ? { clearPendingCreates: true } : {}),
+        }),
+    );
+    const left = pendingOperationsOf(await r.ops.exportStack());
+    if (left.length > 0) {
+        throw new Error(
+            `${r.req.stack}: the refresh left ${left.length} pending operation(s): ` +
+                left.map((p) => `${p.type} ${p.urn}`).join(", "),
+        );
+    }
+    r.say(`${r.req.stack}: no pending operations left; running ${r.req.command}`);
+}
+
 /** Runs `req.command` on the stack `open()` yields. Never throws: failures become the result. */
 export async function runRegion(
     open: () => Promise<StackOps>,
@@ -104,14 +192,29 @@ export async function runRegion(
         };
     };
 
+    const recovery: string[] = [];
+    const say = (line: string) => {
+        recovery.push(line);
+        req.onNotice?.(line);
+    };
     let error: unknown;
     let ops: StackOps | undefined;
     try {
         if (signal.aborted) {
             throw new Error("interrupted before start");
         }
-        ops = await open();
-        await runOperation(ops, req.command, common, policy, req.expectNoChanges);
+        const opened = await open();
+        ops = opened;
+        const r: Recovery = { ops: opened, req, host: req.host ?? localHostFacts(), signal, say };
+        if (recovers(req.command)) {
+            await recoverPending(r);
+        }
+        await withStaleLockRetry(
+            r,
+            () => runOperation(opened, req.command, common, policy, req.expectNoChanges),
+            // The failed attempt never reached the engine; its events would only confuse.
+            () => events.splice(0),
+        );
     } catch (err) {
         error = err;
     }
@@ -125,6 +228,7 @@ export async function runRegion(
         aborted: signal.aborted,
     });
 
+    const errors = [...digest.errors, ...classification.extraErrors];
     let clusters: RegionSummary["clusters"];
     let note: string | undefined;
     if (ops && req.command !== "destroy" && classification.result !== "interrupted") {
@@ -142,12 +246,13 @@ export async function runRegion(
         durationMs: now() - started,
         changes: digest.changes,
         policyViolations: digest.policyViolations,
-        errors: [...digest.errors, ...classification.extraErrors],
+        errors: [...unreachableServers(errors), ...errors],
         failedResources: digest.failedResources,
         ...(clusters !== undefined ? { clusters } : {}),
         ...(classification.cliExitCode !== undefined
             ? { cliExitCode: classification.cliExitCode }
             : {}),
         ...(note !== undefined ? { note } : {}),
+        ...(recovery.length > 0 ? { recovery } : {}),
     };
 }

@@ -79,6 +79,10 @@ function regionSection(r: RegionSummary): string[] {
     if (r.note) {
         lines.push("", `Note: ${r.note}`);
     }
+    if (r.recovery && r.recovery.length > 0) {
+        lines.push("", "Recovery (done by the driver before the command):", "");
+        lines.push(...r.recovery.map((l) => `- ${l}`));
+    }
     if (r.policyViolations.length > 0) {
         lines.push(
             "",

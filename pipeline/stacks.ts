@@ -104,3 +104,16 @@ export function readStackFile(workDir: string, stack: string): string | undefine
     }
     return undefined;
 }
+
+/**
+ * The stack's secrets provider from its stack file (`secretsprovider:`), "passphrase" when the
+ * file sets none or does not exist yet (the default of a self-managed backend's new stack).
+ */
+export function secretsProviderOf(stackYaml: string | undefined): string {
+    if (stackYaml === undefined) {
+        return "passphrase";
+    }
+    const doc = yaml.load(stackYaml) as { secretsprovider?: unknown } | null;
+    const p = doc?.secretsprovider;
+    return typeof p === "string" && p !== "" ? p : "passphrase";
+}

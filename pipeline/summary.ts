@@ -34,6 +34,8 @@ export interface RegionSummary {
     readonly cliExitCode?: number;
     /** Why a region was skipped, or other context for a person. */
     readonly note?: string;
+    /** What the driver did on its own before the command: stale lock, interrupted update. */
+    readonly recovery?: readonly string[];
 }
 
 export interface RunSummary {

@@ -47,6 +47,21 @@ describe("pipeline/environment", () => {
         assert.doesNotThrow(() => resolveEngineEnvironment("https://api.pulumi.com", "/repo", {}));
     });
 
+    it("needs no passphrase when every stack uses a KMS or Vault secrets provider", () => {
+        const s3 = "s3://state?endpoint=https://127.0.0.1:9000&s3ForcePathStyle=true&region=eu-1";
+        assert.doesNotThrow(() =>
+            resolveEngineEnvironment(s3, "/repo", {}, [
+                "awskms://alias/fleet",
+                "hashivault://fleet",
+            ]),
+        );
+        assert.throws(
+            () => resolveEngineEnvironment(s3, "/repo", {}, ["awskms://alias/fleet", "passphrase"]),
+            /PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE must be set/,
+        );
+        assert.equal(resolveEngineEnvironment(s3, "/repo", {}, []).stateDir, undefined);
+    });
+
     it("checks the passphrase file is readable", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-pass-"));
         try {

@@ -3,7 +3,8 @@ import type { PreviewOptions, RefreshOptions } from "@pulumi/pulumi/automation";
 import { digestEvents } from "../events";
 import { runRegion } from "../region";
 import { stableStringify } from "../stableJson";
-import { commandError, FakeStack, loadEvents, loadState } from "./support";
+import { types } from "../../components/constants";
+import { commandError, FakeStack, loadEvents, loadState, pendingState } from "./support";
 
 const policy = { packDir: "/repo/policy", configFile: "/repo/policy/config/dev.json" };
 let clock = 0;
@@ -107,7 +108,8 @@ describe("pipeline/region runRegion", () => {
         );
         assert.equal(stack.calls[0].op, "destroy");
         assert.equal("policyPacks" in stack.calls[0].opts, false);
-        assert.equal(stack.exports, 0);
+        // One export: the check for pending operations before destroy, no outputs after it.
+        assert.equal(stack.exports, 1);
         assert.equal(r.result, "ok");
         assert.deepEqual(r.changes, { create: 0, update: 0, delete: 24, replace: 0, same: 0 });
     });
@@ -176,13 +178,19 @@ describe("pipeline/region runRegion", () => {
         // Counted by the engine's summary, which a cancelled run still sends.
         assert.deepEqual(r.changes, digestEvents(loadEvents("up-dev-cancelled").events).changes);
         assert.ok(r.changes.create > 0);
-        assert.equal(stack.exports, 0);
+        // One export: the check for pending operations before up, no outputs after it.
+        assert.equal(stack.exports, 1);
     });
 
     it("notes unavailable outputs without failing the region", async () => {
         const stack = new FakeStack({ fixtures: { up: loadEvents("up-dev-success") } });
+        // The pre-flight export (pending operations) works; the one after up fails.
+        const exportStack = stack.exportStack.bind(stack);
         stack.exportStack = async () => {
-            throw new Error("stack export: permission denied");
+            if (stack.exports++ > 0) {
+                throw new Error("stack export: permission denied");
+            }
+            return exportStack();
         };
         const r = await runRegion(
             async () => stack,
@@ -191,5 +199,101 @@ describe("pipeline/region runRegion", () => {
         );
         assert.equal(r.result, "ok");
         assert.match(r.note ?? "", /cluster outputs unavailable: stack export: permission denied/);
+    });
+});
+
+describe("pipeline/region recovery of interrupted updates", () => {
+    const here = (alive: number[] = []) => ({
+        hostname: "ci-7",
+        pulumiAlive: (pid: number) => alive.includes(pid),
+    });
+    const up = (stack: FakeStack, host = here(), notices: string[] = []) =>
+        runRegion(
+            async () => stack,
+            {
+                stack: "dev",
+                command: "up",
+                expectNoChanges: false,
+                policy,
+                host,
+                onNotice: (l) => notices.push(l),
+            },
+            new AbortController().signal,
+            now,
+        );
+
+    it("after a SIGKILL: cancels the dead CLI's lock, clears pending creates, then runs up", async () => {
+        const stack = new FakeStack({
+            fixtures: { up: loadEvents("up-dev-success") },
+            state: pendingState([
+                { type: "creating", resType: types.Cluster, name: "lab-apps" },
+                { type: "creating", resType: types.ApiServerReady },
+            ]),
+            lock: { host: "ci-7", pid: 4242 },
+        });
+        const notices: string[] = [];
+        const r = await up(stack, here(), notices);
+        assert.equal(r.result, "ok", JSON.stringify(r.errors));
+        assert.equal(stack.cancels, 1);
+        assert.deepEqual(
+            stack.calls.map((c) => c.op),
+            ["refresh", "refresh", "up"],
+            "refresh hit the lock, ran again after the cancel, then up",
+        );
+        assert.equal((stack.calls[1].opts as RefreshOptions).clearPendingCreates, true);
+        assert.deepEqual(r.recovery, notices);
+        const text = notices.join("\n");
+        assert.match(text, /interrupted; the state holds 2 pending operation/);
+        assert.match(text, /no longer runs on this host.*pid 4242/);
+        assert.match(text, /pulumi cancel --stack dev/);
+        assert.match(text, /no pending operations left; running up/);
+    });
+
+    it("a lock held by a running CLI stops the region at once, naming the holder", async () => {
+        const stack = new FakeStack({
+            fixtures: { up: loadEvents("up-dev-success") },
+            lock: { host: "ci-7", pid: 4242 },
+        });
+        const r = await up(stack, here([4242]));
+        assert.equal(r.result, "failed");
+        assert.equal(stack.cancels, 0, "a live lock is never removed");
+        assert.deepEqual(
+            stack.calls.map((c) => c.op),
+            ["up"],
+        );
+        assert.match(
+            r.errors.map((e) => e.message).join("\n"),
+            /locked by another update.*pid 4242/,
+        );
+        assert.equal(r.recovery, undefined);
+    });
+
+    it("a pending create that could be duplicated stops before anything runs", async () => {
+        const stack = new FakeStack({
+            fixtures: { up: loadEvents("up-dev-success") },
+            state: pendingState([{ type: "creating", resType: types.VsphereFolder }]),
+        });
+        const r = await up(stack);
+        assert.equal(r.result, "failed");
+        assert.deepEqual(stack.calls, []);
+        assert.match(r.errors[0].message, /--import-pending-creates/);
+    });
+
+    it("preview neither refreshes nor cancels: it takes no lock and changes no state", async () => {
+        const stack = new FakeStack({
+            fixtures: { preview: loadEvents("preview-dev-changes") },
+            state: pendingState([{ type: "creating", resType: types.ApiServerReady }]),
+        });
+        const r = await runRegion(
+            async () => stack,
+            { stack: "dev", command: "preview", expectNoChanges: false, policy, host: here() },
+            new AbortController().signal,
+            now,
+        );
+        assert.equal(r.result, "ok");
+        assert.deepEqual(
+            stack.calls.map((c) => c.op),
+            ["preview"],
+        );
     });
 });

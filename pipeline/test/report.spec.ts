@@ -90,6 +90,19 @@ describe("pipeline/report", () => {
         assert.doesNotMatch(text, /scrubbed by record-events|eyJhbGci/);
     });
 
+    it("lists what the driver repaired before the command", () => {
+        const r = regionFrom("up-dev-success", {
+            command: "up",
+            recovery: ["dev: an earlier update was interrupted", "running `pulumi cancel`"],
+        });
+        const out = renderReport({ ...summary, regions: [r] });
+        assert.match(
+            out,
+            /Recovery \(done by the driver before the command\):\n\n- dev: an earlier update was interrupted\n- running `pulumi cancel`\n/,
+        );
+        assert.doesNotMatch(renderReport(summary), /Recovery/);
+    });
+
     it("escapes table cells", () => {
         const s = buildRunSummary({
             command: "up",

@@ -1,7 +1,13 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { discoverStacks, isProductionStack, readStackFile, selectStacks } from "../stacks";
+import {
+    discoverStacks,
+    isProductionStack,
+    readStackFile,
+    secretsProviderOf,
+    selectStacks,
+} from "../stacks";
 import { UsageError } from "../usageError";
 import { makeProgramDir } from "./support";
 
@@ -75,5 +81,17 @@ describe("pipeline/stacks", () => {
             false,
         );
         assert.equal(isProductionStack("eu1", ""), false);
+    });
+
+    it("reads the secrets provider of a stack file, passphrase by default", () => {
+        assert.equal(secretsProviderOf(undefined), "passphrase");
+        assert.equal(secretsProviderOf("encryptionsalt: v1:abc\nconfig: {}\n"), "passphrase");
+        assert.equal(
+            secretsProviderOf(
+                "secretsprovider: awskms://alias/fleet?region=eu-central-1\nencryptedkey: x\n",
+            ),
+            "awskms://alias/fleet?region=eu-central-1",
+        );
+        assert.equal(secretsProviderOf(""), "passphrase");
     });
 });

@@ -56,7 +56,7 @@ export function commandError(exitCode: number, stderr: string, args = "preview")
     return createCommandError(new CommandResult("", execa.message, -2, execa));
 }
 
-export type OpName = "preview" | "up" | "previewRefresh" | "destroy";
+export type OpName = "preview" | "up" | "previewRefresh" | "destroy" | "refresh";
 
 export interface RecordedCall {
     readonly op: OpName;
@@ -73,7 +73,22 @@ export interface FakeStackOptions {
     /** Called when an operation starts (for ordering assertions). */
     readonly onStart?: () => void;
     readonly onFinish?: () => void;
+    /** A self-managed backend's lock: operations that lock fail with the CLI's lock error. */
+    readonly lock?: { readonly host: string; readonly pid: number };
 }
+
+/** The 3.248 CLI's stderr for a locked self-managed stack (pkg/backend/diy/lock.go). */
+export function lockErrorText(host: string, pid: number, stack = "dev"): string {
+    return (
+        "error: the stack is currently locked by 1 lock(s). Either wait for the other " +
+        "process(es) to end or delete the lock file with `pulumi cancel`.\n" +
+        `  file:///state/.pulumi/locks/organization/cluster-fleet/${stack}/0b7c.json: ` +
+        `created by root@${host} (pid ${pid}) at 2026-12-02T01:02:03Z\n`
+    );
+}
+
+/** Operations that take the backend's lock (preview does not). */
+const LOCKING: readonly OpName[] = ["up", "destroy", "refresh", "previewRefresh"];
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -81,14 +96,23 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 export class FakeStack implements StackOps {
     readonly calls: RecordedCall[] = [];
     exports = 0;
+    cancels = 0;
+    private locked: FakeStackOptions["lock"];
+    private state: Deployment | undefined;
 
-    constructor(private readonly o: FakeStackOptions) {}
+    constructor(private readonly o: FakeStackOptions) {
+        this.locked = o.lock;
+        this.state = o.state;
+    }
 
     private async replay(
         op: OpName,
         opts: PreviewOptions | UpOptions | RefreshOptions | DestroyOptions,
     ): Promise<void> {
         this.calls.push({ op, opts });
+        if (this.locked && LOCKING.includes(op)) {
+            throw commandError(255, lockErrorText(this.locked.host, this.locked.pid), op);
+        }
         this.o.onStart?.();
         try {
             let fixture = this.o.fixtures[op];
@@ -132,9 +156,26 @@ export class FakeStack implements StackOps {
     destroy(opts: DestroyOptions) {
         return this.replay("destroy", opts);
     }
+    /** A refresh drops every pending operation (and pending creates only when asked). */
+    async refresh(opts: RefreshOptions) {
+        this.calls.push({ op: "refresh", opts });
+        if (this.locked) {
+            throw commandError(255, lockErrorText(this.locked.host, this.locked.pid), "refresh");
+        }
+        const d = this.state?.deployment as { pending_operations?: { type: string }[] };
+        if (d?.pending_operations) {
+            d.pending_operations = d.pending_operations.filter(
+                (p) => p.type === "creating" && !opts.clearPendingCreates,
+            );
+        }
+    }
+    async cancel() {
+        this.cancels += 1;
+        this.locked = undefined;
+    }
     async exportStack(): Promise<Deployment> {
         this.exports += 1;
-        return this.o.state ?? { version: 3, deployment: {} };
+        return this.state ?? { version: 3, deployment: {} };
     }
 }
 
@@ -160,4 +201,26 @@ export function makeProgramDir(opts: {
         }
     }
     return dir;
+}
+
+const ns = (name?: string) => ({ metadata: name ? { name } : {} });
+/** An exported state holding pending operations, as a killed `pulumi up` leaves it. */
+export function pendingState(
+    ops: { type: string; resType: string; name?: string; urn?: string }[],
+): Deployment {
+    return {
+        version: 3,
+        deployment: {
+            resources: [],
+            pending_operations: ops.map((o, i) => ({
+                type: o.type,
+                resource: {
+                    urn: o.urn ?? `urn:pulumi:dev::cluster-fleet::${o.resType}::r${i}`,
+                    type: o.resType,
+                    custom: true,
+                    inputs: ns(o.name),
+                },
+            })),
+        },
+    };
 }

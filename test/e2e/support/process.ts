@@ -1,5 +1,5 @@
 // Child processes of the e2e run: bounded in time, output kept for diagnostics and the secret scan.
-import { spawn } from "node:child_process";
+import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 
 export interface RunOptions {
@@ -11,6 +11,8 @@ export interface RunOptions {
     readonly timeoutMs: number;
     /** stdout and stderr are appended here as well. */
     readonly logFile?: string;
+    /** Own process group, so a test can kill the child with everything it started. */
+    readonly detached?: boolean;
 }
 
 export interface RunResult {
@@ -25,9 +27,24 @@ export interface RunResult {
 const KILL_GRACE_MS = 30_000;
 
 export function run(cmd: string, args: readonly string[], o: RunOptions): Promise<RunResult> {
+    return start(cmd, args, o).result;
+}
+
+export interface Started {
+    readonly child: ChildProcess;
+    readonly result: Promise<RunResult>;
+}
+
+/** Starts the child and returns at once; `result` settles when it has exited. */
+export function start(cmd: string, args: readonly string[], o: RunOptions): Started {
     const started = Date.now();
-    return new Promise((resolve, reject) => {
-        const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, stdio: "pipe" });
+    const child = spawn(cmd, args, {
+        cwd: o.cwd,
+        env: o.env,
+        stdio: "pipe",
+        detached: o.detached ?? false,
+    });
+    const result = new Promise<RunResult>((resolve, reject) => {
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         const log = o.logFile ? fs.openSync(o.logFile, "a") : undefined;
@@ -71,6 +88,7 @@ export function run(cmd: string, args: readonly string[], o: RunOptions): Promis
         });
         child.stdin.end(o.input ?? "");
     });
+    return { child, result };
 }
 
 /** The last lines of a run's output, for assertion messages. */

@@ -69,11 +69,39 @@ export function strictStackFile(labStackYaml: string): string {
     return yaml.dump(doc);
 }
 
+export interface ProjectOptions {
+    /** Write the file backend's state gzipped (PULUMI_DIY_BACKEND_GZIP), as a team may. */
+    readonly gzipState?: boolean;
+    /** Another backend than the project's own file:// directory, with the variables it needs. */
+    readonly backend?: { readonly url: string; readonly env: NodeJS.ProcessEnv };
+    /** Stacks to create; default lab and lab-strict. */
+    readonly stacks?: readonly string[];
+    /** More stack files (`Pulumi.<name>.yaml` text by name), with lab's policy config each. */
+    readonly stackFiles?: Readonly<Record<string, string>>;
+}
+
+/** The lab stack as another region: its own region name, CAPI namespace and cluster name. */
+export function regionStackFile(
+    labStackYaml: string,
+    region: string,
+    namespace: string,
+    cluster: string,
+): string {
+    const doc = yaml.load(labStackYaml) as { config: Record<string, unknown> };
+    doc.config[`${PROJECT}:region`] = region;
+    const mgmt = doc.config[`${PROJECT}:management`] as Record<string, unknown>;
+    doc.config[`${PROJECT}:management`] = { ...mgmt, namespace };
+    const clusters = doc.config[`${PROJECT}:clusters`] as { name: string }[];
+    doc.config[`${PROJECT}:clusters`] = clusters.map((c) => ({ ...c, name: cluster }));
+    return yaml.dump(doc);
+}
+
 export async function prepareProject(
     managementKubeconfig: string,
     pulumiBin: string,
     /** Without it the copy keeps `manageSync: false` (no Argo CD API) and a random token. */
     argocd?: LabArgoCd,
+    options: ProjectOptions = {},
 ): Promise<LabProject> {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "cluster-fleet-e2e-"));
     const workDir = path.join(root, "work");
@@ -103,6 +131,14 @@ export async function prepareProject(
         path.join(workDir, "policy", "config", "lab-strict.json"),
     );
 
+    for (const [name, text] of Object.entries(options.stackFiles ?? {})) {
+        fs.writeFileSync(path.join(workDir, `Pulumi.${name}.yaml`), text);
+        fs.copyFileSync(
+            path.join(workDir, "policy", "config", "lab.json"),
+            path.join(workDir, "policy", "config", `${name}.json`),
+        );
+    }
+
     const passphrase = rand();
     const secrets: Record<string, string> = {
         vspherePassword: `e2e-vsphere-password-${rand()}`,
@@ -111,9 +147,11 @@ export async function prepareProject(
     };
     const env: NodeJS.ProcessEnv = {
         ...process.env,
-        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        ...options.backend?.env,
+        PULUMI_BACKEND_URL: options.backend?.url ?? `file://${stateDir}`,
         PULUMI_CONFIG_PASSPHRASE: passphrase,
         PULUMI_SKIP_UPDATE_CHECK: "true",
+        ...(options.gzipState ? { PULUMI_DIY_BACKEND_GZIP: "true" } : {}),
     };
     const pulumi = (args: string[], input?: string) =>
         run(pulumiBin, [...args, "--non-interactive"], {
@@ -124,7 +162,7 @@ export async function prepareProject(
             logFile: path.join(logDir, "stack-setup.log"),
         });
     const kubeconfig = fs.readFileSync(managementKubeconfig, "utf8");
-    for (const stack of ["lab", "lab-strict"]) {
+    for (const stack of options.stacks ?? ["lab", "lab-strict"]) {
         const init = await pulumi(["stack", "init", stack]);
         if (init.code !== 0) {
             throw new Error(`pulumi stack init ${stack} failed:\n${tail(init)}`);
