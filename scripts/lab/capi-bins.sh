@@ -49,6 +49,13 @@ capi_wrapper() {
   go get "${pkgs[@]}"
 }
 
+# `go install MODULE@VERSION` would need the module's version list (for deprecations), which the
+# proxy refuses (403) for the IPAM provider; a wrapper module needs only the version itself.
+ipam_wrapper() {
+  lab_go_wrapper "$LAB_BUILD/cluster-api-ipam-provider-in-cluster" "$LAB_CAPI_IPAM_MODULE" "$LAB_CAPI_IPAM_VERSION"
+  go get "$LAB_CAPI_IPAM_MODULE@$LAB_CAPI_IPAM_VERSION"
+}
+
 capv_wrapper() {
   lab_go_wrapper "$LAB_BUILD/cluster-api-provider-vsphere" "$LAB_CAPV_MODULE" "$LAB_CAPV_VERSION"
   go get "$LAB_CAPV_MODULE@$LAB_CAPV_VERSION"
@@ -81,7 +88,7 @@ download() {
   case "$1" in
     capi) lab_run_logged "$log" capi_wrapper || lab_build_failed capi "$log" ;;
     capv) lab_run_logged "$log" capv_wrapper || lab_build_failed capv "$log" ;;
-    capi-ipam) lab_go_download_pkgs "$LAB_CAPI_IPAM_MODULE" "$LAB_CAPI_IPAM_VERSION" "$LAB_CAPI_IPAM_MODULE" ;;
+    capi-ipam) lab_run_logged "$log" ipam_wrapper || lab_build_failed capi-ipam "$log" ;;
   esac
 }
 
@@ -100,8 +107,8 @@ for c in "${COMPONENTS[@]}"; do
         "$LAB_CAPI_MODULE/version" "$LAB_CAPI_VERSION" capi_wrapper
       ;;
     capi-ipam)
-      lab_go_install capi-ipam-manager "$LAB_CAPI_IPAM_MODULE" "$LAB_CAPI_IPAM_VERSION" \
-        "$(version_ldflags "$LAB_CAPI_IPAM_MODULE/version" "$LAB_CAPI_IPAM_VERSION")"
+      build_in_wrapper capi-ipam-manager "$LAB_CAPI_IPAM_MODULE" "$LAB_CAPI_IPAM_MODULE/version" \
+        "$LAB_CAPI_IPAM_VERSION" ipam_wrapper
       ;;
     capv)
       build_in_wrapper capv-manager "$LAB_CAPV_MODULE" "$LAB_CAPV_MODULE/pkg/version" "$LAB_CAPV_VERSION" capv_wrapper

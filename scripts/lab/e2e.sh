@@ -27,7 +27,7 @@ if ! missing=$(lab_require_pieces "${LAB_E2E_PIECES[@]}"); then
   {
     echo "e2e: FAILED: the lab is not built in $LAB_HOME. Missing pieces:"
     echo "$missing"
-    echo "Build it with:   scripts/lab/build.sh        (once; cold ~1.5-2 h on 2 cores, warm runs take seconds)"
+    echo "Build it with:   scripts/lab/build.sh        (once; cold ~2.5 h on 2 busy cores, warm runs take seconds)"
     echo "or skip the e2e explicitly with LAB_E2E_SKIP_IF_MISSING=1."
   } >&2
   exit 1

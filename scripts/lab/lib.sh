@@ -261,8 +261,9 @@ lab_build_failed() {
 }
 
 # lab_go_install NAME PKG VERSION [LDFLAGS]: unless LAB_BIN/NAME already is PKG at VERSION, build it
-# with `go install PKG@VERSION` (the module's own go.mod; works only for modules without replaces)
-# and install it as LAB_BIN/NAME.
+# with `go install PKG@VERSION` (the module's own go.mod) and install it as LAB_BIN/NAME. Works only
+# for modules without replaces whose version list the proxy serves (go install reads it for
+# deprecations); otherwise build in a wrapper module (lab_go_wrapper).
 lab_go_install() {
   local name=$1 pkg=$2 ver=$3 log tmp why
   if why=$(lab_piece_check "$name"); then
