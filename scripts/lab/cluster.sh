@@ -2,9 +2,11 @@
 # Local Kubernetes control planes for the lab, on loopback only, without Docker or root:
 # one etcd + kube-apiserver + kube-controller-manager per named cluster (no scheduler, no kubelet).
 #
-# Usage: scripts/lab/cluster.sh up|down|status|env NAME [--crds] [--purge]
+# Usage: scripts/lab/cluster.sh up|down|status|env NAME [--crds] [--purge] [--address=127.x.y.z]
 #   up NAME      start (or keep) the cluster; with --crds, server-side apply every CRD under
-#                LAB_CRDS_DIR (default: <repo>/../shared/crds) and wait until all are Established
+#                LAB_CRDS_DIR (default: <repo>/../shared/crds) and wait until all are Established;
+#                --address: the API server listens on that loopback address (e.g. a cluster's VIP),
+#                which is also in its serving certificate and kubeconfigs (kept in ports.env)
 #   down NAME    stop it (state kept for the next 'up'); --purge also deletes its state dir
 #   status NAME  exit 0 if the apiserver answers /readyz
 #   env NAME     print shell exports for the cluster (kubeconfig path, server URL, token file)
@@ -21,7 +23,7 @@ set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 
 [[ $# -ge 2 ]] || {
   usage >&2
@@ -32,10 +34,12 @@ NAME=$2
 shift 2
 WANT_CRDS=0
 PURGE=0
+WANT_ADDRESS=
 for a in "$@"; do
   case "$a" in
     --crds) WANT_CRDS=1 ;;
     --purge) PURGE=1 ;;
+    --address=*) WANT_ADDRESS=${a#--address=} ;;
     *) lab_die "unknown argument '$a'" ;;
   esac
 done
@@ -60,6 +64,9 @@ load_ports() {
   local var val
   # shellcheck source=/dev/null
   [[ -f "$D/ports.env" ]] && source "$D/ports.env"
+  BIND_ADDRESS=${WANT_ADDRESS:-${BIND_ADDRESS:-127.0.0.1}}
+  [[ "$BIND_ADDRESS" =~ ^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$ ]] ||
+    lab_die "--address $BIND_ADDRESS: the lab only listens on loopback (127.0.0.0/8)"
   for var in APISERVER_PORT ETCD_PORT ETCD_PEER_PORT KCM_PORT; do
     val="LAB_${UNAME}_${var}"
     if [[ -n "${!val:-}" ]]; then
@@ -73,6 +80,7 @@ APISERVER_PORT=$APISERVER_PORT
 ETCD_PORT=$ETCD_PORT
 ETCD_PEER_PORT=$ETCD_PEER_PORT
 KCM_PORT=$KCM_PORT
+BIND_ADDRESS=$BIND_ADDRESS
 EOF
 }
 
@@ -86,12 +94,17 @@ ensure_pki() {
         -subj "/CN=cluster-fleet-lab-$NAME-ca" -addext "basicConstraints=critical,CA:TRUE" \
         -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null
     fi
+    # A new --address needs a serving certificate that names it.
+    if [[ -f apiserver.crt ]] && ! openssl x509 -in apiserver.crt -noout -ext subjectAltName 2>/dev/null |
+      grep -q "IP Address:$BIND_ADDRESS\(,\|\$\)"; then
+      rm -f apiserver.crt
+    fi
     if [[ ! -f apiserver.crt ]]; then
       openssl req -newkey rsa:2048 -nodes -keyout apiserver.key -out apiserver.csr \
         -subj "/CN=kube-apiserver" 2>/dev/null
       printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
         "extendedKeyUsage=serverAuth" \
-        "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.96.0.1" \
+        "subjectAltName=IP:127.0.0.1,IP:$BIND_ADDRESS,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.96.0.1" \
         >apiserver.ext
       openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
         -extfile apiserver.ext -out apiserver.crt 2>/dev/null
@@ -116,7 +129,7 @@ ensure_pki() {
 }
 
 write_kubeconfigs() {
-  local k server="https://127.0.0.1:$APISERVER_PORT"
+  local k server="https://$BIND_ADDRESS:$APISERVER_PORT"
   k=$(kubectl_bin)
   rm -f "$KUBECONFIG_ADMIN" "$KUBECONFIG_TOKEN"
   for f in "$KUBECONFIG_ADMIN" "$KUBECONFIG_TOKEN"; do
@@ -136,7 +149,7 @@ write_kubeconfigs() {
 
 readyz() {
   curl -sf --max-time 2 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
-    "https://127.0.0.1:$APISERVER_PORT/readyz" >/dev/null 2>&1
+    "https://${BIND_ADDRESS:-127.0.0.1}:$APISERVER_PORT/readyz" >/dev/null 2>&1
 }
 
 kcm_listening() {
@@ -212,11 +225,11 @@ cmd_up() {
   wait_for etcd 30 etcd_healthy "$D/etcd.pid" "$ETCD_BIN" "$D/etcd.log"
 
   if ! lab_pid_alive "$D/apiserver.pid" "$APISERVER_BIN"; then
-    lab_port_free "$APISERVER_PORT" || lab_die "apiserver port $APISERVER_PORT is in use by another process (set LAB_${UNAME}_APISERVER_PORT)"
+    lab_port_free "$APISERVER_PORT" "$BIND_ADDRESS" || lab_die "apiserver port $APISERVER_PORT is in use by another process (set LAB_${UNAME}_APISERVER_PORT)"
     lab_time_start
     start_daemon kube-apiserver "$D/apiserver.pid" "$D/apiserver.log" "$APISERVER_BIN" \
       --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
-      --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$APISERVER_PORT" \
+      --bind-address="$BIND_ADDRESS" --advertise-address="$BIND_ADDRESS" --secure-port="$APISERVER_PORT" \
       --cert-dir="$PKI" --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
       --client-ca-file="$PKI/ca.crt" --token-auth-file="$PKI/tokens.csv" \
       --authorization-mode=RBAC --allow-privileged=true \
@@ -246,7 +259,7 @@ cmd_up() {
 
   [[ $WANT_CRDS == 1 ]] && install_crds
   cmd_env
-  lab_log "cluster '$NAME' is up: https://127.0.0.1:$APISERVER_PORT  (kubeconfig: $KUBECONFIG_ADMIN)"
+  lab_log "cluster '$NAME' is up: https://$BIND_ADDRESS:$APISERVER_PORT  (kubeconfig: $KUBECONFIG_ADMIN)"
 }
 
 cmd_down() {
@@ -277,9 +290,9 @@ cmd_status() {
     fi
   done
   if readyz; then
-    lab_log "apiserver https://127.0.0.1:$APISERVER_PORT is ready"
+    lab_log "apiserver https://${BIND_ADDRESS:-127.0.0.1}:$APISERVER_PORT is ready"
   else
-    lab_log "apiserver https://127.0.0.1:$APISERVER_PORT is not ready"
+    lab_log "apiserver https://${BIND_ADDRESS:-127.0.0.1}:$APISERVER_PORT is not ready"
     return 1
   fi
 }
@@ -291,7 +304,7 @@ cmd_env() {
   cat <<EOF
 export LAB_${UNAME}_KUBECONFIG='$KUBECONFIG_ADMIN'
 export LAB_${UNAME}_TOKEN_KUBECONFIG='$KUBECONFIG_TOKEN'
-export LAB_${UNAME}_SERVER='https://127.0.0.1:$APISERVER_PORT'
+export LAB_${UNAME}_SERVER='https://${BIND_ADDRESS:-127.0.0.1}:$APISERVER_PORT'
 export LAB_${UNAME}_CA_FILE='$PKI/ca.crt'
 export LAB_${UNAME}_TOKEN_FILE='$PKI/admin.token'
 EOF

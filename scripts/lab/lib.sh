@@ -76,9 +76,9 @@ lab_time_end() {
   lab_log "$1 took ${dt}s"
 }
 
-# lab_port_free PORT: true if nothing listens on 127.0.0.1:PORT.
+# lab_port_free PORT [HOST]: true if nothing listens on HOST:PORT (default 127.0.0.1; loopback only).
 lab_port_free() {
-  ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+  ! (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null
 }
 
 # lab_pick_port: print a random free loopback port in 20000-32767, below Linux's ephemeral range
