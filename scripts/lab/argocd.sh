@@ -335,8 +335,9 @@ cmd_up() {
   for b in argocd argocd-server argocd-repo-server argocd-application-controller helm kustomize redis-lite; do
     [[ -x "$LAB_BIN/$b" ]] || lab_die "$LAB_BIN/$b missing (built by scripts/lab/engine.sh)"
   done
-  [[ -f "$CLUSTER_KUBECONFIG" ]] && "$LAB_SCRIPTS_DIR/cluster.sh" status "$CLUSTER" 2>/dev/null ||
+  if [[ ! -f "$CLUSTER_KUBECONFIG" ]] || ! "$LAB_SCRIPTS_DIR/cluster.sh" status "$CLUSTER" 2>/dev/null; then
     lab_die "cluster '$CLUSTER' is not up (scripts/lab/cluster.sh up $CLUSTER)"
+  fi
   mkdir -p "$D" "$D/static"
   load_ports
   ensure_pki

@@ -61,3 +61,8 @@ lab_time_start
 node_modules/.bin/mocha --no-config -r ts-node/register/transpile-only --bail \
   --timeout 900000 test/e2e/lab.e2e.ts
 lab_time_end "e2e: test/e2e/lab.e2e.ts"
+
+# --- Argo CD (issue 8) ------------------------------------------------------------------------------
+# A real Argo CD syncing cluster-config into a workload cluster on its VIP; its own clusters, its own
+# missing-piece check (it says "skipped" when the Argo CD pieces are not built).
+"$LAB_SCRIPTS_DIR/argocd-e2e.sh"
