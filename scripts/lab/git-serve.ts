@@ -78,6 +78,7 @@ function serveStatic(root: string, rel: string, res: import("node:http").ServerR
 /** Runs `git http-backend` as CGI for one request and relays its response. */
 function serveGit(
     o: GitServeOptions,
+    log: (line: string) => void,
     req: import("node:http").IncomingMessage,
     res: import("node:http").ServerResponse,
     pathInfo: string,
@@ -131,7 +132,7 @@ function serveGit(
             res.writeHead(status, headers);
             res.write(head.subarray(end + 4));
         });
-        child.stderr.on("data", (d: Buffer) => process.stderr.write(`git http-backend: ${d}`));
+        child.stderr.on("data", (d: Buffer) => log(`git http-backend: ${String(d).trim()}`));
         child.on("close", (code) => {
             if (!headerDone) {
                 status = 500;
@@ -144,17 +145,23 @@ function serveGit(
     });
 }
 
-export function startGitServe(o: GitServeOptions): https.Server {
+/** Starts the server; `log` gets one line per request (default: stdout). */
+export function startGitServe(
+    o: GitServeOptions,
+    log: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): https.Server {
     const server = https.createServer(
         { cert: fs.readFileSync(o.cert), key: fs.readFileSync(o.key) },
         (req, res) => {
             const url = new URL(req.url ?? "/", "https://lab.invalid");
             const p = url.pathname;
             const done = (status: number) =>
-                process.stdout.write(`${new Date().toISOString()} ${req.method} ${p} ${status}\n`);
+                log(`${new Date().toISOString()} ${req.method} ${p} ${status}`);
             if (p.startsWith("/git/")) {
                 // Receive-pack stays off: git http-backend refuses it for anonymous users.
-                void serveGit(o, req, res, p.slice("/git".length), url.search.slice(1)).then(done);
+                void serveGit(o, log, req, res, p.slice("/git".length), url.search.slice(1)).then(
+                    done,
+                );
             } else if (
                 p.startsWith("/charts/") &&
                 (req.method === "GET" || req.method === "HEAD")
