@@ -24,6 +24,7 @@ import {
     LabArgo,
     ObjectEvent,
     ObjectWatch,
+    argoCall,
     argoGet,
     labArgoFromEnv,
     patchStackArgocd,
@@ -82,6 +83,11 @@ interface ArgoApp {
         sync: { status: string; revision?: string };
         health: { status: string };
         resources?: ArgoResource[];
+        history?: {
+            deployStartedAt?: string;
+            deployedAt: string;
+            initiatedBy?: { username?: string; automated?: boolean };
+        }[];
         operationState?: {
             phase: string;
             message?: string;
@@ -278,6 +284,87 @@ describe("lab e2e with a real Argo CD: cluster-config synced into the workload c
         assert.notEqual(config.tlsClientConfig.insecure, true);
     });
 
+    it("answers the way the fake and ../shared/notes/argocd.md assume (403 for missing, 404 with project=, 400 in progress, 401)", async () => {
+        const found: string[] = [];
+        const expect = async (
+            what: string,
+            call: Promise<{ status: number; body: Record<string, unknown> }>,
+            status: number,
+            code: number,
+            message: RegExp,
+        ) => {
+            const r = await call;
+            found.push(
+                `${what}: ${r.status} code ${String(r.body.code)} "${String(r.body.message)}"`,
+            );
+            assert.equal(r.status, status, `${what}: ${JSON.stringify(r.body)}`);
+            assert.equal(r.body.code, code, `${what}: gRPC code`);
+            assert.match(String(r.body.message), message, what);
+        };
+        const missing = encodeURIComponent("https://127.77.0.99:6443");
+        await expect(
+            "GET missing cluster",
+            argoGet(argo, `/api/v1/clusters/${missing}`),
+            403,
+            7,
+            /^permission denied/,
+        );
+        const listed = await argoGet(argo, `/api/v1/clusters?server=${missing}`);
+        assert.equal(listed.status, 200);
+        assert.deepEqual(listed.body.items ?? [], [], "a missing cluster lists as no items");
+        await expect(
+            "GET missing app without project",
+            argoGet(argo, "/api/v1/applications/nope"),
+            403,
+            7,
+            /^permission denied/,
+        );
+        await expect(
+            "GET missing app with project",
+            argoGet(argo, `/api/v1/applications/nope?project=${argo.project}`),
+            404,
+            5,
+            /applications.argoproj.io "nope" not found/,
+        );
+        await expect(
+            "GET app in a project without RBAC",
+            argoGet(argo, `/api/v1/applications/${appName}?project=default`),
+            403,
+            7,
+            /^permission denied/,
+        );
+        await expect(
+            "a non-JWT token",
+            argoCall(argo, "GET", "/api/v1/clusters", { token: "not-a-jwt" }),
+            401,
+            16,
+            /no session information|invalid session/,
+        );
+        // Two syncs back to back: the second meets the first's operation.
+        const sync = () =>
+            argoCall(argo, "POST", `/api/v1/applications/${appName}/sync`, {
+                body: {
+                    name: appName,
+                    project: argo.project,
+                    appNamespace: argo.namespace,
+                    prune: true,
+                },
+            });
+        const first = await sync();
+        assert.equal(first.status, 200, JSON.stringify(first.body));
+        await expect("second sync", sync(), 400, 9, /another operation is already in progress/);
+        await waitFor("the extra sync finished", 180, async () => {
+            const a = await app();
+            const op = a.status.operationState;
+            return op?.phase === "Succeeded" && a.status.health.status === "Healthy"
+                ? a
+                : undefined;
+        });
+        process.stderr.write(
+            `      real answers:\n${found.map((f) => `        ${f}`).join("\n")}\n`,
+        );
+    });
+
     it("has every cluster-config object in the workload API server, per-cluster values patched in, no placeholder", async () => {
         const resources = (synced?.status.resources ?? []).filter((r) => r.kind !== "Namespace");
         assert.ok(resources.length >= 15, `only ${resources.length} resources in the app`);
@@ -395,20 +482,25 @@ describe("lab e2e with a real Argo CD: cluster-config synced into the workload c
         ]);
         const created = (o: KubeObject) =>
             Date.parse((o.metadata as unknown as { creationTimestamp: string }).creationTimestamp);
-        const op = synced!.status.operationState!;
+        // history keeps every successful sync; the first one is what made the app Synced.
+        const history = synced!.status.history ?? [];
+        assert.ok(history.length > 0, "no sync in the app's history");
+        const first = history[0];
         const ready = created(kc);
         const registered = created(secret);
         const appCreated = Date.parse(synced!.metadata.creationTimestamp);
-        const opStart = Date.parse(op.startedAt);
-        const opEnd = Date.parse(op.finishedAt ?? op.startedAt);
-        const by = op.operation?.initiatedBy;
+        const opStart = Date.parse(first.deployStartedAt ?? first.deployedAt);
+        const opEnd = Date.parse(first.deployedAt);
+        const who = (h: (typeof history)[number]) =>
+            h.initiatedBy?.automated ? "auto-sync" : (h.initiatedBy?.username ?? "?");
         figures.push(
             `kubeconfig Secret (API server ready) -> Argo CD cluster Secret\t${secs(ready, registered)}`,
             `-> Application created\t${secs(registered, appCreated)}`,
-            `-> sync operation started (by ${by?.automated ? "auto-sync" : by?.username})\t${secs(appCreated, opStart)}`,
-            `sync operation (Argo CD: waves 0-3, health)\t${secs(opStart, opEnd)}`,
+            `-> first sync started (by ${who(first)})\t${secs(appCreated, opStart)}`,
+            `first sync (Argo CD: waves 0-3, health)\t${secs(opStart, opEnd)}`,
             `-> up finished (provider saw Synced+Healthy, engine done)\t${secs(opEnd, upEnded)}`,
             `ready -> up finished\t${secs(ready, upEnded)} (timestamps have 1 s resolution)`,
+            `syncs during up: ${history.map(who).join(", ")}`,
         );
         assert.ok(opEnd >= opStart);
     });

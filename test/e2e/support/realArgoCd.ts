@@ -6,7 +6,7 @@ import * as https from "node:https";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { PROJECT } from "../../../components/constants";
-import { httpsGet } from "../../../components/providers/httpsProbe";
+import { httpsRequest } from "../../../components/providers/httpsProbe";
 import type { KubeconfigTarget } from "../../../components/providers/kubeconfig";
 import type { KubeObject } from "./kube";
 
@@ -44,16 +44,20 @@ export function labArgoFromEnv(env: NodeJS.ProcessEnv = process.env): LabArgo {
     };
 }
 
-/** GET on the Argo CD API as the lab account; returns status and parsed body. */
-export async function argoGet(
+/** A call to the Argo CD API, as the lab account unless `token` is given; status and parsed body. */
+export async function argoCall(
     argo: LabArgo,
+    method: string,
     apiPath: string,
+    opts: { body?: unknown; token?: string } = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-    const res = await httpsGet({
+    const res = await httpsRequest({
         url: `${argo.url}${apiPath}`,
+        method,
+        body: opts.body,
         caPem: argo.caPem,
-        token: argo.token,
-        timeoutMs: 30_000,
+        token: opts.token ?? argo.token,
+        timeoutMs: 60_000,
     });
     let body: Record<string, unknown> = {};
     try {
@@ -63,6 +67,8 @@ export async function argoGet(
     }
     return { status: res.status, body };
 }
+
+export const argoGet = (argo: LabArgo, apiPath: string) => argoCall(argo, "GET", apiPath);
 
 /** Sets keys of `cluster-fleet:argocd` in a stack file of the work copy (secure values kept). */
 export function patchStackArgocd(
