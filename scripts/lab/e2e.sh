@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # End-to-end test of the program on the real engine (npm run test:e2e; README "Real-engine lab").
 #
-# Builds nothing. If the lab engine is not in LAB_HOME (scripts/lab/engine.sh builds it) it says so
-# and exits 0: the unit tests stay the gate. Otherwise it starts two fresh, private clusters
-# (e2e-mgmt with every CRD from ../shared/crds, e2e-workload), runs test/e2e/lab.e2e.ts through
-# the pipeline driver, and stops and wipes both clusters again, also on failure or Ctrl-C.
+# Builds nothing. If a piece it needs (LAB_E2E_PIECES in lib.sh) is missing from LAB_HOME or is a
+# dangling link, it names them and FAILS, pointing at scripts/lab/build.sh; only with
+# LAB_E2E_SKIP_IF_MISSING=1 (which .ci/run sets) does it print a skip line and exit 0.
+# Otherwise it starts two fresh, private clusters (e2e-mgmt with every CRD from ../shared/crds,
+# e2e-workload), runs test/e2e/lab.e2e.ts through the pipeline driver, and stops and wipes both
+# clusters again, also on failure or Ctrl-C.
 # The clusters other people use (mgmt, workload) are not touched.
 #
-# Env: LAB_HOME (default ~/.cache/cluster-fleet-lab), LAB_E2E_KEEP=1 keeps the clusters running.
+# Env: LAB_HOME (default ~/.cache/cluster-fleet-lab), LAB_E2E_KEEP=1 keeps the clusters running,
+# LAB_E2E_SKIP_IF_MISSING=1 turns a missing lab into a skip (exit 0) instead of a failure.
 set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -15,17 +18,19 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 MGMT=e2e-mgmt
 WORKLOAD=e2e-workload
 
-missing=()
-for b in pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs etcd kube-apiserver \
-  kube-controller-manager kubectl; do
-  [[ -x "$LAB_BIN/$b" ]] || missing+=("bin/$b")
-done
-for p in "resource-kubernetes-v$LAB_K8S_PROVIDER_VERSION" "resource-command-v$LAB_COMMAND_VERSION"; do
-  [[ -d "$LAB_PULUMI_HOME/plugins/$p" ]] || missing+=("pulumi-home/plugins/$p")
-done
-if [[ ${#missing[@]} -gt 0 ]]; then
-  echo "e2e: skipped — lab engine not present in $LAB_HOME (missing: ${missing[*]}; run scripts/lab/engine.sh)"
-  exit 0
+if ! missing=$(lab_require_pieces "${LAB_E2E_PIECES[@]}"); then
+  if [[ "${LAB_E2E_SKIP_IF_MISSING:-0}" == 1 ]]; then
+    echo "e2e: SKIPPED (LAB_E2E_SKIP_IF_MISSING=1): the lab is not built in $LAB_HOME; nothing was tested. Missing:"
+    echo "$missing"
+    exit 0
+  fi
+  {
+    echo "e2e: FAILED: the lab is not built in $LAB_HOME. Missing pieces:"
+    echo "$missing"
+    echo "Build it with:   scripts/lab/build.sh        (once; cold ~1.5-2 h on 2 cores, warm runs take seconds)"
+    echo "or skip the e2e explicitly with LAB_E2E_SKIP_IF_MISSING=1."
+  } >&2
+  exit 1
 fi
 [[ -d "$LAB_REPO_ROOT/node_modules/@pulumi/pulumi" ]] || lab_die "run 'npm ci' in $LAB_REPO_ROOT first"
 [[ -d "$LAB_CRDS_DIR" ]] || lab_die "CRD directory not found: $LAB_CRDS_DIR (../shared/crds)"

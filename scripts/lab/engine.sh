@@ -179,23 +179,13 @@ install_provider() { # name version binary
   lab_log "installed resource plugin $1 $2 from $3"
 }
 
-# copy_out MODULE VERSION DEST: copy a module's source out of the module cache into DEST (writable).
-copy_out() {
-  local dir
-  dir=$(go mod download -json "$1@$2" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  [[ -n "$dir" && -d "$dir" ]] || lab_die "go mod download $1@$2 failed (not served by the proxy?)"
-  rm -rf "$3"
-  cp -r "$dir" "$3"
-  chmod -R u+w "$3"
-}
-
 build_kubernetes_provider() {
   go_build_env
   local d="$LAB_BUILD/pulumi-kubernetes" log="$LAB_LOGS/build-kubernetes.log"
   lab_log "building pulumi-resource-kubernetes from $LAB_K8S_PROVIDER_MODULE@$LAB_K8S_PROVIDER_MODVER as $LAB_K8S_PROVIDER_VERSION (cold: ~10-20 min; log: $log)"
   lab_time_start
   (
-    copy_out "$LAB_K8S_PROVIDER_MODULE" "$LAB_K8S_PROVIDER_MODVER" "$d"
+    lab_copy_module "$LAB_K8S_PROVIDER_MODULE" "$LAB_K8S_PROVIDER_MODVER" "$d" || exit 1
     cd "$d"
     # The only replace is the local ../sdk; swap it for the released sdk module.
     go mod edit -dropreplace github.com/pulumi/pulumi-kubernetes/sdk/v4 \

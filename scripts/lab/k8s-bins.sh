@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Ensure etcd, kube-apiserver, kube-controller-manager (and kubectl) for the lab are in LAB_HOME/bin.
+# Ensure etcd, kube-apiserver, kube-controller-manager, kube-scheduler (and kubectl) for the lab are in
+# LAB_HOME/bin.
 # Uses binaries already present (LAB_HOME/bin or PATH) when their versions match; otherwise builds
 # them from Go modules in LAB_BUILD (outside the repo):
 #   etcd           go.etcd.io/etcd/server/v3 @ LAB_ETCD_VERSION          (~3-5 min cold)
 #   kube-apiserver, kube-controller-manager
 #                  k8s.io/kubernetes @ LAB_KUBE_VERSION, with gitVersion ldflags (~7-25 min cold)
+#   kube-scheduler same wrapper, so it reuses the compiled packages (~2-4 min once the above is built)
 #   kubectl        same wrapper (~2 min once the above is built); LAB_KUBECTL=0 skips it
 # Usage: scripts/lab/k8s-bins.sh
 set -euo pipefail
@@ -51,7 +53,7 @@ kube_wrapper() {
     # Match upstream's language version and GODEBUG defaults.
     go mod edit -go=1.24.0 -godebug=default=go1.24
     # k8s.io/kubernetes maps every staging module to ./staging/src/...; use the published ones.
-    gomod=$(go mod download -json "k8s.io/kubernetes@$k" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+    gomod=$(lab_module_field k8s.io/kubernetes "$k" GoMod)
     [[ -n "$gomod" ]] || {
       echo "cannot download k8s.io/kubernetes@$k"
       exit 1
@@ -62,12 +64,9 @@ kube_wrapper() {
 }
 
 kube_ldflags() {
-  local k="$LAB_KUBE_VERSION" pkg out="-s -w"
   # kubectl reports k8s.io/client-go/pkg/version, the servers k8s.io/component-base/version.
-  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    out+=" -X $pkg.gitVersion=$k -X $pkg.gitMajor=1 -X $pkg.gitMinor=$(cut -d. -f2 <<<"$k") -X $pkg.gitTreeState=clean"
-  done
-  printf '%s' "$out"
+  printf -- '-s -w %s %s' "$(lab_version_ldflags k8s.io/component-base/version "$LAB_KUBE_VERSION")" \
+    "$(lab_version_ldflags k8s.io/client-go/pkg/version "$LAB_KUBE_VERSION")"
 }
 
 # build_kube CMD...: build k8s.io/kubernetes/cmd/CMD for each CMD into LAB_BIN.
@@ -97,6 +96,7 @@ if ! have_version kube-apiserver "Kubernetes $LAB_KUBE_VERSION" ||
   ! have_version kube-controller-manager "Kubernetes $LAB_KUBE_VERSION"; then
   build_kube kube-apiserver kube-controller-manager
 fi
+have_version kube-scheduler "Kubernetes $LAB_KUBE_VERSION" || build_kube kube-scheduler
 # kubectl matching the server (the system kubectl may be outside the +/-1 minor skew).
 if [[ "${LAB_KUBECTL:-1}" != 0 ]] && ! have_kubectl; then
   build_kube kubectl

@@ -35,6 +35,33 @@ LAB_ETCD_VERSION=v3.6.16
 # vcsim: from v0.47.0 on it is a nested module (github.com/vmware/govmomi/vcsim) that the proxy does
 # not serve; v0.46.3 is the newest release whose main module still contains it.
 LAB_VCSIM_VERSION=v0.46.3
+# Pieces added by build.sh (issue 8). Argo CD v3.5.x matches ../shared/argocd (swagger, CRDs).
+LAB_ARGOCD_MODULE=github.com/argoproj/argo-cd/v3
+LAB_ARGOCD_VERSION=v3.5.7
+# v3.5.7 maps gitops-engine to ./gitops-engine, which its module zip leaves out. The pseudo-version
+# its go.mod names (v0.7.1-0.20250908182407-97ad5b59a627) is refused by the proxy (403); this master
+# snapshot is the only one served, so ./gitops-engine is filled from it.
+LAB_ARGOCD_GITOPS_ENGINE_MODULE=github.com/argoproj/argo-cd/gitops-engine
+LAB_ARGOCD_GITOPS_ENGINE_MODVER=v0.0.0-20260914071520-c9c369efcc5b
+LAB_HELM_VERSION=v3.22.0
+LAB_KUSTOMIZE_VERSION=v5.8.2
+LAB_MINIREDIS_VERSION=v2.40.0
+LAB_KWOK_VERSION=v0.8.0
+LAB_VERSITYGW_VERSION=v1.8.0
+LAB_CAPI_MODULE=sigs.k8s.io/cluster-api
+LAB_CAPI_VERSION=v1.14.2
+LAB_CAPV_MODULE=sigs.k8s.io/cluster-api-provider-vsphere
+LAB_CAPV_VERSION=v1.16.1
+LAB_CAPI_IPAM_MODULE=sigs.k8s.io/cluster-api-ipam-provider-in-cluster
+LAB_CAPI_IPAM_VERSION=v1.1.0
+# Modules whose own trees (config/ CRDs, RBAC, webhooks; Argo CD's manifests/) lab scripts read at
+# run time through lab_module_dir; build.sh downloads them.
+LAB_RUNTIME_MODULES=(
+  "$LAB_CAPI_MODULE@$LAB_CAPI_VERSION"
+  "$LAB_CAPV_MODULE@$LAB_CAPV_VERSION"
+  "$LAB_CAPI_IPAM_MODULE@$LAB_CAPI_IPAM_VERSION"
+  "$LAB_ARGOCD_MODULE@$LAB_ARGOCD_VERSION"
+)
 
 lab_log() { printf '[lab] %s\n' "$*" >&2; }
 lab_die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -66,14 +93,16 @@ lab_find() {
   fi
 }
 
-# lab_time_start; ...; lab_time_end LABEL -> logs the elapsed time and appends it to logs/timings.log.
+# lab_time_start; ...; lab_time_end LABEL -> logs the elapsed time and appends it to logs/timings.log,
+# with the load averages (1, 5, 15 min) at the end, since build times depend on them.
 lab_time_start() { LAB_T0=$(date +%s%N); }
 lab_time_end() {
-  local ms=$((($(date +%s%N) - LAB_T0) / 1000000)) dt
+  local ms=$((($(date +%s%N) - LAB_T0) / 1000000)) dt load
   dt=$(printf '%d.%01d' $((ms / 1000)) $((ms % 1000 / 100)))
+  load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
   mkdir -p "$LAB_LOGS"
-  printf '%s\t%s\t%ss\n' "$(date -u +%FT%TZ)" "$1" "$dt" >>"$LAB_LOGS/timings.log"
-  lab_log "$1 took ${dt}s"
+  printf '%s\t%s\t%ss\tload %s\n' "$(date -u +%FT%TZ)" "$1" "$dt" "$load" >>"$LAB_LOGS/timings.log"
+  lab_log "$1 took ${dt}s (load $load)"
 }
 
 # lab_port_free PORT [HOST]: true if nothing listens on HOST:PORT (default 127.0.0.1; loopback only).
@@ -124,4 +153,294 @@ lab_stop() {
   fi
   rm -f "$pidfile"
   lab_log "stopped $name (pid $pid)"
+}
+
+# --- Go modules -----------------------------------------------------------------------------------
+
+# lab_module_field MODULE VERSION FIELD: download MODULE@VERSION (module proxy only) and print one
+# field (Dir, GoMod, Zip, ...) of `go mod download -json`. Runs outside any module: no go.mod changes.
+lab_module_field() {
+  local out
+  if ! out=$(cd / && go mod download -json "$1@$2" 2>&1); then
+    lab_log "go mod download $1@$2 failed: $(sed -n 's/^[[:space:]]*"Error": "\(.*\)",\{0,1\}$/\1/p' <<<"$out" | head -1)"
+    return 1
+  fi
+  sed -n "s/^[[:space:]]*\"$3\": \"\\(.*\\)\",\\{0,1\\}\$/\\1/p" <<<"$out"
+}
+
+# lab_module_dir MODULE VERSION: print the module's source directory in the module cache (read-only),
+# e.g. to read CRDs, RBAC and webhook configs from its config/ tree:
+#   lab_module_dir "$LAB_CAPI_MODULE" "$LAB_CAPI_VERSION"
+lab_module_dir() {
+  local dir
+  dir=$(lab_module_field "$1" "$2" Dir) || return 1
+  [[ -n "$dir" && -d "$dir" ]] || {
+    lab_log "go mod download $1@$2 gave no source directory"
+    return 1
+  }
+  printf '%s\n' "$dir"
+}
+
+# lab_copy_module MODULE VERSION DEST: a writable copy of the module's source in DEST (replaced).
+lab_copy_module() {
+  local dir
+  dir=$(lab_module_dir "$1" "$2") || return 1
+  rm -rf "$3"
+  cp -r "$dir" "$3"
+  chmod -R u+w "$3"
+}
+
+# lab_go_replaces GOMOD: the go.mod's replaces that point at module versions (not at local
+# directories), one `go mod edit -replace` argument per line.
+lab_go_replaces() {
+  # shellcheck disable=SC2016 # JavaScript template literals, not shell expansions
+  go mod edit -json "$1" | node -e '
+    const j = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    for (const r of j.Replace || []) {
+      if (!r.New.Version) continue;
+      const old = r.Old.Version ? `${r.Old.Path}@${r.Old.Version}` : r.Old.Path;
+      console.log(`${old}=${r.New.Path}@${r.New.Version}`);
+    }'
+}
+
+# lab_go_wrapper DIR MODULE VERSION: make DIR a fresh wrapper module (local/<name>) with MODULE's Go
+# language version (so the same GODEBUG defaults) and MODULE's non-local replaces, and cd into it.
+# MODULE's local replaces (=> ./dir) are not in its zip: the caller replaces them with served
+# modules, then runs `go get PKG@VERSION...` and builds the packages as MODULE itself would.
+lab_go_wrapper() {
+  local dir=$1 gomod r
+  gomod=$(lab_module_field "$2" "$3" GoMod) && [[ -f "$gomod" ]] || return 1
+  mkdir -p "$dir" && cd "$dir" || return 1
+  rm -f go.mod go.sum
+  go mod init "local/$(basename "$dir")"
+  go mod edit -go="$(go mod edit -json "$gomod" | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).Go')"
+  while read -r r; do
+    [[ -z "$r" ]] || go mod edit -replace "$r"
+  done < <(lab_go_replaces "$gomod")
+}
+
+# lab_version_ldflags PKG VERSION: -X flags for a k8s-style version package (gitVersion, gitMajor, ...).
+lab_version_ldflags() {
+  local v=${2#v}
+  printf -- '-X %s.gitVersion=%s -X %s.gitMajor=%s -X %s.gitMinor=%s -X %s.gitTreeState=clean' \
+    "$1" "$2" "$1" "${v%%.*}" "$1" "$(cut -d. -f2 <<<"$v")" "$1"
+}
+
+# lab_build_start NAME: common set-up of a build; prints the log file to use.
+lab_build_start() {
+  lab_need go node
+  lab_check_build_dir
+  mkdir -p "$LAB_BIN" "$LAB_LOGS"
+  printf '%s\n' "$LAB_LOGS/build-$1.log"
+}
+
+# lab_run_logged LOG CMD...: run CMD (e.g. a function of build steps) in a subshell with errexit in
+# force (an `if`/`||` around it would switch errexit off), output appended to LOG; returns its status.
+lab_run_logged() {
+  local log=$1 rc e=$-
+  shift
+  set +e
+  (
+    set -e
+    "$@"
+  ) >>"$log" 2>&1
+  rc=$?
+  [[ $e != *e* ]] || set -e
+  return $rc
+}
+
+# lab_build_failed NAME LOG: die, showing the end of the build log (and any module the proxy refused).
+lab_build_failed() {
+  printf '[lab] --- last lines of %s ---\n' "$2" >&2
+  tail -n 15 "$2" | sed 's/^/[lab]   /' >&2
+  if grep -q '403 Forbidden' "$2"; then
+    lab_log "modules refused by the Go module proxy:"
+    grep -o 'reading https://[^ ]*: 403' "$2" | sort -u | sed 's#^reading https://[^/]*/#[lab]   #; s#: 403$##' >&2
+  fi
+  lab_die "$1 build failed; see $2"
+}
+
+# lab_go_install NAME PKG VERSION [LDFLAGS]: unless LAB_BIN/NAME already is PKG at VERSION, build it
+# with `go install PKG@VERSION` (the module's own go.mod; works only for modules without replaces)
+# and install it as LAB_BIN/NAME.
+lab_go_install() {
+  local name=$1 pkg=$2 ver=$3 log tmp why
+  if why=$(lab_piece_check "$name"); then
+    lab_log "$name: $LAB_BIN/$name ($pkg@$ver)"
+    return 0
+  fi
+  log=$(lab_build_start "$name")
+  lab_log "building $name from $pkg@$ver ($why; log: $log)"
+  tmp=$(mktemp -d "$LAB_BUILD/gobin.XXXXXX")
+  lab_time_start
+  if ! (cd "$LAB_BUILD" && CGO_ENABLED=0 GOBIN="$tmp" go install -trimpath -ldflags "-s -w ${4:-}" "$pkg@$ver") >>"$log" 2>&1; then
+    rm -rf "$tmp"
+    lab_build_failed "$name" "$log"
+  fi
+  mv -f "$tmp"/* "$LAB_BIN/$name"
+  rm -rf "$tmp"
+  lab_time_end "build $name $ver"
+  lab_piece_ok_or_die "$name"
+}
+
+# lab_go_download_pkgs MODULE VERSION PKG...: fetch every module these packages of MODULE need and
+# compile nothing (`build.sh --download`). Uses MODULE's own go.mod in the module cache (read-only).
+lab_go_download_pkgs() {
+  local dir
+  dir=$(lab_module_dir "$1" "$2") || return 1
+  (cd "$dir" && go list -deps "${@:3}" >/dev/null)
+}
+
+# --- The lab's pieces -----------------------------------------------------------------------------
+# The one list of what the lab has, which build.sh component builds each piece and how its presence
+# and version are checked. e2e flows name the pieces they need (lab_require_pieces).
+LAB_PIECES=(
+  pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs plugin-kubernetes plugin-command
+  etcd kube-apiserver kube-controller-manager kubectl kube-scheduler
+  vcsim versitygw
+  argocd argocd-server argocd-application-controller argocd-repo-server argocd-applicationset-controller
+  argocd-cmp-server argocd-commit-server argocd-notifications
+  helm kustomize redis-lite kwok
+  capi-manager capi-kubeadm-bootstrap-manager capi-kubeadm-control-plane-manager capi-ipam-manager capv-manager
+)
+# The Argo CD multi-call binary answers to these names (the process name picks the component).
+LAB_ARGOCD_NAMES=(argocd-server argocd-application-controller argocd-repo-server argocd-applicationset-controller
+  argocd-cmp-server argocd-commit-server argocd-notifications argocd-dex argocd-git-ask-pass argocd-k8s-auth)
+# What scripts/lab/e2e.sh (test/e2e/lab.e2e.ts) needs.
+LAB_E2E_PIECES=(pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs plugin-kubernetes plugin-command
+  etcd kube-apiserver kube-controller-manager kubectl)
+
+# lab_piece_component NAME: the scripts/lab/build.sh argument that builds NAME.
+lab_piece_component() {
+  case "$1" in
+    pulumi | pulumi-language-nodejs | pulumi-resource-pulumi-nodejs | plugin-*) echo engine ;;
+    etcd | kube-* | kubectl) echo k8s ;;
+    argocd | argocd-*) echo argocd ;;
+    capi-manager | capi-kubeadm-*) echo capi ;;
+    capi-ipam-manager) echo capi-ipam ;;
+    capv-manager) echo capv ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# lab_piece_check NAME: true if the piece is in LAB_HOME with the right version; else prints why not.
+lab_piece_check() {
+  local n=$1
+  case "$n" in
+    pulumi) _lab_exe "$n" && PULUMI_SKIP_UPDATE_CHECK=true _lab_reports "$n" "v$LAB_PULUMI_VERSION" version ;;
+    pulumi-language-nodejs | pulumi-resource-pulumi-nodejs) _lab_exe "$n" ;;
+    plugin-kubernetes) _lab_plugin resource kubernetes "$LAB_K8S_PROVIDER_VERSION" ;;
+    plugin-command) _lab_plugin resource command "$LAB_COMMAND_VERSION" ;;
+    etcd) _lab_exe "$n" && _lab_reports "$n" "etcd Version: ${LAB_ETCD_VERSION#v}" --version ;;
+    kube-apiserver | kube-controller-manager | kube-scheduler)
+      _lab_exe "$n" && _lab_reports "$n" "Kubernetes $LAB_KUBE_VERSION" --version
+      ;;
+    kubectl) _lab_exe "$n" && _lab_reports "$n" "Client Version: $LAB_KUBE_VERSION" version --client ;;
+    vcsim) _lab_gobin "$n" github.com/vmware/govmomi/vcsim github.com/vmware/govmomi "$LAB_VCSIM_VERSION" ;;
+    versitygw) _lab_gobin "$n" github.com/versity/versitygw/cmd/versitygw github.com/versity/versitygw "$LAB_VERSITYGW_VERSION" ;;
+    argocd) _lab_exe "$n" && _lab_reports "$n" "argocd: $LAB_ARGOCD_VERSION+" version --client --short ;;
+    argocd-*) _lab_exe "$n" && _lab_same_file "$n" argocd && lab_piece_check argocd >/dev/null ;;
+    helm) _lab_gobin "$n" helm.sh/helm/v3/cmd/helm helm.sh/helm/v3 "$LAB_HELM_VERSION" ;;
+    kustomize)
+      _lab_gobin "$n" sigs.k8s.io/kustomize/kustomize/v5 sigs.k8s.io/kustomize/kustomize/v5 "$LAB_KUSTOMIZE_VERSION"
+      ;;
+    redis-lite) _lab_exe "$n" && _lab_reports "$n" "redis-lite $(lab_redis_lite_hash) miniredis $LAB_MINIREDIS_VERSION" --version ;;
+    kwok) _lab_gobin "$n" sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok "$LAB_KWOK_VERSION" ;;
+    capi-manager) _lab_gobin "$n" "$LAB_CAPI_MODULE/core" "$LAB_CAPI_MODULE" "$LAB_CAPI_VERSION" ;;
+    capi-kubeadm-bootstrap-manager)
+      _lab_gobin "$n" "$LAB_CAPI_MODULE/bootstrap/kubeadm" "$LAB_CAPI_MODULE" "$LAB_CAPI_VERSION"
+      ;;
+    capi-kubeadm-control-plane-manager)
+      _lab_gobin "$n" "$LAB_CAPI_MODULE/controlplane/kubeadm" "$LAB_CAPI_MODULE" "$LAB_CAPI_VERSION"
+      ;;
+    capi-ipam-manager) _lab_gobin "$n" "$LAB_CAPI_IPAM_MODULE" "$LAB_CAPI_IPAM_MODULE" "$LAB_CAPI_IPAM_VERSION" ;;
+    capv-manager) _lab_gobin "$n" "$LAB_CAPV_MODULE" "$LAB_CAPV_MODULE" "$LAB_CAPV_VERSION" ;;
+    *)
+      echo "unknown lab piece '$n' (known: ${LAB_PIECES[*]})"
+      return 2
+      ;;
+  esac
+}
+
+# lab_piece_ok_or_die NAME: after a build, the piece must pass its own check.
+lab_piece_ok_or_die() {
+  local why
+  why=$(lab_piece_check "$1") || lab_die "$1 was built but does not pass its check: $why"
+}
+
+# lab_require_pieces NAME...: print one line per missing piece (why, and the build command); false
+# if any is missing.
+lab_require_pieces() {
+  local n why rc=0
+  for n in "$@"; do
+    if ! why=$(lab_piece_check "$n"); then
+      printf '  %-36s %s  (scripts/lab/build.sh %s)\n' "$n" "$why" "$(lab_piece_component "$n")"
+      rc=1
+    fi
+  done
+  return $rc
+}
+
+# lab_redis_lite_hash: identifies the source of scripts/lab/redis-lite (the build stamps it in).
+lab_redis_lite_hash() {
+  cat "$LAB_SCRIPTS_DIR"/redis-lite/go.mod "$LAB_SCRIPTS_DIR"/redis-lite/go.sum \
+    "$LAB_SCRIPTS_DIR"/redis-lite/main.go 2>/dev/null | sha256sum | cut -c1-16
+}
+
+_lab_exe() {
+  local f="$LAB_BIN/$1"
+  if [[ -L "$f" && ! -e "$f" ]]; then
+    echo "DANGLING SYMLINK $f -> $(readlink "$f")"
+    return 1
+  fi
+  [[ -e "$f" ]] || {
+    echo "not built ($f missing)"
+    return 1
+  }
+  [[ -f "$f" && -x "$f" ]] || {
+    echo "$f is not an executable file"
+    return 1
+  }
+}
+
+# _lab_reports NAME WANT ARGS...: LAB_BIN/NAME ARGS... must print WANT.
+_lab_reports() {
+  local out
+  out=$(timeout 30 "$LAB_BIN/$1" "${@:3}" 2>&1 </dev/null) || true
+  [[ "$out" == *"$2"* ]] && return 0
+  echo "$LAB_BIN/$1 ${*:3} says '$(head -1 <<<"$out")', want '$2'"
+  return 1
+}
+
+# _lab_gobin NAME PKG MODULE VERSION: LAB_BIN/NAME's Go build info must show main package PKG and
+# MODULE at VERSION (as the main module or a dependency of a wrapper module).
+_lab_gobin() {
+  local info path ver
+  _lab_exe "$1" || return 1
+  command -v go >/dev/null 2>&1 || {
+    echo "cannot check $LAB_BIN/$1: go is not on PATH"
+    return 1
+  }
+  info=$(go version -m "$LAB_BIN/$1" 2>&1) || {
+    echo "$LAB_BIN/$1 has no Go build info"
+    return 1
+  }
+  path=$(awk '$1 == "path" { print $2 }' <<<"$info")
+  ver=$(awk -v m="$3" '($1 == "mod" || $1 == "dep") && $2 == m { print $3 }' <<<"$info")
+  [[ "$path" == "$2" && "$ver" == "$4" ]] && return 0
+  echo "$LAB_BIN/$1 is $path with $3 ${ver:-(none)}, want $2 with $3 $4"
+  return 1
+}
+
+_lab_same_file() {
+  [[ "$(readlink -f "$LAB_BIN/$1")" == "$(readlink -f "$LAB_BIN/$2")" ]] && return 0
+  echo "$LAB_BIN/$1 is not the $2 binary (it resolves to $(readlink -f "$LAB_BIN/$1"))"
+  return 1
+}
+
+_lab_plugin() {
+  local d="$LAB_PULUMI_HOME/plugins/$1-$2-v$3"
+  [[ -d "$d" && ! -e "$d.partial" && -x "$d/pulumi-$1-$2" ]] && return 0
+  echo "plugin not installed ($d)"
+  return 1
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # vCenter simulator (govmomi vcsim) on loopback for the lab.
 #
-# Usage: scripts/lab/vcsim.sh up|down|env [-- extra vcsim flags]
-#   up    build vcsim if missing (GOBIN=LAB_HOME/bin go install github.com/vmware/govmomi/vcsim@LAB_VCSIM_VERSION,
-#         ~1-3 min cold), start it on 127.0.0.1:LAB_VCSIM_PORT (default: random free port, kept in
+# Usage: scripts/lab/vcsim.sh build|up|down|env [-- extra vcsim flags]
+#   build build vcsim unless LAB_HOME/bin/vcsim is govmomi LAB_VCSIM_VERSION
+#         (go install github.com/vmware/govmomi/vcsim@LAB_VCSIM_VERSION, ~1-3 min cold)
+#   up    build it if needed, start it on 127.0.0.1:LAB_VCSIM_PORT (default: random free port, kept in
 #         LAB_HOME/state/vcsim/port) and print the exports
 #   down  stop it
 #   env   print VSPHERE_SERVER, VSPHERE_USER, VSPHERE_PASSWORD, VSPHERE_ALLOW_UNVERIFIED_SSL, GOVC_URL ...
@@ -15,7 +16,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ACTION=${1:-}
 [[ -n "$ACTION" ]] || {
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 shift
@@ -26,19 +27,7 @@ USER_NAME=lab
 PASSWORD=lab
 
 ensure_vcsim() {
-  local p
-  if p=$(lab_find vcsim); then
-    [[ "$p" == "$BIN" ]] || ln -sfn "$p" "$BIN"
-    return
-  fi
-  lab_need go
-  mkdir -p "$LAB_BIN" "$LAB_LOGS"
-  lab_log "building vcsim $LAB_VCSIM_VERSION (log: $LAB_LOGS/build-vcsim.log)"
-  lab_time_start
-  (cd /tmp && GOBIN="$LAB_BIN" go install -trimpath -ldflags "-s -w" \
-    "github.com/vmware/govmomi/vcsim@$LAB_VCSIM_VERSION") >>"$LAB_LOGS/build-vcsim.log" 2>&1 ||
-    lab_die "vcsim build failed; see $LAB_LOGS/build-vcsim.log"
-  lab_time_end "build vcsim $LAB_VCSIM_VERSION"
+  lab_go_install vcsim github.com/vmware/govmomi/vcsim "$LAB_VCSIM_VERSION"
 }
 
 port() {
@@ -91,8 +80,9 @@ cmd_up() {
 }
 
 case "$ACTION" in
+  build) ensure_vcsim ;;
   up) cmd_up "$@" ;;
   down) lab_stop "$D/vcsim.pid" "$BIN" vcsim ;;
   env) cmd_env ;;
-  *) lab_die "unknown action '$ACTION' (up|down|env)" ;;
+  *) lab_die "unknown action '$ACTION' (build|up|down|env)" ;;
 esac
