@@ -2,15 +2,15 @@
 # The Argo CD part of the lab e2e (run at the end of scripts/lab/e2e.sh; issue 8): a real Argo CD
 # syncs cluster-config into a workload cluster that listens on its VIP.
 #
-# Builds nothing. If an Argo CD piece is missing from LAB_HOME/bin it says so and exits 0.
-# Otherwise it starts, from scratch:
+# Builds nothing. A missing piece fails it (naming the scripts/lab/build.sh command), or with
+# LAB_E2E_SKIP_IF_MISSING=1 is a plain skip, as in e2e.sh. Otherwise it starts, from scratch:
 #   e2e-argo-mgmt   management cluster with every CRD from ../shared/crds, and a real Argo CD
 #                   (scripts/lab/argocd.sh) bound to it
 #   e2e-argo-wl     the workload cluster on the lab cluster's VIP:6443 (Pulumi.lab.yaml), with
 #                   ../shared/calico/crds-v3 in place of Calico's API server, kube-scheduler and
 #                   kwok nodes (scripts/lab/nodes.sh)
 # runs test/e2e/argocd.e2e.ts and stops and wipes all of it again, also on failure or Ctrl-C.
-# Env: LAB_HOME, LAB_E2E_KEEP=1 keeps everything running.
+# Env: LAB_HOME, LAB_E2E_KEEP=1 keeps everything running, LAB_E2E_SKIP_IF_MISSING=1.
 set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -18,16 +18,17 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 MGMT=e2e-argo-mgmt
 WL=e2e-argo-wl
 
-missing=()
-for b in argocd argocd-server argocd-repo-server argocd-application-controller helm kustomize \
-  redis-lite kube-scheduler kwok pulumi kube-apiserver kubectl; do
-  [[ -x "$LAB_BIN/$b" ]] || missing+=("bin/$b")
-done
-command -v git >/dev/null || missing+=(git)
-if [[ ${#missing[@]} -gt 0 ]]; then
-  echo "e2e (Argo CD): skipped — not present in $LAB_HOME: ${missing[*]} (scripts/lab/engine.sh builds them)"
-  exit 0
+if ! missing=$(lab_require_pieces "${LAB_E2E_PIECES[@]}" argocd argocd-server argocd-application-controller \
+  argocd-repo-server helm kustomize redis-lite kube-scheduler kwok); then
+  if [[ "${LAB_E2E_SKIP_IF_MISSING:-0}" == 1 ]]; then
+    echo "e2e (Argo CD): SKIPPED (LAB_E2E_SKIP_IF_MISSING=1): nothing was tested. Missing:"
+    echo "$missing"
+    exit 0
+  fi
+  printf 'e2e (Argo CD): FAILED: pieces missing from %s:\n%s\n' "$LAB_HOME" "$missing" >&2
+  exit 1
 fi
+lab_need git node
 
 eval "$("$LAB_SCRIPTS_DIR/engine.sh" --print-env)"
 

@@ -117,7 +117,6 @@ ensure_pki() {
 # ServiceAccounts, RBAC, ConfigMaps and Secrets of the server, controller and repo-server.
 install_subset() {
   local dir
-  declare -F lab_module_dir >/dev/null || lab_die "lib.sh has no lab_module_dir (the builds branch adds it)"
   dir=$(lab_module_dir "$LAB_ARGOCD_MODULE" "$LAB_ARGOCD_VERSION") ||
     lab_die "cannot download $LAB_ARGOCD_MODULE@$LAB_ARGOCD_VERSION to read its manifests"
   awk -v keep='^(CustomResourceDefinition|ServiceAccount|Role|ClusterRole|RoleBinding|ClusterRoleBinding|ConfigMap|Secret)$' \

@@ -68,6 +68,6 @@ node_modules/.bin/mocha --no-config -r ts-node/register/transpile-only --bail \
 lab_time_end "e2e: test/e2e/lab.e2e.ts"
 
 # --- Argo CD (issue 8) ------------------------------------------------------------------------------
-# A real Argo CD syncing cluster-config into a workload cluster on its VIP; its own clusters, its own
-# missing-piece check (it says "skipped" when the Argo CD pieces are not built).
+# A real Argo CD syncing cluster-config into a workload cluster on its VIP; its own clusters and its
+# own pieces (Argo CD, helm, kustomize, redis-lite, kube-scheduler, kwok), same missing-piece rule.
 "$LAB_SCRIPTS_DIR/argocd-e2e.sh"

@@ -52,7 +52,6 @@ load_ports() {
 
 stages() {
   local dir f
-  declare -F lab_module_dir >/dev/null || lab_die "lib.sh has no lab_module_dir (the builds branch adds it)"
   dir=$(lab_module_dir sigs.k8s.io/kwok "$LAB_KWOK_VERSION") || lab_die "cannot read the kwok module"
   for f in node/fast/node-initialize.yaml pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml \
     pod/fast/pod-delete.yaml; do
