@@ -181,8 +181,8 @@ describe("lab e2e with a real Argo CD: cluster-config synced into the workload c
             targetRevision: "main",
             path: "cluster-config",
             chartRepoURL: argo.chartRepoUrl,
-            // Small, so the broken revision exhausts its retries quickly.
-            retry: { limit: 2, backoff: { duration: "5s", factor: 2, maxDuration: "20s" } },
+            // The lab policy minimum (3), with short backoffs: the broken revision fails within ~40 s.
+            retry: { limit: 3, backoff: { duration: "5s", factor: 2, maxDuration: "20s" } },
             syncTimeoutSeconds: 600,
         });
         process.stderr.write(`      e2e work dir: ${p.root}\n`);
@@ -573,10 +573,10 @@ describe("lab e2e with a real Argo CD: cluster-config synced into the workload c
         assert.match(msg, new RegExp(`Sync of Argo CD app ${argo.namespace}/${appName} `));
         assert.match(msg, /ended in phase Failed/);
         assert.match(msg, /BGPConfiguration default \(wave 2\): SyncFailed: .*boolean/);
-        assert.match(msg, /retried 2 times/);
+        assert.match(msg, /retried 3 times/);
         const failed = await app();
         assert.equal(failed.status.operationState?.phase, "Failed");
-        assert.equal(Number(failed.status.operationState?.retryCount ?? 0), 2);
+        assert.equal(Number(failed.status.operationState?.retryCount ?? 0), 3);
     });
 
     it("destroy: the resources finalizer prunes what Argo CD deployed before the cluster Secret and the Cluster go; nothing left", async () => {
