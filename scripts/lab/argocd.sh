@@ -131,6 +131,10 @@ install_subset() {
     /^[a-z]/ { section = $1 }
     section == "metadata:" && /^  name: / && name == "" { name = $2 }
     END { flush() }' "$dir/manifests/install.yaml"
+  # The image's /usr/local/bin scripts: the repo-server runs git-verify-wrapper.sh on every
+  # revision even with GPG off, and fails with "permission denied" without it.
+  mkdir -p "$D/image-bin"
+  install -m 0755 "$dir/hack/gpg-wrapper.sh" "$dir/hack/git-verify-wrapper.sh" "$D/image-bin/"
 }
 
 apply_install() {
@@ -250,7 +254,7 @@ argocd_env() {
   export ARGOCD_APP_CONF_PATH="$D/app-config" ARGOCD_TLS_DATA_PATH="$D/tls" ARGOCD_SSH_DATA_PATH="$D/ssh" \
     ARGOCD_GNUPGHOME="$D/gnupg" ARGOCD_GPG_ENABLED=false ARGOCD_ASK_PASS_SOCK="$D/askpass.sock" \
     ARGOCD_REPO_SERVER_CLIENT_CA_PATH="$D/app-config/reposerver/mtls/client-ca.crt" \
-    TMPDIR="$D/tmp" HOME="$D/home" PATH="$LAB_BIN:$PATH"
+    TMPDIR="$D/tmp" HOME="$D/home" PATH="$D/image-bin:$LAB_BIN:$PATH"
   mkdir -p "$D/tls" "$D/ssh" "$D/tmp" "$D/home" "$D/gnupg"
   touch "$D/ssh/ssh_known_hosts"
 }
