@@ -67,10 +67,20 @@ export interface ClusterConfigApplication {
         readonly name: string;
         readonly namespace: string;
         readonly labels: Record<string, string>;
+        readonly annotations: Record<string, string>;
         readonly finalizers: string[];
     };
     readonly spec: Record<string, unknown>;
 }
+
+/**
+ * Compare options of the Application. ServerSideDiff: Argo CD computes the expected live state
+ * with a server-side dry run, so API-server defaults and normalisation do not read as drift.
+ * Without it a real Argo CD v3.5 leaves the app OutOfSync right after a successful sync: the
+ * chart's crd.projectcalico.org CRDs say `preserveUnknownFields: false`, which the API server
+ * drops, and the Installation CRD defaults `ipPools[].disableBGPExport` (seen in the lab).
+ */
+export const CLUSTER_CONFIG_COMPARE_OPTIONS = "ServerSideDiff=true";
 
 const VERSION = /^v(\d+)\.(\d+)\.(\d+)$/;
 const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
@@ -399,6 +409,9 @@ export function buildClusterConfigApplication(
                 [labels.environment]: region.environment,
                 [labels.managedBy]: "pulumi",
                 [labels.region]: region.region,
+            },
+            annotations: {
+                "argocd.argoproj.io/compare-options": CLUSTER_CONFIG_COMPARE_OPTIONS,
             },
             finalizers: [ARGOCD_RESOURCES_FINALIZER],
         },

@@ -136,6 +136,13 @@ describe("cluster-config Application builder", () => {
         );
     });
 
+    it("compares with a server-side diff, so API-server defaults are not drift", () => {
+        assert.equal(
+            app().metadata.annotations["argocd.argoproj.io/compare-options"],
+            "ServerSideDiff=true",
+        );
+    });
+
     it("takes the tigera-operator chart from the configured repository (a mirror)", () => {
         const region = sampleRegion();
         const mirrored = {
