@@ -423,17 +423,19 @@ describe("lab e2e with a real Argo CD: cluster-config synced into the workload c
 
     it("ran the waves in order: Argo CD's syncResult and a watch on the workload API server", async () => {
         const op = synced?.status.operationState;
+        // Cluster-scoped objects: no namespace in status.resources, the destination's in syncResult.
         const waveOf = new Map(
             (synced?.status.resources ?? []).map((r) => [
                 `${r.group ?? ""}/${r.kind}/${r.namespace ?? ""}/${r.name}`,
                 Number(r.syncWave ?? 0),
             ]),
         );
+        const wave = (r: ArgoResource) =>
+            waveOf.get(`${r.group ?? ""}/${r.kind}/${r.namespace ?? ""}/${r.name}`) ??
+            waveOf.get(`${r.group ?? ""}/${r.kind}//${r.name}`);
         const order = (op?.syncResult?.resources ?? [])
             .filter((r) => r.syncPhase === "Sync" && r.kind !== "Namespace")
-            .map(
-                (r) => waveOf.get(`${r.group ?? ""}/${r.kind}/${r.namespace ?? ""}/${r.name}`) ?? 0,
-            );
+            .map((r) => wave(r) ?? -1);
         assert.ok(order.length > 0, "no Sync-phase results");
         assert.deepEqual(
             order,
