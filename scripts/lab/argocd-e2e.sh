@@ -61,7 +61,9 @@ LAB_CRDS_DIR="$LAB_REPO_ROOT/../shared/calico/crds-v3" LAB_E2E_ARGO_WL_APISERVER
 "$LAB_SCRIPTS_DIR/nodes.sh" up "$WL"
 lab_time_end "e2e (Argo CD): $MGMT and $WL (VIP $VIP:6443, kwok nodes) from scratch"
 lab_time_start
-eval "$("$LAB_SCRIPTS_DIR/argocd.sh" up "$MGMT")"
+# Checked on its own: a failing command substitution inside eval would not stop the script.
+argocd_env=$("$LAB_SCRIPTS_DIR/argocd.sh" up "$MGMT") || lab_die "scripts/lab/argocd.sh up $MGMT failed"
+eval "$argocd_env"
 lab_time_end "e2e (Argo CD): Argo CD up from scratch"
 eval "$("$LAB_SCRIPTS_DIR/cluster.sh" env "$MGMT")"
 eval "$("$LAB_SCRIPTS_DIR/cluster.sh" env "$WL")"
