@@ -104,35 +104,44 @@ export interface ResourceReport {
 const key = (r: { group?: string; kind?: string; namespace?: string; name?: string }) =>
     [r.group ?? "", r.kind ?? "", r.namespace ?? "", r.name ?? ""].join("/");
 
-function waves(app: Application): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const r of app.status?.resources ?? []) {
-        const w = num(r.syncWave);
-        if (w !== undefined) {
-            out.set(key(r), w);
-        }
-    }
-    return out;
+interface Tracked {
+    readonly wave?: number;
+    readonly namespace: string;
 }
 
 /**
- * Resources of the last sync with status SyncFailed or hook phase Failed/Error, with their wave
- * joined from status.resources (syncResult carries no wave). Sorted by wave, then kind/ns/name.
+ * status.resources by group/kind/namespace/name. A real Argo CD (v3.5) gives cluster-scoped
+ * objects no namespace here, but the app's destination namespace in syncResult.resources: those
+ * are found again by group/kind/name.
+ */
+function tracked(app: Application): (r: Parameters<typeof key>[0]) => Tracked | undefined {
+    const byKey = new Map<string, Tracked>();
+    for (const r of app.status?.resources ?? []) {
+        byKey.set(key(r), { wave: num(r.syncWave), namespace: r.namespace ?? "" });
+    }
+    return (r) => byKey.get(key(r)) ?? byKey.get(key({ ...r, namespace: "" }));
+}
+
+/**
+ * Resources of the last sync with status SyncFailed or a failed hook, with their wave joined
+ * from status.resources (syncResult carries no wave). Sorted by wave, then kind/ns/name.
+ * Argo CD sets hookPhase on every resource of a sync, so only entries with a hookType are hooks.
  */
 export function failingResources(app: Application): ResourceReport[] {
-    const w = waves(app);
+    const find = tracked(app);
     const out: ResourceReport[] = [];
     for (const r of app.status?.operationState?.syncResult?.resources ?? []) {
-        const hookFailed = r.hookPhase === "Failed" || r.hookPhase === "Error";
+        const hookFailed = !!r.hookType && (r.hookPhase === "Failed" || r.hookPhase === "Error");
         if (r.status !== "SyncFailed" && !hookFailed) {
             continue;
         }
+        const t = find(r);
         out.push({
             group: r.group ?? "",
             kind: r.kind ?? "",
-            namespace: r.namespace ?? "",
+            namespace: t ? t.namespace : (r.namespace ?? ""),
             name: r.name ?? "",
-            wave: w.get(key(r)),
+            wave: t?.wave,
             status: hookFailed ? `hook ${r.hookPhase}` : (r.status ?? ""),
             message: r.message ?? "",
         });

@@ -3,7 +3,7 @@
 // must not hold: the vSphere CPI's vCenter credentials.
 //
 // The Application has two sources:
-//   1. the tigera-operator Helm chart (operator + operator.tigera.io CRDs; its own Installation,
+//   1. the tigera-operator Helm chart from `argocd.chartRepoURL` (operator + operator.tigera.io CRDs; its own Installation,
 //      APIServer, Goldmane and Whisker are switched off so our annotated objects own them);
 //   2. this repo's cluster-config/ kustomize content, made per-cluster by inline kustomize patches
 //      (Argo CD appends them to the kustomization's `patches` before `kustomize build`).
@@ -29,6 +29,7 @@ import { argoClusterName } from "./clusterSecret";
 export const MAX_BGP_PEERS = 4;
 /** Namespace of tigera-operator; also the Application's destination namespace. */
 export const TIGERA_OPERATOR_NAMESPACE = "tigera-operator";
+/** Default of `argocd.chartRepoURL`: Calico's public Helm chart repository. */
 export const TIGERA_OPERATOR_CHART_REPO = "https://docs.tigera.io/calico/charts";
 /** The CPI's vCenter credentials Secret (kube-system); vsphere.conf refers to it by name. */
 export const CPI_CREDENTIALS_SECRET_NAME = "cloud-provider-vsphere-credentials";
@@ -66,14 +67,55 @@ export interface ClusterConfigApplication {
         readonly name: string;
         readonly namespace: string;
         readonly labels: Record<string, string>;
+        readonly annotations: Record<string, string>;
         readonly finalizers: string[];
     };
     readonly spec: Record<string, unknown>;
 }
 
+/**
+ * Compare options of the Application. ServerSideDiff: Argo CD computes the expected live state
+ * with a server-side dry run, so API-server defaults and normalisation do not read as drift.
+ * Without it a real Argo CD v3.5 leaves the app OutOfSync right after a successful sync: the
+ * chart's crd.projectcalico.org CRDs say `preserveUnknownFields: false`, which the API server
+ * drops, and the Installation CRD defaults `ipPools[].disableBGPExport` (seen in the lab).
+ */
+export const CLUSTER_CONFIG_COMPARE_OPTIONS = "ServerSideDiff=true";
+
 const VERSION = /^v(\d+)\.(\d+)\.(\d+)$/;
 const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
 const THUMBPRINT = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){19}$|^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){31}$/;
+
+/**
+ * Why `url` cannot be the Helm chart repository of the tigera-operator chart
+ * (`argocd.chartRepoURL`), or undefined if it can. Air-gapped sites point it at their mirror;
+ * a private CA goes into Argo CD's argocd-tls-certs-cm, credentials into a repository Secret.
+ */
+export function chartRepoProblem(url: string): string | undefined {
+    const example = `e.g. ${TIGERA_OPERATOR_CHART_REPO} or your mirror's equivalent`;
+    let u: URL;
+    try {
+        u = new URL(url);
+    } catch {
+        return `"${url}" is not a URL; give the https:// URL of a Helm chart repository (${example})`;
+    }
+    if (u.protocol === "oci:") {
+        return `"${url}": OCI registries are not supported; give the https:// URL of a Helm chart repository (${example})`;
+    }
+    if (u.protocol !== "https:") {
+        return `"${url}" must be an https:// URL of a Helm chart repository (${example}); TLS is never optional`;
+    }
+    if (u.username || u.password) {
+        return `"${u.protocol}//${u.host}${u.pathname}" must not contain credentials; register them in Argo CD as a repository Secret instead`;
+    }
+    if (u.search || u.hash) {
+        return `"${url}" must not have a query or fragment: Argo CD appends /index.yaml to it`;
+    }
+    if (/\/index\.ya?ml$|\.tgz$/.test(u.pathname)) {
+        return `"${url}" must be the repository's base URL (the directory of index.yaml), not a file in it`;
+    }
+    return undefined;
+}
 
 /** `<cluster>-cluster-config`. */
 export function clusterConfigApplicationName(cluster: string): string {
@@ -351,6 +393,10 @@ export function buildClusterConfigApplication(
             `argocd.repoURL: "${argocd.repoURL}" must be an https://, ssh:// or git@ URL`,
         );
     }
+    const chartProblem = chartRepoProblem(argocd.chartRepoURL);
+    if (chartProblem) {
+        throw new Error(`argocd.chartRepoURL: ${chartProblem}`);
+    }
     const patches = clusterConfigPatches(region, cluster, plan);
     return {
         apiVersion: apiVersions.argocd,
@@ -364,6 +410,9 @@ export function buildClusterConfigApplication(
                 [labels.managedBy]: "pulumi",
                 [labels.region]: region.region,
             },
+            annotations: {
+                "argocd.argoproj.io/compare-options": CLUSTER_CONFIG_COMPARE_OPTIONS,
+            },
             finalizers: [ARGOCD_RESOURCES_FINALIZER],
         },
         spec: {
@@ -375,7 +424,7 @@ export function buildClusterConfigApplication(
             },
             sources: [
                 {
-                    repoURL: TIGERA_OPERATOR_CHART_REPO,
+                    repoURL: argocd.chartRepoURL,
                     chart: "tigera-operator",
                     targetRevision: argocd.tigeraOperatorVersion,
                     helm: { releaseName: "tigera-operator", valuesObject: tigeraOperatorValues() },

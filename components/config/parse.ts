@@ -2,7 +2,11 @@
 // Pure: no Pulumi calls, so it runs before any resource is registered and is unit-tested directly.
 import { X509Certificate } from "node:crypto";
 import { Netmask } from "netmask";
-import { MAX_BGP_PEERS } from "../argocd/clusterConfigApp";
+import {
+    MAX_BGP_PEERS,
+    TIGERA_OPERATOR_CHART_REPO,
+    chartRepoProblem,
+} from "../argocd/clusterConfigApp";
 import { DisjointIntervals, overlaps } from "../intervals";
 import { IpPlanError, IpPlanRequest, RegionIpPlan, parseRange, planRegion } from "../ipPlan";
 import { RESERVED_CLUSTER_SECRET_LABELS } from "../argocd/clusterSecret";
@@ -450,6 +454,7 @@ function parseArgocd(c: Checker, v: unknown): ArgocdConfig {
         "targetRevision",
         "path",
         "tigeraOperatorVersion",
+        "chartRepoURL",
         "retry",
         "syncTimeoutSeconds",
         "manageSync",
@@ -490,6 +495,11 @@ function parseArgocd(c: Checker, v: unknown): ArgocdConfig {
             `"${repoURL}" must be an https://, ssh:// or git@ URL of the git repository`,
         );
     }
+    const chartRepoURL = c.string(`${p}.chartRepoURL`, o.chartRepoURL, TIGERA_OPERATOR_CHART_REPO);
+    const chartProblem = chartRepoURL ? chartRepoProblem(chartRepoURL) : undefined;
+    if (chartProblem) {
+        c.fail(`${p}.chartRepoURL`, chartProblem);
+    }
     return {
         url: url.replace(/\/+$/, ""),
         namespace: c.dnsLabel(`${p}.namespace`, o.namespace ?? "argocd", 63),
@@ -504,6 +514,7 @@ function parseArgocd(c: Checker, v: unknown): ArgocdConfig {
             o.tigeraOperatorVersion,
             "v3.30.3",
         ),
+        chartRepoURL: chartRepoURL.replace(/\/+$/, ""),
         retry: {
             limit: c.integer(`${p}.retry.limit`, r.limit, 1, 100, 10),
             backoff: {

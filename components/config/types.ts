@@ -117,6 +117,8 @@ export interface ArgocdConfig {
     readonly path: string;
     /** tigera-operator Helm chart version. */
     readonly tigeraOperatorVersion: string;
+    /** Helm chart repository of the tigera-operator chart: the public one, or a site's mirror. */
+    readonly chartRepoURL: string;
     readonly retry: ArgoRetryConfig;
     /** How long `pulumi up` waits for cluster-config to be Synced and Healthy. */
     readonly syncTimeoutSeconds: number;

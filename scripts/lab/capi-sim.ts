@@ -17,12 +17,12 @@
 //     cluster-fleet leaves behind after a rollout (retainOnDelete) go with the Cluster.
 //   - Argo CD's application controller, on delete only: removes the resources finalizer from
 //     Applications being deleted. Nothing was deployed (there is no Argo CD), so there is nothing
-//     to prune first.
+//     to prune first. --real-argocd turns this off: a real Argo CD prunes, then removes it.
 //
 //   node -r ts-node/register/transpile-only scripts/lab/capi-sim.ts \
 //       --management-kubeconfig FILE --workload-kubeconfig FILE \
 //       [--namespace capi-clusters] [--argocd-namespace argocd] [--delay-seconds 2]
-//       [--poll-ms 500] [--max-seconds 1800]
+//       [--poll-ms 500] [--max-seconds 1800] [--real-argocd]
 //   node -r ts-node/register/transpile-only scripts/lab/capi-sim.ts \
 //       --management-kubeconfig FILE --vcsim-server 127.0.0.1:PORT --vcsim-ca-file FILE \
 //       --vcsim-username USER --vcsim-password-file FILE --state-dir DIR [...]
@@ -58,6 +58,7 @@ interface Options {
     readonly delaySeconds: number;
     readonly pollMs: number;
     readonly maxSeconds: number;
+    readonly realArgoCd: boolean;
 }
 
 interface TemplateRef {
@@ -123,6 +124,7 @@ function parseArgs(argv: readonly string[]): Options {
         delaySeconds: num("--delay-seconds", "2"),
         pollMs: Math.max(100, num("--poll-ms", "500")),
         maxSeconds: num("--max-seconds", "1800"),
+        realArgoCd: argv.includes("--real-argocd"),
     };
 }
 
@@ -242,6 +244,9 @@ async function tick(
 
 /** Argo CD's application controller, on delete only (there is no Argo CD to prune anything). */
 async function releaseArgoCdFinalizers(o: Options, mgmt: KubeconfigTarget): Promise<void> {
+    if (o.realArgoCd) {
+        return;
+    }
     const ans = encodeURIComponent(o.argocdNamespace);
     const apps = await list(mgmt, `/apis/${apiVersions.argocd}/namespaces/${ans}/applications`);
     for (const a of apps) {

@@ -66,3 +66,4 @@ lab_time_start
 node_modules/.bin/mocha --no-config -r ts-node/register/transpile-only --bail \
   --timeout 900000 test/e2e/lab.e2e.ts
 lab_time_end "e2e: test/e2e/lab.e2e.ts"
+

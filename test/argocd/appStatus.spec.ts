@@ -162,6 +162,7 @@ describe("appStatus", () => {
                                 kind: "Job",
                                 namespace: "calico-system",
                                 name: "bgp-check",
+                                hookType: "PostSync",
                                 hookPhase: "Failed",
                                 message: "Job has reached the specified backoff limit",
                             },
@@ -184,6 +185,56 @@ describe("appStatus", () => {
                 "Job calico-system/bgp-check: hook Failed: Job has reached the specified backoff limit",
                 "Installation default (wave 2): SyncFailed: admission webhook denied",
                 "BGPPeer tor-a (wave 3): SyncFailed: the server could not find the requested resource",
+            ]);
+        });
+
+        it("failingResources: as a real Argo CD v3.5 reports them (lab): cluster-scoped objects carry the destination namespace, every resource a hookPhase", () => {
+            const real: Application = {
+                status: {
+                    resources: [
+                        {
+                            group: "projectcalico.org",
+                            kind: "BGPConfiguration",
+                            name: "default",
+                            syncWave: 2,
+                        },
+                        {
+                            kind: "ConfigMap",
+                            namespace: "kube-system",
+                            name: "vsphere-cloud-config",
+                        },
+                    ],
+                    operationState: {
+                        phase: "Failed",
+                        syncResult: {
+                            resources: [
+                                {
+                                    group: "",
+                                    kind: "ConfigMap",
+                                    namespace: "kube-system",
+                                    name: "vsphere-cloud-config",
+                                    status: "Synced",
+                                    hookPhase: "Succeeded",
+                                    syncPhase: "Sync",
+                                },
+                                {
+                                    group: "projectcalico.org",
+                                    kind: "BGPConfiguration",
+                                    namespace: "tigera-operator",
+                                    name: "default",
+                                    status: "SyncFailed",
+                                    hookPhase: "Failed",
+                                    syncPhase: "Sync",
+                                    message:
+                                        "spec.nodeToNodeMeshEnabled in body must be of type boolean",
+                                },
+                            ],
+                        },
+                    },
+                },
+            };
+            assert.deepEqual(failingResources(real).map(formatResource), [
+                "BGPConfiguration default (wave 2): SyncFailed: spec.nodeToNodeMeshEnabled in body must be of type boolean",
             ]);
         });
 

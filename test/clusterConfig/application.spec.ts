@@ -136,6 +136,33 @@ describe("cluster-config Application builder", () => {
         );
     });
 
+    it("compares with a server-side diff, so API-server defaults are not drift", () => {
+        assert.equal(
+            app().metadata.annotations["argocd.argoproj.io/compare-options"],
+            "ServerSideDiff=true",
+        );
+    });
+
+    it("takes the tigera-operator chart from the configured repository (a mirror)", () => {
+        const region = sampleRegion();
+        const mirrored = {
+            ...region,
+            argocd: { ...region.argocd, chartRepoURL: "https://charts.mirror.example.net/calico" },
+        };
+        const [chart] = app(mirrored).spec.sources;
+        assert.equal(chart.repoURL, "https://charts.mirror.example.net/calico");
+        assert.equal(chart.chart, "tigera-operator");
+    });
+
+    it("refuses a chart repository Argo CD could not pull over TLS", () => {
+        const region = sampleRegion();
+        const bad = {
+            ...region,
+            argocd: { ...region.argocd, chartRepoURL: "http://charts.example.net/calico" },
+        };
+        assert.throws(() => app(bad), /argocd\.chartRepoURL: .*must be an https:\/\/ URL/);
+    });
+
     it("is deterministic", () => {
         assert.equal(JSON.stringify(app()), JSON.stringify(app()));
     });

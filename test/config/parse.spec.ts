@@ -220,6 +220,50 @@ describe("region config", () => {
         expectIssue(dev, "argocd.repoURL", /must be an https:\/\/, ssh:\/\/ or git@ URL/);
     });
 
+    it("defaults the tigera-operator chart repository to the public one", () => {
+        delete dev.argocd.chartRepoURL;
+        assert.equal(
+            parseRegionConfig(dev).config.argocd.chartRepoURL,
+            "https://docs.tigera.io/calico/charts",
+        );
+    });
+
+    it("takes a mirrored chart repository and trims its trailing slash", () => {
+        dev.argocd.chartRepoURL = "https://charts.mirror.example.net/calico/";
+        assert.equal(
+            parseRegionConfig(dev).config.argocd.chartRepoURL,
+            "https://charts.mirror.example.net/calico",
+        );
+    });
+
+    for (const [url, re] of [
+        [
+            "http://charts.example.net/calico",
+            /must be an https:\/\/ URL of a Helm chart repository/,
+        ],
+        ["oci://registry.example.net/charts", /OCI registries are not supported/],
+        ["charts.example.net/calico", /is not a URL/],
+        ["https://u:p@charts.example.net/calico", /must not contain credentials/],
+        [
+            "https://charts.example.net/calico/index.yaml",
+            /base URL \(the directory of index.yaml\)/,
+        ],
+        ["https://charts.example.net/calico?x=1", /must not have a query/],
+    ] as const) {
+        it(`rejects the chart repository ${url}`, () => {
+            dev.argocd.chartRepoURL = url;
+            expectIssue(dev, "argocd.chartRepoURL", re);
+        });
+    }
+
+    it("never echoes chart repository credentials in the error", () => {
+        dev.argocd.chartRepoURL = "https://robot:s3cr3t-pw@charts.example.net/calico";
+        assert.throws(
+            () => parseRegionConfig(dev),
+            (e: unknown) => e instanceof Error && !e.message.includes("s3cr3t-pw"),
+        );
+    });
+
     it("rejects invalid or reserved Argo CD cluster labels", () => {
         dev.clusters[0].labels = {
             "cluster-fleet/region": "x",

@@ -38,6 +38,7 @@ export function sampleRegion(): RegionConfig {
             targetRevision: "main",
             path: "cluster-config",
             tigeraOperatorVersion: "v3.30.3",
+            chartRepoURL: "https://docs.tigera.io/calico/charts",
             retry: { limit: 10, backoff: { duration: "10s", factor: 2, maxDuration: "5m" } },
             syncTimeoutSeconds: 1800,
             manageSync: true,
