@@ -582,9 +582,13 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
                     }
                     note(`HTTP ${res.status}`, false);
                 } catch (e) {
-                    note(describeRequestError(e), b.clipped);
+                    const state = describeRequestError(e);
+                    note(state, b.clipped);
                     recheckSecret = isTlsVerifyError(e);
-                    mismatch = trackMismatch(mismatch, e, ctx, target);
+                    // Like note(): a probe cut short by the deadline neither ends nor extends a run.
+                    if (!(b.clipped && state.endsWith("timeout"))) {
+                        mismatch = trackMismatch(mismatch, e, ctx, target);
+                    }
                     const verdict = confirmedMismatch(mismatch, this.tlsMismatchGraceMs);
                     if (verdict) {
                         throw Object.assign(new Error(`ApiServerReady ${ctx.label}: ${verdict}`), {
