@@ -21,6 +21,7 @@ import {
     type StackState,
     type StateResource,
 } from "./support/convergence";
+import { driverArgv } from "./support/driver";
 import { Kube } from "./support/kube";
 import { RunResult, Started, run, start, tail } from "./support/process";
 import { LabProject, REPO_ROOT, prepareProject, regionStackFile } from "./support/project";
@@ -121,23 +122,7 @@ describe(SUITE_TITLE, function () {
         const summaryPath = path.join(p.outDir, `${label}.json`);
         const started = start(
             process.execPath,
-            [
-                "-r",
-                "ts-node/register/transpile-only",
-                path.join(REPO_ROOT, "pipeline", "cli.ts"),
-                command,
-                "--stacks",
-                stack,
-                "--work-dir",
-                p.workDir,
-                "--pulumi-root",
-                labHome,
-                "--summary",
-                summaryPath,
-                "--report",
-                path.join(p.outDir, `${label}.md`),
-                ...extra,
-            ],
+            driverArgv(p, labHome, label, command, stack, extra),
             {
                 cwd: REPO_ROOT,
                 env: p.env,

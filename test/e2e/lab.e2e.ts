@@ -36,8 +36,9 @@ import {
     startLabArgoCd,
 } from "./support/fakeArgoCdServer";
 import { k8sObjects, unwrapSecrets, type StateResource } from "./support/convergence";
-import { run, RunResult, tail } from "./support/process";
+import { run, tail } from "./support/process";
 import { LabProject, REPO_ROOT, prepareProject } from "./support/project";
+import { DriverRun, runDriver } from "./support/driver";
 import {
     OutputCapture,
     filesUnder,
@@ -64,13 +65,6 @@ function requireEnv(name: string): string {
         );
     }
     return v;
-}
-
-interface DriverRun {
-    readonly result: RunResult;
-    readonly summary: RunSummary;
-    /** File name stem of its log, summary and report: `NN-command-stack`. */
-    readonly base: string;
 }
 
 /** How long the CAPI simulator holds the kubeconfig Secret back after it sees the Cluster. */
@@ -224,35 +218,15 @@ describe(SUITE_TITLE, function () {
         timeoutMs = 10 * 60_000,
     ): Promise<DriverRun> {
         step += 1;
-        const base = `${String(step).padStart(2, "0")}-${command}-${stack}`;
-        const summaryPath = path.join(p.outDir, `${base}.json`);
-        const result = await run(
-            process.execPath,
-            [
-                "-r",
-                "ts-node/register/transpile-only",
-                path.join(REPO_ROOT, "pipeline", "cli.ts"),
-                command,
-                "--stacks",
-                stack,
-                "--work-dir",
-                p.workDir,
-                "--pulumi-root",
-                labHome,
-                "--summary",
-                summaryPath,
-                "--report",
-                path.join(p.outDir, `${base}.md`),
-                ...extra,
-            ],
-            { cwd: REPO_ROOT, env: p.env, timeoutMs, logFile: path.join(p.logDir, `${base}.log`) },
+        const { result, summary, base } = await runDriver(
+            p,
+            labHome,
+            step,
+            command,
+            stack,
+            extra,
+            timeoutMs,
         );
-        assert.equal(result.timedOut, false, `${command} ${stack} timed out:\n${tail(result)}`);
-        assert.ok(
-            fs.existsSync(summaryPath),
-            `${command} ${stack} wrote no summary:\n${tail(result)}`,
-        );
-        const summary = JSON.parse(fs.readFileSync(summaryPath, "utf8")) as RunSummary;
         assert.equal(
             summary.exitCode,
             expectExit,

@@ -27,27 +27,39 @@ export async function runDriver(
     const summaryPath = path.join(p.outDir, `${base}.json`);
     const result = await run(
         process.execPath,
-        [
-            "-r",
-            "ts-node/register/transpile-only",
-            path.join(REPO_ROOT, "pipeline", "cli.ts"),
-            command,
-            "--stacks",
-            stack,
-            "--work-dir",
-            p.workDir,
-            "--pulumi-root",
-            labHome,
-            "--summary",
-            summaryPath,
-            "--report",
-            path.join(p.outDir, `${base}.md`),
-            ...extra,
-        ],
+        driverArgv(p, labHome, base, command, stack, extra),
         { cwd: REPO_ROOT, env: p.env, timeoutMs, logFile: path.join(p.logDir, `${base}.log`) },
     );
     assert.equal(result.timedOut, false, `${command} ${stack} timed out:\n${tail(result)}`);
     assert.ok(fs.existsSync(summaryPath), `${command} ${stack} wrote no summary:\n${tail(result)}`);
     const summary = JSON.parse(fs.readFileSync(summaryPath, "utf8")) as RunSummary;
     return { result, summary, base };
+}
+
+/** node argv of one driver run; its summary and report go to out/<base>.{json,md}. */
+export function driverArgv(
+    p: LabProject,
+    labHome: string,
+    base: string,
+    command: string,
+    stack: string,
+    extra: readonly string[] = [],
+): string[] {
+    return [
+        "-r",
+        "ts-node/register/transpile-only",
+        path.join(REPO_ROOT, "pipeline", "cli.ts"),
+        command,
+        "--stacks",
+        stack,
+        "--work-dir",
+        p.workDir,
+        "--pulumi-root",
+        labHome,
+        "--summary",
+        path.join(p.outDir, `${base}.json`),
+        "--report",
+        path.join(p.outDir, `${base}.md`),
+        ...extra,
+    ];
 }
