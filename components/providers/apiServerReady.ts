@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DNS1123_LABEL } from "../config/checker";
 import { DYNAMIC_MODULE } from "../constants";
-import { backoffDelay, sleep } from "./backoff";
+import { backoffDelay, Clock, sleep } from "./backoff";
 import { describeRequestError, httpsGet, isTlsVerifyError } from "./httpsProbe";
 import { KubeconfigError, KubeconfigTarget, parseKubeconfig } from "./kubeconfig";
 import { redact } from "./redact";
@@ -68,6 +68,8 @@ export interface ApiServerReadyProviderOptions {
     readonly progressIntervalMs?: number;
     /** See DEFAULT_TLS_MISMATCH_GRACE_MS; 0 fails on the first confirmed mismatch. */
     readonly tlsMismatchGraceMs?: number;
+    /** Time source of the wait. Default: the wall clock. */
+    readonly clock?: Clock;
 }
 
 type CheckFailure = { property: string; reason: string };
@@ -333,6 +335,7 @@ function trackMismatch(
     err: unknown,
     ctx: Ctx,
     target: KubeconfigTarget,
+    now: number,
 ): Mismatch | undefined {
     const why = explainCertMismatch(err, {
         server: target.server,
@@ -343,15 +346,19 @@ function trackMismatch(
     if (!why) {
         return undefined;
     }
-    return { since: run?.since ?? Date.now(), probes: (run?.probes ?? 0) + 1, why };
+    return { since: run?.since ?? now, probes: (run?.probes ?? 0) + 1, why };
 }
 
 /**
  * The mismatch message once the run outlasted the grace and the server was probed again after
  * the Secret was re-read (same CA, same failure); undefined while waiting may still help.
  */
-function confirmedMismatch(run: Mismatch | undefined, graceMs: number): string | undefined {
-    const elapsed = run ? Date.now() - run.since : 0;
+function confirmedMismatch(
+    run: Mismatch | undefined,
+    graceMs: number,
+    now: number,
+): string | undefined {
+    const elapsed = run ? now - run.since : 0;
     if (!run || run.probes < 2 || elapsed < graceMs) {
         return undefined;
     }
@@ -366,11 +373,13 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
     private readonly progress: (line: string) => void;
     private readonly progressIntervalMs: number;
     private readonly tlsMismatchGraceMs: number;
+    private readonly clock: Clock | undefined;
 
     constructor(opts: ApiServerReadyProviderOptions = {}) {
         this.progress = opts.progress ?? stderrProgress;
         this.progressIntervalMs = opts.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
         this.tlsMismatchGraceMs = opts.tlsMismatchGraceMs ?? DEFAULT_TLS_MISMATCH_GRACE_MS;
+        this.clock = opts.clock;
     }
 
     async check(
@@ -499,7 +508,9 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
             baseMs: pollIntervalSeconds * 1000,
             maxMs: maxPollIntervalSeconds * 1000,
         };
-        const start = Date.now();
+        // No default Clock object: the provider is serialized by value, and native Date.now cannot be.
+        const now = () => (this.clock ? this.clock.now() : Date.now());
+        const start = now();
         const deadline = start + timeoutSeconds * 1000;
         let kubeconfig: string | undefined;
         let target: KubeconfigTarget | undefined;
@@ -518,7 +529,7 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
             }
         };
         const budget = () => {
-            const remaining = deadline - Date.now();
+            const remaining = deadline - now();
             return {
                 timeoutMs: Math.max(1, Math.min(REQUEST_TIMEOUT_MS, remaining)),
                 clipped: remaining < REQUEST_TIMEOUT_MS,
@@ -526,7 +537,7 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
         };
 
         for (;;) {
-            if (deadline - Date.now() <= 0) {
+            if (deadline - now() <= 0) {
                 const why = mismatch
                     ? mismatch.why
                     : `last state: ${last}. Check the control plane machines, or raise timeoutSeconds.`;
@@ -575,7 +586,7 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
                     if (res.status === 200) {
                         this.report(
                             `ApiServerReady ${ctx.label}: ${endpoint} is ready after ` +
-                                `${Math.round((Date.now() - start) / 1000)}s`,
+                                `${Math.round((now() - start) / 1000)}s`,
                             [kubeconfig],
                         );
                         return outputsFor(ctx, kubeconfig, target);
@@ -587,9 +598,9 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
                     recheckSecret = isTlsVerifyError(e);
                     // Like note(): a probe cut short by the deadline neither ends nor extends a run.
                     if (!(b.clipped && state.endsWith("timeout"))) {
-                        mismatch = trackMismatch(mismatch, e, ctx, target);
+                        mismatch = trackMismatch(mismatch, e, ctx, target, now());
                     }
-                    const verdict = confirmedMismatch(mismatch, this.tlsMismatchGraceMs);
+                    const verdict = confirmedMismatch(mismatch, this.tlsMismatchGraceMs, now());
                     if (verdict) {
                         throw Object.assign(new Error(`ApiServerReady ${ctx.label}: ${verdict}`), {
                             workloadKubeconfig: kubeconfig,
@@ -598,19 +609,19 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
                 }
             }
             attempts++;
-            const now = Date.now();
-            if (now - lastReport >= this.progressIntervalMs) {
-                lastReport = now;
+            const t = now();
+            if (t - lastReport >= this.progressIntervalMs) {
+                lastReport = t;
                 this.report(
                     `ApiServerReady ${ctx.label}: waiting for ${endpoint}; last state: ${last} ` +
-                        `(attempt ${attempts}, ${Math.round((now - start) / 1000)}s elapsed, ` +
-                        `${Math.max(0, Math.round((deadline - now) / 1000))}s left)`,
+                        `(attempt ${attempts}, ${Math.round((t - start) / 1000)}s elapsed, ` +
+                        `${Math.max(0, Math.round((deadline - t) / 1000))}s left)`,
                     [kubeconfig],
                 );
             }
-            const delay = Math.min(backoffDelay(attempts - 1, backoff), deadline - Date.now());
+            const delay = Math.min(backoffDelay(attempts - 1, backoff), deadline - now());
             if (delay > 0) {
-                await sleep(delay);
+                await (this.clock ? this.clock.sleep(delay) : sleep(delay));
             }
         }
     }

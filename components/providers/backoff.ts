@@ -22,6 +22,15 @@ export function backoffDelay(
     return Math.round(cap / 2 + random() * (cap / 2));
 }
 
+/**
+ * Time source of a wait. Tests inject a virtual one, so that deadlines and grace periods count
+ * the wait's own delays rather than race the machine's load.
+ */
+export interface Clock {
+    now(): number;
+    sleep(ms: number): Promise<void>;
+}
+
 /** Sleeps `ms`, or rejects early with the signal's reason when it aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {

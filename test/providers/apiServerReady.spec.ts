@@ -114,12 +114,26 @@ describe("ApiServerReadyProvider", function () {
         };
     }
 
+    // Deadlines count the wait's own delays, not the machine's load: each sleep advances the
+    // clock at once (the requests themselves still take real time).
+    function virtualClock() {
+        let offset = 0;
+        return {
+            now: () => Date.now() + offset,
+            sleep: async (ms: number) => {
+                offset += ms;
+                await new Promise((resolve) => setImmediate(resolve));
+            },
+        };
+    }
+
     function recorder(tlsMismatchGraceMs?: number) {
         const lines: string[] = [];
         const provider = new ApiServerReadyProvider({
             progress: (l) => lines.push(l),
             progressIntervalMs: 0,
             tlsMismatchGraceMs,
+            clock: virtualClock(),
         });
         return { lines, provider };
     }
