@@ -1,5 +1,5 @@
 // End-to-end run of the program through the pipeline driver against the real Pulumi engine and the
-// lab's local API servers (issue 5). Started by scripts/lab/e2e.sh (npm run test:e2e), which builds
+// lab's local API servers (issue 5). Started by scripts/lab/e2e-lab.sh (npm run test:e2e), which builds
 // nothing, starts fresh e2e-mgmt / e2e-workload clusters and exports their kubeconfigs.
 //
 // Steps run in order (mocha --bail): each one needs the state the previous one left.
@@ -61,7 +61,7 @@ function requireEnv(name: string): string {
     const v = process.env[name];
     if (!v) {
         throw new Error(
-            `${name} is not set: run the e2e through scripts/lab/e2e.sh (npm run test:e2e)`,
+            `${name} is not set: run the e2e through scripts/lab/e2e-lab.sh (npm run test:e2e)`,
         );
     }
     return v;
