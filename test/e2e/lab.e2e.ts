@@ -659,6 +659,15 @@ describe(SUITE_TITLE, function () {
                     health: "Progressing",
                     revision: "e2e0bad",
                     retryCount: 1,
+                    resources: [
+                        {
+                            group: "crd.projectcalico.org",
+                            kind: "BGPPeer",
+                            name: "tor-a",
+                            syncWave: 3,
+                            health: { status: "Missing" },
+                        },
+                    ],
                     syncResources: [
                         {
                             group: "crd.projectcalico.org",
@@ -699,8 +708,11 @@ describe(SUITE_TITLE, function () {
         for (const a of argoPlan.apps) {
             assert.match(text, new RegExp(`Sync of Argo CD app ${a.namespace}/${a.appName} `));
         }
-        assert.match(text, /ended in phase Failed at revision e2e0bad/);
-        assert.match(text, /BGPPeer tor-a: SyncFailed: .*spec\.asNumber: Invalid value/);
+        assert.match(
+            text,
+            /ended in phase Failed at revision tigera-operator@v[\d.]+, cluster-config@e2e0bad:/,
+        );
+        assert.match(text, /BGPPeer tor-a \(wave 3\): SyncFailed: .*spec\.asNumber: Invalid value/);
         assert.match(text, /will not auto-retry this revision/);
         assert.equal(syncPosts().length, 2 * argoPlan.apps.length, "one more sync per app");
         expectedSyncs = 2 * argoPlan.apps.length;
