@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
+import { TIGERA_OPERATOR_NAMESPACE } from "../../components/argocd/clusterConfigApp";
 import { apiVersions, labels, types } from "../../components/constants";
 import { projectConfigOfStackFile } from "../../components/config/stackFile";
 import { parseRegionConfig } from "../../components/config/parse";
@@ -102,20 +103,30 @@ interface ArgoApp {
     };
 }
 
-/** Names of the CRDs the tigera-operator chart ships in crds/ (Helm installs them, Argo CD applies them). */
-function chartCrdNames(): string[] {
+/**
+ * The CRDs the tigera-operator chart ships in crds/ (Helm installs them, Argo CD applies them), and
+ * the APIService the API server registers for each group/version they serve.
+ */
+function chartCrds(): { names: string[]; apiServices: string[] } {
     const dir = path.join(REPO_ROOT, "..", "shared", "charts", "tigera-operator", "crds");
     const names: string[] = [];
+    const apiServices = new Set<string>();
     for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) {
         if (!/\.ya?ml$/.test(f)) continue;
         for (const doc of yaml.loadAll(fs.readFileSync(path.join(dir, f), "utf8"))) {
-            const d = doc as { kind?: string; metadata?: { name?: string } } | null;
-            if (d?.kind === "CustomResourceDefinition" && d.metadata?.name) {
-                names.push(d.metadata.name);
+            const d = doc as {
+                kind?: string;
+                metadata?: { name?: string };
+                spec?: { group?: string; versions?: { name: string; served?: boolean }[] };
+            } | null;
+            if (d?.kind !== "CustomResourceDefinition" || !d.metadata?.name) continue;
+            names.push(d.metadata.name);
+            for (const v of d.spec?.versions ?? []) {
+                if (v.served) apiServices.add(`${v.name}.${d.spec?.group}`);
             }
         }
     }
-    return names.sort();
+    return { names: names.sort(), apiServices: [...apiServices].sort() };
 }
 
 const secs = (a: number, b: number) => `${((b - a) / 1000).toFixed(1)}s`;
@@ -662,16 +673,27 @@ describe("lab e2e with a real Argo CD: cluster-config synced into the workload c
             assert.ok(e, `Argo CD did not delete ${w.path} ${w.name}`);
             assert.ok(e.at <= a.at, `${w.name} deleted after the Application was gone`);
         }
-        // Argo CD never deletes CRDs when it deletes an Application (v3.5 controller
-        // shouldBeDeleted: !kube.IsCRD; changelog v1.0 "Argo CD should not delete CRDs (#1425)"),
-        // so that every custom resource of those kinds cluster-wide is not deleted with them.
-        // With CAPI they go with the machines; here the workload API server outlives its Cluster.
+        // Left by Argo CD's design, and with CAPI gone with the machines (the lab's workload API
+        // server outlives its Cluster): the CRDs (v3.5.7 controller shouldBeDeleted: !kube.IsCRD;
+        // changelog v1.0 "Argo CD should not delete CRDs (#1425)", so that deleting an app never
+        // deletes every custom resource of those kinds cluster-wide), and the destination
+        // namespace CreateNamespace made (never tracked: sync_namespace.go, argo-cd#11196), with
+        // what kube-controller-manager puts into every namespace; and the APIServices the API
+        // server registers for the CRDs' group/versions.
         const crds = managed
             .filter((r) => r.kind === "CustomResourceDefinition")
             .map((r) => r.name)
             .sort();
-        assert.deepEqual(crds, chartCrdNames(), "the app's CRDs are the chart's crds/");
-        const kept = crds.map((n) => `apiextensions.k8s.io/CustomResourceDefinition /${n}`);
+        const chart = chartCrds();
+        assert.deepEqual(crds, chart.names, "the app's CRDs are the chart's crds/");
+        const ns = TIGERA_OPERATOR_NAMESPACE;
+        const kept = [
+            ...crds.map((n) => `apiextensions.k8s.io/CustomResourceDefinition /${n}`),
+            ...chart.apiServices.map((n) => `apiregistration.k8s.io/APIService /${n}`),
+            `/ConfigMap ${ns}/kube-root-ca.crt`,
+            `/Namespace /${ns}`,
+            `/ServiceAccount ${ns}/default`,
+        ].sort();
         // Exactly as before `up`, but those CRDs; settled (the garbage collector, namespace
         // deletion), so polled for up to a minute.
         const settled = async (kube: Kube, before: Inventory, added: string[]) => {
@@ -689,7 +711,7 @@ describe("lab e2e with a real Argo CD: cluster-config synced into the workload c
         await settled(mgmt, mgmtBefore, []);
         await settled(workload, wlBefore, kept);
         process.stderr.write(
-            `      left in the workload cluster: the chart's ${crds.length} CRDs (Argo CD never deletes CRDs); nothing else in either cluster\n`,
+            `      left in the workload cluster: the chart's ${crds.length} CRDs and namespace ${ns} (Argo CD's design); nothing else in either cluster\n`,
         );
     });
 });
