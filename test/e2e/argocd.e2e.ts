@@ -1,4 +1,4 @@
-// End-to-end run against a real Argo CD (issue 8). Started by scripts/lab/argocd-e2e.sh (the end of
+// End-to-end run against a real Argo CD (issue 8). Started by scripts/lab/argocd-e2e.sh (a flow of
 // npm run test:e2e), which builds nothing and starts, from scratch: a management cluster with a
 // real Argo CD (scripts/lab/argocd.sh: server, repo-server, application controller as local
 // processes, git and Helm chart repositories on loopback) and the workload cluster on the lab
