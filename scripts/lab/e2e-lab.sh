@@ -11,7 +11,8 @@
 # The clusters other people use (mgmt, workload) are not touched.
 #
 # Env: LAB_HOME (default ~/.cache/cluster-fleet-lab), LAB_E2E_KEEP=1 keeps the clusters running,
-# LAB_E2E_SKIP_IF_MISSING=1 turns a missing lab into a skip (exit 0) instead of a failure.
+# LAB_E2E_SKIP_IF_MISSING=1 turns a missing lab into a skip (exit LAB_E2E_SKIP_EXIT: 0 alone, 77
+# under e2e.sh) instead of a failure.
 set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
