@@ -5,6 +5,7 @@
 import type { components } from "./generated/argocd-api";
 
 type Application = components["schemas"]["v1alpha1Application"];
+type Source = components["schemas"]["v1alpha1ApplicationSource"];
 
 export type AppWaitState =
     /** An operation is set, unfinished, or not yet reconciled after it finished. */
@@ -23,7 +24,7 @@ export interface AppEvaluation {
     readonly operationPhase: string;
     readonly operationMessage: string;
     readonly retryCount: number;
-    /** Revision of the last sync operation, else the compared revision. */
+    /** Revision(s) of the last sync operation, else the compared ones (see appRevision). */
     readonly revision: string;
     readonly finishedAt: string;
     readonly startedAt: string;
@@ -85,10 +86,43 @@ export function evaluateApp(app: Application): AppEvaluation {
         operationPhase,
         operationMessage: op?.message ?? "",
         retryCount: num(op?.retryCount) ?? 0,
-        revision: op?.syncResult?.revision || app.status?.sync?.revision || "",
+        revision: appRevision(app),
         finishedAt: op?.finishedAt ?? "",
         startedAt: op?.startedAt ?? "",
     };
+}
+
+/** A source as a revision label names it: its chart, else its path, else its repository. */
+function sourceName(s: Source | undefined, i: number): string {
+    return s?.chart || s?.path || s?.repoURL || `source ${i + 1}`;
+}
+
+/**
+ * The revision the last operation synced or tried: its syncResult (the resolved commit), else
+ * what the operation asked for, else the compared revision. A multi-source app (cluster-config:
+ * chart + git) has an empty `revision` in all three places and one entry per source in
+ * `revisions` instead (Argo CD v3.5): those read "chart@version, path@commit".
+ */
+export function appRevision(app: Application): string {
+    const op = app.status?.operationState;
+    const sync = app.status?.sync;
+    const places: { revision?: string; revisions?: string[]; sources?: Source[] }[] = [
+        op?.syncResult ?? {},
+        op?.operation?.sync ?? {},
+        { ...sync, sources: sync?.comparedTo?.sources },
+    ];
+    for (const p of places) {
+        if (p.revision) {
+            return p.revision;
+        }
+        if (p.revisions?.some((r) => r)) {
+            const sources = p.sources?.length ? p.sources : app.spec?.sources;
+            return p.revisions
+                .map((r, i) => `${sourceName(sources?.[i], i)}@${r || "(unknown)"}`)
+                .join(", ");
+        }
+    }
+    return "";
 }
 
 export interface ResourceReport {
@@ -105,7 +139,8 @@ const key = (r: { group?: string; kind?: string; namespace?: string; name?: stri
     [r.group ?? "", r.kind ?? "", r.namespace ?? "", r.name ?? ""].join("/");
 
 interface Tracked {
-    readonly wave?: number;
+    /** Argo CD omits syncWave 0 (omitempty): a tracked resource without one is in wave 0. */
+    readonly wave: number;
     readonly namespace: string;
 }
 
@@ -117,14 +152,15 @@ interface Tracked {
 function tracked(app: Application): (r: Parameters<typeof key>[0]) => Tracked | undefined {
     const byKey = new Map<string, Tracked>();
     for (const r of app.status?.resources ?? []) {
-        byKey.set(key(r), { wave: num(r.syncWave), namespace: r.namespace ?? "" });
+        byKey.set(key(r), { wave: num(r.syncWave) ?? 0, namespace: r.namespace ?? "" });
     }
     return (r) => byKey.get(key(r)) ?? byKey.get(key({ ...r, namespace: "" }));
 }
 
 /**
  * Resources of the last sync with status SyncFailed or a failed hook, with their wave joined
- * from status.resources (syncResult carries no wave). Sorted by wave, then kind/ns/name.
+ * from status.resources (syncResult carries no wave; a hook, not tracked there, shows none).
+ * Sorted by wave, then kind/ns/name.
  * Argo CD sets hookPhase on every resource of a sync, so only entries with a hookType are hooks.
  */
 export function failingResources(app: Application): ResourceReport[] {
@@ -162,7 +198,7 @@ export function unhealthyResources(app: Application): ResourceReport[] {
             kind: r.kind ?? "",
             namespace: r.namespace ?? "",
             name: r.name ?? "",
-            wave: num(r.syncWave),
+            wave: num(r.syncWave) ?? 0,
             status: h,
             message: r.health?.message ?? "",
         });

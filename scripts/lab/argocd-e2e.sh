@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The Argo CD part of the lab e2e (run at the end of scripts/lab/e2e.sh; issue 8): a real Argo CD
-# syncs cluster-config into a workload cluster that listens on its VIP.
+# The Argo CD flow of the lab e2e (a flow of scripts/lab/e2e.sh, npm run test:e2e; alone:
+# npm run test:e2e:argocd; issue 8): a real Argo CD syncs cluster-config into a workload cluster
+# that listens on its VIP.
 #
 # Builds nothing. A missing piece fails it (naming the scripts/lab/build.sh command), or with
-# LAB_E2E_SKIP_IF_MISSING=1 is a plain skip, as in e2e.sh. Otherwise it starts, from scratch:
+# LAB_E2E_SKIP_IF_MISSING=1 is a skip (lab_e2e_require in lib.sh). Otherwise it starts, from scratch:
 #   e2e-argo-mgmt   management cluster with every CRD from ../shared/crds, and a real Argo CD
 #                   (scripts/lab/argocd.sh) bound to it
 #   e2e-argo-wl     the workload cluster on the lab cluster's VIP:6443 (Pulumi.lab.yaml), with
@@ -18,16 +19,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 MGMT=e2e-argo-mgmt
 WL=e2e-argo-wl
 
-if ! missing=$(lab_require_pieces "${LAB_E2E_PIECES[@]}" argocd argocd-server argocd-application-controller \
-  argocd-repo-server helm kustomize redis-lite kube-scheduler kwok); then
-  if [[ "${LAB_E2E_SKIP_IF_MISSING:-0}" == 1 ]]; then
-    echo "e2e (Argo CD): SKIPPED (LAB_E2E_SKIP_IF_MISSING=1): nothing was tested. Missing:"
-    echo "$missing"
-    exit 0
-  fi
-  printf 'e2e (Argo CD): FAILED: pieces missing from %s:\n%s\n' "$LAB_HOME" "$missing" >&2
-  exit 1
-fi
+lab_e2e_require argocd-e2e "${LAB_E2E_PIECES[@]}" argocd argocd-server argocd-application-controller \
+  argocd-repo-server helm kustomize redis-lite kube-scheduler kwok
 lab_need git node
 
 eval "$("$LAB_SCRIPTS_DIR/engine.sh" --print-env)"

@@ -307,7 +307,7 @@ LAB_PIECES=(
 # The Argo CD multi-call binary answers to these names (the process name picks the component).
 LAB_ARGOCD_NAMES=(argocd-server argocd-application-controller argocd-repo-server argocd-applicationset-controller
   argocd-cmp-server argocd-commit-server argocd-notifications argocd-dex argocd-git-ask-pass argocd-k8s-auth)
-# What scripts/lab/e2e.sh (test/e2e/lab.e2e.ts) needs.
+# What scripts/lab/e2e-lab.sh (test/e2e/lab.e2e.ts) needs; the other flows add theirs.
 LAB_E2E_PIECES=(pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs plugin-kubernetes plugin-command
   etcd kube-apiserver kube-controller-manager kubectl)
 
@@ -388,6 +388,27 @@ lab_require_pieces() {
     fi
   done
   return $rc
+}
+
+# lab_e2e_require FLOW PIECE...: an e2e flow's gate. Returns if every piece is present. Otherwise the
+# flow FAILS (exit 1, naming the pieces and scripts/lab/build.sh), or with LAB_E2E_SKIP_IF_MISSING=1
+# prints "FLOW: SKIPPED ... nothing was tested" and exits LAB_E2E_SKIP_EXIT: 0 when run alone, 77
+# under scripts/lab/e2e.sh, whose summary must tell a skip from a pass.
+lab_e2e_require() {
+  local flow=$1 missing
+  shift
+  missing=$(lab_require_pieces "$@") && return 0
+  if [[ "${LAB_E2E_SKIP_IF_MISSING:-0}" == 1 ]]; then
+    printf '%s: SKIPPED (LAB_E2E_SKIP_IF_MISSING=1): the lab is not built in %s; nothing was tested. Missing:\n%s\n' \
+      "$flow" "$LAB_HOME" "$missing"
+    exit "${LAB_E2E_SKIP_EXIT:-0}"
+  fi
+  {
+    printf '%s: FAILED: the lab is not built in %s. Missing pieces:\n%s\n' "$flow" "$LAB_HOME" "$missing"
+    echo "Build it with:   scripts/lab/build.sh        (once; cold ~2.5 h on 2 busy cores, warm runs take seconds)"
+    echo "or skip the e2e explicitly with LAB_E2E_SKIP_IF_MISSING=1."
+  } >&2
+  exit 1
 }
 
 # lab_redis_lite_hash: identifies the source of scripts/lab/redis-lite (the build stamps it in).

@@ -1,6 +1,7 @@
 // Pure status evaluation: the `argocd app wait` in-progress rule and the resource reports.
 import * as assert from "node:assert/strict";
 import {
+    appRevision,
     evaluateApp,
     failingResources,
     formatResource,
@@ -102,6 +103,68 @@ describe("appStatus", () => {
                 "waiting",
             );
             assert.equal(evaluateApp(app({ sync: "OutOfSync" })).state, "waiting");
+        });
+
+        describe("appRevision", () => {
+            const SHA = "9d3c2f1a7b6e5d4c3b2a19f8e7d6c5b4a3928170";
+            const sources = [
+                { repoURL: "https://charts.example/calico", chart: "tigera-operator" },
+                { repoURL: "https://git.example/fleet.git", path: "cluster-config" },
+            ];
+            it("a failed multi-source sync (Argo CD v3.5): empty revision, one revision per source", () => {
+                const failed: Application = {
+                    spec: { sources },
+                    status: {
+                        sync: { status: "OutOfSync", revisions: ["v3.31.3", SHA] },
+                        operationState: {
+                            phase: "Failed",
+                            operation: { sync: { revisions: ["v3.31.3", "broken"] } },
+                            syncResult: { revision: "", revisions: ["v3.31.3", SHA], sources },
+                        },
+                    },
+                };
+                const want = `tigera-operator@v3.31.3, cluster-config@${SHA}`;
+                assert.equal(appRevision(failed), want);
+                assert.equal(evaluateApp(failed).revision, want);
+            });
+            it("falls back to the operation's request, then to the compared revisions", () => {
+                const requested: Application = {
+                    spec: { sources },
+                    status: {
+                        operationState: {
+                            phase: "Error",
+                            operation: { sync: { revisions: ["v3.31.3", "broken"] } },
+                            syncResult: { revision: "" },
+                        },
+                    },
+                };
+                assert.equal(
+                    appRevision(requested),
+                    "tigera-operator@v3.31.3, cluster-config@broken",
+                );
+                const compared: Application = {
+                    status: {
+                        sync: {
+                            status: "Synced",
+                            revisions: ["v3.31.3", SHA],
+                            comparedTo: { sources },
+                        },
+                    },
+                };
+                assert.equal(
+                    appRevision(compared),
+                    `tigera-operator@v3.31.3, cluster-config@${SHA}`,
+                );
+            });
+            it("a single-source app keeps its one revision; nothing known → empty", () => {
+                assert.equal(appRevision(app({ phase: "Failed", finishedAt: T1 })), "def");
+                assert.equal(appRevision(app({})), "abc");
+                assert.equal(appRevision({}), "");
+                assert.equal(
+                    appRevision({ status: { sync: { status: "Unknown", revisions: ["", ""] } } }),
+                    "",
+                );
+            });
         });
 
         it("no status at all (not reconciled yet) → waiting with empty fields", () => {
@@ -235,6 +298,58 @@ describe("appStatus", () => {
             };
             assert.deepEqual(failingResources(real).map(formatResource), [
                 "BGPConfiguration default (wave 2): SyncFailed: spec.nodeToNodeMeshEnabled in body must be of type boolean",
+            ]);
+        });
+
+        it("wave 0 has no syncWave (omitempty): a tracked failing or unhealthy resource is in wave 0", () => {
+            const w0: Application = {
+                status: {
+                    resources: [
+                        {
+                            group: "apps",
+                            kind: "Deployment",
+                            namespace: "tigera-operator",
+                            name: "tigera-operator",
+                            health: { status: "Progressing", message: "0 of 1 updated" },
+                        },
+                    ],
+                    operationState: {
+                        phase: "Failed",
+                        syncResult: {
+                            resources: [
+                                {
+                                    group: "apps",
+                                    version: "v1",
+                                    kind: "Deployment",
+                                    namespace: "tigera-operator",
+                                    name: "tigera-operator",
+                                    status: "SyncFailed",
+                                    hookPhase: "Failed",
+                                    syncPhase: "Sync",
+                                    message: "field is immutable",
+                                },
+                                {
+                                    group: "batch",
+                                    version: "v1",
+                                    kind: "Job",
+                                    namespace: "tigera-operator",
+                                    name: "check",
+                                    hookType: "PreSync",
+                                    hookPhase: "Failed",
+                                    syncPhase: "PreSync",
+                                    message: "BackoffLimitExceeded",
+                                },
+                            ],
+                        },
+                    },
+                },
+            };
+            assert.deepEqual(failingResources(w0).map(formatResource), [
+                "Deployment tigera-operator/tigera-operator (wave 0): SyncFailed: field is immutable",
+                "Job tigera-operator/check: hook Failed: BackoffLimitExceeded",
+            ]);
+            assert.deepEqual(unhealthyResources(w0).map(formatResource), [
+                "Deployment tigera-operator/tigera-operator (wave 0): Progressing: 0 of 1 updated",
             ]);
         });
 

@@ -15,6 +15,8 @@ import { types } from "../../components/constants";
 import { createTestCa } from "../support/pki";
 import {
     appHealth,
+    FAKE_CHART_VERSION,
+    FAKE_COMMIT,
     foreignOperation,
     opFinished,
     opRetrying,
@@ -110,7 +112,11 @@ describe("ArgoCdAppSyncProvider", () => {
             assert.equal(outs.syncStatus, "Synced");
             assert.equal(outs.healthStatus, "Healthy");
             assert.equal(outs.operationPhase, "Succeeded");
-            assert.equal(outs.revision, "4f2c0de");
+            // A two-source app: one revision per source, as a real Argo CD v3.5 reports them.
+            assert.equal(
+                outs.revision,
+                `tigera-operator@${FAKE_CHART_VERSION}, cluster-config@${FAKE_COMMIT}`,
+            );
             assert.match(outs.syncedAt, /^2026-/);
             assert.equal(outs.trigger, "spec-hash-1");
             assertNoToken(JSON.stringify(outs));
@@ -277,7 +283,12 @@ describe("ArgoCdAppSyncProvider", () => {
             ];
             const e = await failure(provider().create(inputs()));
             assert.ok(isArgoCdSyncError(e) && e.reason === "sync-failed", e.message);
-            assert.match(e.message, /ended in phase Failed at revision 4f2c0de/);
+            assert.ok(
+                e.message.includes(
+                    `ended in phase Failed at revision tigera-operator@${FAKE_CHART_VERSION}, cluster-config@${FAKE_COMMIT}: `,
+                ),
+                e.message,
+            );
             assert.match(e.message, /\(retried 2 times\)\./);
             assert.match(
                 e.message,

@@ -116,13 +116,26 @@ const CLIENT_CALLS: { method: string; path: string; query: string[] }[] = [
 
 /** Response fields the status evaluation and the provider read. */
 const READ_FIELDS: [string, string[]][] = [
-    ["v1alpha1Application", ["operation.initiatedBy.username", "operation.initiatedBy.automated"]],
+    [
+        "v1alpha1Application",
+        [
+            "operation.initiatedBy.username",
+            "operation.initiatedBy.automated",
+            "spec.sources.chart",
+            "spec.sources.path",
+            "spec.sources.repoURL",
+        ],
+    ],
     [
         "v1alpha1ApplicationStatus",
         [
             "reconciledAt",
             "sync.status",
             "sync.revision",
+            "sync.revisions",
+            "sync.comparedTo.sources.chart",
+            "sync.comparedTo.sources.path",
+            "sync.comparedTo.sources.repoURL",
             "health.status",
             "resources.group",
             "resources.kind",
@@ -138,7 +151,15 @@ const READ_FIELDS: [string, string[]][] = [
             "operationState.retryCount",
             "operationState.operation.sync.dryRun",
             "operationState.operation.initiatedBy.username",
+            "operationState.operation.sync.revision",
+            "operationState.operation.sync.revisions",
+            "operationState.operation.sync.sources.chart",
             "operationState.syncResult.revision",
+            "operationState.syncResult.revisions",
+            "operationState.syncResult.sources.chart",
+            "operationState.syncResult.sources.path",
+            "operationState.syncResult.sources.repoURL",
+            "operationState.syncResult.resources.hookType",
             "operationState.syncResult.resources.status",
             "operationState.syncResult.resources.hookPhase",
             "operationState.syncResult.resources.message",

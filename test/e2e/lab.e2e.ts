@@ -1,5 +1,5 @@
 // End-to-end run of the program through the pipeline driver against the real Pulumi engine and the
-// lab's local API servers (issue 5). Started by scripts/lab/e2e.sh (npm run test:e2e), which builds
+// lab's local API servers (issue 5). Started by scripts/lab/e2e-lab.sh (npm run test:e2e), which builds
 // nothing, starts fresh e2e-mgmt / e2e-workload clusters and exports their kubeconfigs.
 //
 // Steps run in order (mocha --bail): each one needs the state the previous one left.
@@ -61,7 +61,7 @@ function requireEnv(name: string): string {
     const v = process.env[name];
     if (!v) {
         throw new Error(
-            `${name} is not set: run the e2e through scripts/lab/e2e.sh (npm run test:e2e)`,
+            `${name} is not set: run the e2e through scripts/lab/e2e-lab.sh (npm run test:e2e)`,
         );
     }
     return v;
@@ -659,6 +659,15 @@ describe(SUITE_TITLE, function () {
                     health: "Progressing",
                     revision: "e2e0bad",
                     retryCount: 1,
+                    resources: [
+                        {
+                            group: "crd.projectcalico.org",
+                            kind: "BGPPeer",
+                            name: "tor-a",
+                            syncWave: 3,
+                            health: { status: "Missing" },
+                        },
+                    ],
                     syncResources: [
                         {
                             group: "crd.projectcalico.org",
@@ -699,8 +708,11 @@ describe(SUITE_TITLE, function () {
         for (const a of argoPlan.apps) {
             assert.match(text, new RegExp(`Sync of Argo CD app ${a.namespace}/${a.appName} `));
         }
-        assert.match(text, /ended in phase Failed at revision e2e0bad/);
-        assert.match(text, /BGPPeer tor-a: SyncFailed: .*spec\.asNumber: Invalid value/);
+        assert.match(
+            text,
+            /ended in phase Failed at revision tigera-operator@v[\d.]+, cluster-config@e2e0bad:/,
+        );
+        assert.match(text, /BGPPeer tor-a \(wave 3\): SyncFailed: .*spec\.asNumber: Invalid value/);
         assert.match(text, /will not auto-retry this revision/);
         assert.equal(syncPosts().length, 2 * argoPlan.apps.length, "one more sync per app");
         expectedSyncs = 2 * argoPlan.apps.length;

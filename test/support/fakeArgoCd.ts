@@ -3,6 +3,11 @@
 // expired token), 403 for a missing cluster, 403/404 for a missing app without/with `project=`,
 // 400 "another operation is already in progress", grpc-gateway error bodies. Tests script it per
 // case: per-GET app status frames, per-list cluster states, and injected faults.
+// Status shapes are those the real Argo CD v3.5.7 wrote in the lab (test/e2e/argocd.e2e.ts): the
+// app has cluster-config's two sources, so revisions come per source (`revisions`, `revision`
+// empty); status.resources omit syncWave 0; syncResult entries always have group, version and
+// namespace (the destination's for cluster-scoped objects) and a hookPhase, and only hooks a
+// hookType. Scripted entries are completed to that shape (realSyncResult, realResources).
 import * as https from "node:https";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
@@ -106,6 +111,69 @@ function grpcError(code: number, message: string) {
 
 const STATUS_OF: Record<number, number> = { 3: 400, 5: 404, 7: 403, 9: 400, 13: 500, 16: 401 };
 
+type Source = components["schemas"]["v1alpha1ApplicationSource"];
+type ResourceResult = components["schemas"]["v1alpha1ResourceResult"];
+type ResourceStatus = components["schemas"]["applicationv1alpha1ResourceStatus"];
+
+/** The chart version of the fake's cluster-config app (its first source). */
+export const FAKE_CHART_VERSION = "v3.30.3";
+/** Namespace of the fake app's destination (cluster-config's: tigera-operator). */
+export const FAKE_DESTINATION_NAMESPACE = "tigera-operator";
+
+/** cluster-config's two sources: the tigera-operator chart and the git path. */
+export function clusterConfigSources(gitRevision = "main"): Source[] {
+    return [
+        {
+            repoURL: "https://charts.example.test/calico",
+            chart: "tigera-operator",
+            targetRevision: FAKE_CHART_VERSION,
+        },
+        {
+            repoURL: "https://git.example.test/fleet.git",
+            path: "cluster-config",
+            targetRevision: gitRevision,
+        },
+    ];
+}
+
+/** The commit the fake's git source resolves to unless a test says otherwise. */
+export const FAKE_COMMIT = "4f2c0de9a81b7c6d5e4f3a2b1c0d9e8f7a6b5c4d";
+
+/**
+ * Where the real Argo CD puts the revision: `revision` for a single-source app; for a
+ * multi-source one an empty `revision` and `revisions`, one per source (git: the commit).
+ */
+function revisionFields(app: Application, gitRevision: string) {
+    if (!app.spec?.sources?.length) {
+        return { revision: gitRevision };
+    }
+    return {
+        revision: "",
+        revisions: app.spec.sources.map((s) => (s.chart ? (s.targetRevision ?? "") : gitRevision)),
+    };
+}
+
+/** Scripted syncResult entries in the real shape (see the header). */
+export function realSyncResult(app: Application, rs: readonly ResourceResult[]): ResourceResult[] {
+    const dest = app.spec?.destination?.namespace ?? "";
+    return rs.map((r) => ({
+        ...r,
+        group: r.group ?? "",
+        version: r.version ?? "v1",
+        namespace: r.namespace ?? dest,
+        hookPhase: r.hookPhase ?? (r.status === "SyncFailed" ? "Failed" : "Succeeded"),
+        syncPhase: r.syncPhase ?? (r.hookType ? r.hookType : "Sync"),
+    }));
+}
+
+/** Scripted status.resources in the real shape: syncWave 0 is omitted. */
+export function realResources(rs: readonly ResourceStatus[] | undefined) {
+    return rs?.map((r) => {
+        const { syncWave, ...rest } = r;
+        return Number(syncWave ?? 0) === 0 ? rest : r;
+    });
+}
+
 // ---- App state helpers: what the controller writes --------------------------------------------
 
 export function opRunning(message: string, retryCount = 0): AppFrame {
@@ -133,6 +201,7 @@ export function opRetrying(attempt: number, cause: string): AppFrame {
 export interface FinishOptions {
     readonly sync: string;
     readonly health: string;
+    /** The git commit synced (the chart keeps its version); default FAKE_COMMIT. */
     readonly revision?: string;
     readonly syncResources?: components["schemas"]["v1alpha1ResourceResult"][];
     readonly resources?: components["schemas"]["applicationv1alpha1ResourceStatus"][];
@@ -144,15 +213,19 @@ export function opFinished(phase: string, message: string, o: FinishOptions): Ap
     return (app) => {
         const prev = app.status?.operationState;
         const finishedAt = nextTime();
-        const revision = o.revision ?? "4f2c0de";
+        const revs = revisionFields(app, o.revision ?? FAKE_COMMIT);
         const op = app.operation ?? prev?.operation;
         delete app.operation;
         app.status = {
             ...app.status,
             reconciledAt: finishedAt,
-            sync: { status: o.sync, revision },
+            sync: {
+                status: o.sync,
+                ...revs,
+                comparedTo: { sources: app.spec?.sources, destination: app.spec?.destination },
+            },
             health: { status: o.health },
-            resources: o.resources ?? app.status?.resources,
+            resources: realResources(o.resources) ?? app.status?.resources,
             operationState: {
                 ...prev,
                 phase,
@@ -161,7 +234,11 @@ export function opFinished(phase: string, message: string, o: FinishOptions): Ap
                 startedAt: prev?.startedAt ?? finishedAt,
                 finishedAt,
                 operation: op,
-                syncResult: { revision, resources: o.syncResources ?? [] },
+                syncResult: {
+                    ...revs,
+                    sources: app.spec?.sources,
+                    resources: realSyncResult(app, o.syncResources ?? []),
+                },
             },
         };
     };
@@ -179,7 +256,7 @@ export function appHealth(
             reconciledAt: nextTime(),
             sync: { ...app.status?.sync, status: sync },
             health: { status: health },
-            resources: resources ?? app.status?.resources,
+            resources: realResources(resources) ?? app.status?.resources,
         };
     };
 }
@@ -187,7 +264,11 @@ export function appHealth(
 /** An operation another party started (auto-sync or a user), currently running. */
 export function foreignOperation(by: { automated?: boolean; username?: string }): AppFrame {
     return (app) => {
-        app.operation = { sync: { revision: "4f2c0de" }, initiatedBy: by };
+        const { revision, revisions } = revisionFields(app, FAKE_COMMIT);
+        app.operation = {
+            sync: revisions ? { revisions } : { revision },
+            initiatedBy: by,
+        };
         app.status = {
             ...app.status,
             operationState: {
@@ -341,8 +422,15 @@ export async function startFakeArgoCd(
             }
             fa.syncRequests.push(body);
             const req = body as { retryStrategy?: unknown; prune?: boolean };
+            // The server resolves each source's target revision into the operation.
+            const sources = fa.app.spec?.sources;
             fa.app.operation = {
-                sync: { prune: req.prune },
+                sync: {
+                    prune: req.prune,
+                    ...(sources?.length
+                        ? { revisions: sources.map((x) => x.targetRevision ?? "") }
+                        : { revision: fa.app.spec?.source?.targetRevision ?? "" }),
+                },
                 retry: req.retryStrategy as components["schemas"]["v1alpha1RetryStrategy"],
                 initiatedBy: { username: account },
             };
@@ -488,10 +576,20 @@ export async function startFakeArgoCd(
             const fa: FakeApp = {
                 app: {
                     metadata: { name, namespace },
-                    spec: { project, destination: { server: "https://10.0.0.10:6443" } },
+                    spec: {
+                        project,
+                        destination: {
+                            server: "https://10.0.0.10:6443",
+                            namespace: FAKE_DESTINATION_NAMESPACE,
+                        },
+                        sources: clusterConfigSources(),
+                    },
                     status: {
                         reconciledAt: nextTime(),
-                        sync: { status: "OutOfSync", revision: "4f2c0de" },
+                        sync: {
+                            status: "OutOfSync",
+                            revisions: [FAKE_CHART_VERSION, FAKE_COMMIT],
+                        },
                         health: { status: "Missing" },
                     },
                 },

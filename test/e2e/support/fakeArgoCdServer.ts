@@ -63,7 +63,10 @@ export async function startLabArgoCd(plan: LabArgoCdPlan, token: string): Promis
         fake.addCluster(a.server, "Successful");
         // addApp's default script: OutOfSync/Missing; on sync Running, then Succeeded+Synced+Healthy.
         const fa = fake.addApp(a.appName, a.project, a.namespace);
-        fa.app.spec = { ...fa.app.spec, destination: { server: a.server } };
+        fa.app.spec = {
+            ...fa.app.spec,
+            destination: { ...fa.app.spec?.destination, server: a.server },
+        };
     }
     return fake;
 }

@@ -63,6 +63,44 @@ export class Kube {
     }
 }
 
+/** "group/Kind namespace/name" (namespace empty for cluster-scoped objects) → uid. */
+export type Inventory = Map<string, string>;
+
+/** The inventory key of an object. */
+export function inventoryKey(o: KubeObject): string {
+    const group = o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] : "";
+    return `${group}/${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+}
+
+/**
+ * Every object of every kind the API server lists, except Events (records of what happened,
+ * not state): what "nothing is left" is checked against.
+ */
+export async function inventory(kube: Kube): Promise<Inventory> {
+    const r = await kube.kubectl(["api-resources", "--verbs=list", "-o", "name"]);
+    if (r.code !== 0) {
+        throw new Error(`${kube.name}: kubectl api-resources: ${r.stderr.trim()}`);
+    }
+    const kinds = r.stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l && l !== "events" && l !== "events.events.k8s.io");
+    const items = await kube.get([kinds.join(","), "-A"]);
+    return new Map(items.map((o) => [inventoryKey(o), o.metadata.uid ?? ""]));
+}
+
+/** What changed between two inventories: keys added, removed, and kept with another uid. */
+export function inventoryDiff(before: Inventory, after: Inventory) {
+    const sorted = (xs: Iterable<string>) => [...xs].sort();
+    return {
+        added: sorted([...after.keys()].filter((k) => !before.has(k))),
+        removed: sorted([...before.keys()].filter((k) => !after.has(k))),
+        replaced: sorted(
+            [...after.keys()].filter((k) => before.has(k) && before.get(k) !== after.get(k)),
+        ),
+    };
+}
+
 /** kubectl's resource argument for an apiVersion and kind: "Kind.version.group" or "Kind". */
 export function resourceArg(apiVersion: string, kind: string): string {
     const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
