@@ -250,7 +250,8 @@ function plausibleMutations(base: Raw): fc.Arbitrary<Mutation> {
         fc.tuple(cl, fc.oneof(label, composable), octet).map(([i, name, x]) =>
             mutation(`add a copy of clusters[${i}] named ${JSON.stringify(name)}`, (raw) => {
                 const list = raw.clusters;
-                const copy = Array.isArray(list) ? clone(list[i]) : undefined;
+                // An earlier mutation may have deleted clusters[i]: nothing to copy then.
+                const copy = Array.isArray(list) && i < list.length ? clone(list[i]) : undefined;
                 if (copy === null || typeof copy !== "object") return;
                 Object.assign(copy, {
                     name,
