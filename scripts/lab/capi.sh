@@ -215,7 +215,7 @@ cmd_apply() {
     }
     lab_issue_cert "$MGMT_PKI" "$D/$p/tls" "lab-capi-$p-webhook" serverAuth "IP:127.0.0.1"
   done
-  k wait --for=condition=Established --timeout=120s crd -l cluster.x-k8s.io/provider >/dev/null ||
+  lab_wait_crds "$(lab_find kubectl)" "$MGMT_KUBECONFIG" 120 -l cluster.x-k8s.io/provider ||
     lab_die "the providers' CRDs did not become Established"
   lab_time_end "capi: render + apply the providers' config trees ($MGMT)"
 }
