@@ -12,7 +12,7 @@ import * as path from "node:path";
 import * as tls from "node:tls";
 import { Netmask } from "netmask";
 import { objectNames } from "../../components/capi/names";
-import { PROJECT } from "../../components/constants";
+import { PROJECT, labels } from "../../components/constants";
 import { ExitCode } from "../../pipeline/exitCodes";
 import { MASKED } from "../../pipeline/clusterOutputs";
 import type { RunSummary } from "../../pipeline/summary";
@@ -28,7 +28,7 @@ import {
     vcsimVms,
     waitFor,
 } from "./support/capiLab";
-import { Kube, KubeObject } from "./support/kube";
+import { Kube, KubeObject, getWithBearer } from "./support/kube";
 import { run, RunResult, tail } from "./support/process";
 import { LabProject, REPO_ROOT, prepareProject } from "./support/project";
 
@@ -330,6 +330,18 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
         assert.ok(kubeconfigAt, "no <cluster>-kubeconfig within 15 min of the up's start");
         timings.push(["up start to every claim bound", claimsBoundAt - t0]);
         timings.push([`up start to ${CLUSTER}-kubeconfig written`, kubeconfigAt - t0]);
+        // The controllers' share, without the engine's start-up (API timestamps: 1 s steps).
+        const created = async (args: string[]) =>
+            Date.parse(String((await mgmt.get(args))[0].metadata.creationTimestamp));
+        const clusterAt = await created(["clusters.cluster.x-k8s.io", "-n", NS, CLUSTER]);
+        const lastAddressAt = Math.max(
+            ...(await objects(mgmt, "ipaddresses.ipam.cluster.x-k8s.io", NS)).map((a) =>
+                Date.parse(String(a.metadata.creationTimestamp)),
+            ),
+        );
+        const secretAt = await created(["secret", "-n", NS, `${CLUSTER}-kubeconfig`]);
+        timings.push(["Cluster created to the last IPAddress", lastAddressAt - clusterAt]);
+        timings.push([`Cluster created to ${CLUSTER}-kubeconfig`, secretAt - clusterAt]);
         // 1 control plane + 2 workers, each with one bound, allocatable address.
         await waitFor("3 machines with bound claims", 60_000, () => boundClaims(3));
         await waitFor("3 machines with Nodes", 300_000, () => runningMachines(3));
@@ -359,6 +371,40 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
             sock.on("error", reject);
         });
         assert.ok(cert.subjectaltname?.includes(`IP Address:${plan.vip}`), cert.subjectaltname);
+    });
+
+    it("registration ran against CAPI's kubeconfig: the Argo CD cluster Secret names the VIP, its token and KCP's CA read the workload cluster", async () => {
+        const [cs] = await mgmt.get([
+            "-n",
+            "argocd",
+            "secrets",
+            "-l",
+            `${labels.argocdSecretType}=cluster`,
+        ]);
+        const data = cs.data as Record<string, string>;
+        const server = Buffer.from(data.server, "base64").toString("utf8");
+        assert.equal(server, `https://${plan.vip}:6443`);
+        const cfg = JSON.parse(Buffer.from(data.config, "base64").toString("utf8")) as {
+            bearerToken: string;
+            tlsClientConfig: { caData: string; insecure?: boolean };
+        };
+        assert.notEqual(cfg.tlsClientConfig.insecure, true);
+        const [ca] = await mgmt.get(["secret", "-n", NS, `${CLUSTER}-ca`]);
+        assert.equal(
+            Buffer.from(cfg.tlsClientConfig.caData, "base64").toString().trim(),
+            Buffer.from((ca.data as Record<string, string>)["tls.crt"], "base64")
+                .toString()
+                .trim(),
+            "the registered CA is not the one KCP generated",
+        );
+        // The token exists only in the API server on the VIP: Argo CD's view of the cluster.
+        const status = await getWithBearer(
+            server,
+            cfg.tlsClientConfig.caData,
+            cfg.bearerToken,
+            "/api/v1/namespaces/kube-system/secrets",
+        );
+        assert.equal(status, 200);
     });
 
     it("CAPV cloned each VM into the folder and pool, with its static address, prefix, gateway, nameservers and DHCP off", async () => {

@@ -14,6 +14,7 @@ export interface KubeObject {
         namespace?: string;
         uid?: string;
         resourceVersion?: string;
+        creationTimestamp?: string;
         labels?: Record<string, string>;
         annotations?: Record<string, string>;
         finalizers?: string[];
