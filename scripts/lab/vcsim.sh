@@ -163,9 +163,6 @@ cmd_up() {
   }
   if ! lab_pid_alive "$D/vcsim.pid" "$BIN"; then
     lab_port_free "$p" "$(host)" || lab_die "port $p on $(host) is in use (set LAB_VCSIM_PORT)"
-    if ((p < $(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024))) && [[ $(id -u) != 0 ]]; then
-      lab_die "vcsim on port $p needs root, CAP_NET_BIND_SERVICE or net.ipv4.ip_unprivileged_port_start <= $p"
-    fi
     # vcsim takes the password only on its command line; it is a random per-lab value, kept
     # readable by this user only in D/password. -E /dev/null: vcsim would print a GOVC_URL with
     # the password into its log.
@@ -178,7 +175,10 @@ cmd_up() {
   fi
   for ((i = 0; i < 100; i++)); do
     about "$p" && break
-    lab_pid_alive "$D/vcsim.pid" "$BIN" || lab_die "vcsim exited; see $D/vcsim.log"
+    lab_pid_alive "$D/vcsim.pid" "$BIN" || {
+      ((p >= 1024)) || lab_log "port $p needs root, CAP_NET_BIND_SERVICE or net.ipv4.ip_unprivileged_port_start <= $p"
+      lab_die "vcsim exited; see $D/vcsim.log"
+    }
     sleep 0.2
   done
   about "$p" || lab_die "vcsim not answering on $(host):$p; see $D/vcsim.log"
