@@ -12,7 +12,7 @@ import * as path from "node:path";
 import * as tls from "node:tls";
 import { Netmask } from "netmask";
 import { objectNames } from "../../components/capi/names";
-import { PROJECT, labels } from "../../components/constants";
+import { PROJECT } from "../../components/constants";
 import { ExitCode } from "../../pipeline/exitCodes";
 import { MASKED } from "../../pipeline/clusterOutputs";
 import type { RunSummary } from "../../pipeline/summary";
@@ -28,7 +28,7 @@ import {
     vcsimVms,
     waitFor,
 } from "./support/capiLab";
-import { Kube, KubeObject, getWithBearer } from "./support/kube";
+import { Kube, KubeObject, argoClusterSecret, getWithBearer } from "./support/kube";
 import { run, RunResult, tail } from "./support/process";
 import { LabProject, REPO_ROOT, prepareProject } from "./support/project";
 
@@ -374,20 +374,8 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
     });
 
     it("registration ran against CAPI's kubeconfig: the Argo CD cluster Secret names the VIP, its token and KCP's CA read the workload cluster", async () => {
-        const [cs] = await mgmt.get([
-            "-n",
-            "argocd",
-            "secrets",
-            "-l",
-            `${labels.argocdSecretType}=cluster`,
-        ]);
-        const data = cs.data as Record<string, string>;
-        const server = Buffer.from(data.server, "base64").toString("utf8");
+        const { server, config: cfg } = await argoClusterSecret(mgmt);
         assert.equal(server, `https://${plan.vip}:6443`);
-        const cfg = JSON.parse(Buffer.from(data.config, "base64").toString("utf8")) as {
-            bearerToken: string;
-            tlsClientConfig: { caData: string; insecure?: boolean };
-        };
         assert.notEqual(cfg.tlsClientConfig.insecure, true);
         const [ca] = await mgmt.get(["secret", "-n", NS, `${CLUSTER}-ca`]);
         assert.equal(
