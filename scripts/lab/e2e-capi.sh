@@ -10,6 +10,8 @@
 #   - the five managers (scripts/lab/capi.sh up capi-e2e-mgmt);
 # then test/e2e/capi.e2e.ts, and everything is stopped and wiped again, also on failure or Ctrl-C
 # (LAB_E2E_KEEP=1 keeps it running). Other people's clusters and vcsim are not touched.
+# It binds the stack's VIP 127.77.0.64:6443 (the machine boot's API server, lab cluster
+# wl-lab-apps), as the Argo CD flow does: never run the two at the same time.
 set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
