@@ -15,8 +15,9 @@
 #   status     exit 0 if every manager answers /readyz
 #   env MGMT   print LAB_CAPI_<PROVIDER>_{LOG,WEBHOOK_PORT} exports
 # Each manager: leader election off, health and metrics on 127.0.0.1 ports from lab_pick_port,
-# webhooks on their own port (controller-runtime binds it on every interface: CAPI has no flag
-# for the webhook host; the API server calls it on 127.0.0.1 only).
+# webhooks on their own port. controller-runtime binds that one on every interface: none of the
+# five managers has a webhook host flag (only --webhook-port; their main.go leave
+# webhook.Options.Host empty). The API server calls it on 127.0.0.1 only, with the lab CA.
 # State: LAB_HOME/state/capi-MGMT/{ports.env,<provider>/{tls.crt,tls.key,kubeconfig,lab.yaml},<provider>.{log,pid}}
 set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
@@ -215,7 +216,7 @@ cmd_apply() {
     }
     lab_issue_cert "$MGMT_PKI" "$D/$p/tls" "lab-capi-$p-webhook" serverAuth "IP:127.0.0.1"
   done
-  k wait --for=condition=Established --timeout=120s crd -l cluster.x-k8s.io/provider >/dev/null ||
+  lab_wait_crds "$(lab_find kubectl)" "$MGMT_KUBECONFIG" 120 -l cluster.x-k8s.io/provider ||
     lab_die "the providers' CRDs did not become Established"
   lab_time_end "capi: render + apply the providers' config trees ($MGMT)"
 }

@@ -215,7 +215,7 @@ install_crds() {
       cat "$D/crds-apply.log" >&2
       lab_die "applying CRDs from $dir failed"
     }
-  "$k" --kubeconfig="$KUBECONFIG_ADMIN" wait --for=condition=Established --timeout=120s crd --all >/dev/null ||
+  lab_wait_crds "$k" "$KUBECONFIG_ADMIN" 120 --all ||
     lab_die "CRDs did not become Established"
   lab_time_end "install CRDs ($NAME, $(grep -c . "$D/crds-apply.log") objects from $dir)"
 }

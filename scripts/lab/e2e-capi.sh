@@ -5,16 +5,22 @@
 #   - a management cluster (capi-e2e-mgmt) with Argo CD's CRDs only: the CAPI, CAPV and IPAM
 #     CRDs come from the providers' own config trees (scripts/lab/capi.sh);
 #   - a vcsim shaped like Pulumi.lab.yaml's vCenter (scripts/lab/vcsim.sh --inventory), with the
-#     stack's vsphere.username and a random password;
+#     stack's vsphere.username and a random password, on 127.77.0.5:443 (needs root or
+#     CAP_NET_BIND_SERVICE: the stack's vsphere.server has no port);
 #   - the five managers (scripts/lab/capi.sh up capi-e2e-mgmt);
 # then test/e2e/capi.e2e.ts, and everything is stopped and wiped again, also on failure or Ctrl-C
 # (LAB_E2E_KEEP=1 keeps it running). Other people's clusters and vcsim are not touched.
+# It binds the stack's VIP 127.77.0.64:6443 (the machine boot's API server, lab cluster
+# wl-lab-apps), as the Argo CD flow does: never run the two at the same time.
 set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 MGMT=capi-e2e-mgmt
 export LAB_VCSIM_NAME=vcsim-capi-e2e
+# vcsim as the stack's vCenter: on port 443 of an address in the stack's reserved range (its
+# vsphere.server has no port; vcsim.sh --address). Only this flow uses it, under the VIP lock.
+VCENTER_ADDRESS=127.77.0.5
 STACK="$LAB_REPO_ROOT/Pulumi.lab.yaml"
 PIECES=(pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs plugin-kubernetes plugin-command
   etcd kube-apiserver kube-controller-manager kubectl vcsim
@@ -63,7 +69,8 @@ trap 'exit 130' INT TERM
 stop_all
 lab_time_start
 LAB_CRDS_DIR="$LAB_REPO_ROOT/../shared/crds/argo-cd" "$LAB_SCRIPTS_DIR/cluster.sh" up "$MGMT" --crds >/dev/null
-"$LAB_SCRIPTS_DIR/vcsim.sh" up --inventory="$STACK" --username="$(stack_value 'c.vsphere.username')" >/dev/null
+"$LAB_SCRIPTS_DIR/vcsim.sh" up --inventory="$STACK" --username="$(stack_value 'c.vsphere.username')" \
+  --address="$VCENTER_ADDRESS" >/dev/null
 "$LAB_SCRIPTS_DIR/capi.sh" up "$MGMT" >/dev/null
 lab_time_end "e2e-capi: $MGMT + vcsim inventory + CAPI controllers from scratch"
 eval "$("$LAB_SCRIPTS_DIR/cluster.sh" env "$MGMT")"

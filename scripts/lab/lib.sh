@@ -124,6 +124,19 @@ lab_pick_port() {
   lab_die "could not find a free loopback port"
 }
 
+# lab_wait_crds KUBECTL KUBECONFIG SECONDS SELECTOR...: wait until the CRDs SELECTOR names (e.g.
+# --all, -l key=value) are Established. kubectl wait fails at once ("accessor error") on a CRD the
+# API server has not given conditions yet, right after the apply: retry until the deadline.
+lab_wait_crds() {
+  local k=$1 kc=$2 secs=$3 deadline
+  shift 3
+  deadline=$((SECONDS + secs))
+  until "$k" --kubeconfig="$kc" wait --for=condition=Established --timeout="${secs}s" crd "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || return 1
+    sleep 1
+  done
+}
+
 # lab_pid_alive PIDFILE EXE: true if PIDFILE names a live process whose executable is EXE.
 lab_pid_alive() {
   local pidfile=$1 exe=$2 pid

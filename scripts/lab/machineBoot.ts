@@ -131,9 +131,30 @@ export function kubeletNode(
                 ...(controlPlane ? { "node-role.kubernetes.io/control-plane": "" } : {}),
             },
         },
-        spec: { providerID },
+        spec: {
+            providerID,
+            // kubeadm registers control-plane kubelets with this taint (KCP checks it).
+            ...(controlPlane
+                ? {
+                      taints: [
+                          { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" },
+                      ],
+                  }
+                : {}),
+        },
     };
 }
+
+/**
+ * A healthy kubelet's four conditions (type, status, reason): CAPI's NodeHealthy stays Unknown,
+ * and a rollout waits for availability forever, while any pressure condition is not reported.
+ */
+const KUBELET_CONDITIONS = [
+    ["Ready", "True", "KubeletReady"],
+    ["MemoryPressure", "False", "KubeletHasSufficientMemory"],
+    ["DiskPressure", "False", "KubeletHasNoDiskPressure"],
+    ["PIDPressure", "False", "KubeletHasSufficientPID"],
+] as const;
 
 export function kubeletStatus(
     address: string,
@@ -144,16 +165,14 @@ export function kubeletStatus(
     return {
         status: {
             addresses: [{ type: "InternalIP", address }],
-            conditions: [
-                {
-                    type: "Ready",
-                    status: "True",
-                    reason: "KubeletReady",
-                    message: "lab: the machine's boot is simulated (scripts/lab/machineBoot.ts)",
-                    lastHeartbeatTime: t,
-                    lastTransitionTime: t,
-                },
-            ],
+            conditions: KUBELET_CONDITIONS.map(([type, status, reason]) => ({
+                type,
+                status,
+                reason,
+                message: "lab: the machine's boot is simulated (scripts/lab/machineBoot.ts)",
+                lastHeartbeatTime: t,
+                lastTransitionTime: t,
+            })),
             nodeInfo: {
                 kubeletVersion: version,
                 kubeProxyVersion: version,
@@ -361,14 +380,13 @@ export class MachineBoot {
         const node = vm.metadata!.hostname;
         const nodePath = `/api/v1/nodes/${encodeURIComponent(node)}`;
         const existing = await get(workload, nodePath);
-        if (
-            existing &&
-            existing.status?.conditions?.some(
-                (x: { type: string; status: string }) => x.type === "Ready" && x.status === "True",
-            )
-        ) {
-            return;
-        }
+        const reported = new Map<string, string>(
+            (existing?.status?.conditions ?? []).map((x: { type: string; status: string }) => [
+                x.type,
+                x.status,
+            ]),
+        );
+        if (existing && KUBELET_CONDITIONS.every(([t, v]) => reported.get(t) === v)) return;
         const cp = m.metadata.labels?.[CONTROL_PLANE_LABEL] !== undefined;
         if (!existing)
             await create(

@@ -28,7 +28,7 @@ import {
     vcsimVms,
     waitFor,
 } from "./support/capiLab";
-import { Kube, KubeObject } from "./support/kube";
+import { Kube, KubeObject, argoClusterSecret, getWithBearer } from "./support/kube";
 import { run, RunResult, tail } from "./support/process";
 import { LabProject, REPO_ROOT, prepareProject } from "./support/project";
 
@@ -273,17 +273,24 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
     });
 
     it("runs up: every object admitted by the real webhooks, claims bound, VMs cloned, KCP's kubeconfig used", async () => {
+        // The workers' claims appear only after the control plane is initialized (CAPV waits for
+        // their bootstrap data), which may be after the up returned: watch past its end.
         const t0 = Date.now();
+        const deadline = t0 + 15 * 60_000;
         let claimsBoundAt: number | undefined;
         let kubeconfigAt: number | undefined;
-        let watching = true;
+        let upFailed = false;
         const watch = (async () => {
-            while (watching && (claimsBoundAt === undefined || kubeconfigAt === undefined)) {
+            while (
+                !upFailed &&
+                Date.now() < deadline &&
+                (claimsBoundAt === undefined || kubeconfigAt === undefined)
+            ) {
                 try {
                     const cs = await claims(mgmt, NS);
                     if (
                         claimsBoundAt === undefined &&
-                        cs.length >= 3 &&
+                        cs.length === 3 &&
                         cs.every((c) => !("unbound" in c))
                     ) {
                         claimsBoundAt = Date.now();
@@ -296,8 +303,11 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
                 await new Promise((r) => setTimeout(r, 1000));
             }
         })();
-        const s = await up("up (first: create, reconcile, boot, register)");
-        watching = false;
+        const s = await up("up (first: create, reconcile, boot, register)").catch(async (e) => {
+            upFailed = true;
+            await watch;
+            throw e;
+        });
         await watch;
         const out = s.regions[0].clusters;
         assert.ok(
@@ -316,10 +326,22 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
             reserved: cfg.network.reserved,
             nameservers: cfg.network.nameservers,
         };
-        assert.ok(claimsBoundAt, "the claims were not all bound during the up");
-        assert.ok(kubeconfigAt, "no <cluster>-kubeconfig appeared during the up");
+        assert.ok(claimsBoundAt, "the 3 claims were not all bound within 15 min of the up's start");
+        assert.ok(kubeconfigAt, "no <cluster>-kubeconfig within 15 min of the up's start");
         timings.push(["up start to every claim bound", claimsBoundAt - t0]);
         timings.push([`up start to ${CLUSTER}-kubeconfig written`, kubeconfigAt - t0]);
+        // The controllers' share, without the engine's start-up (API timestamps: 1 s steps).
+        const created = async (args: string[]) =>
+            Date.parse(String((await mgmt.get(args))[0].metadata.creationTimestamp));
+        const clusterAt = await created(["clusters.cluster.x-k8s.io", "-n", NS, CLUSTER]);
+        const lastAddressAt = Math.max(
+            ...(await objects(mgmt, "ipaddresses.ipam.cluster.x-k8s.io", NS)).map((a) =>
+                Date.parse(String(a.metadata.creationTimestamp)),
+            ),
+        );
+        const secretAt = await created(["secret", "-n", NS, `${CLUSTER}-kubeconfig`]);
+        timings.push(["Cluster created to the last IPAddress", lastAddressAt - clusterAt]);
+        timings.push([`Cluster created to ${CLUSTER}-kubeconfig`, secretAt - clusterAt]);
         // 1 control plane + 2 workers, each with one bound, allocatable address.
         await waitFor("3 machines with bound claims", 60_000, () => boundClaims(3));
         await waitFor("3 machines with Nodes", 300_000, () => runningMachines(3));
@@ -342,16 +364,35 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
         ).toString();
         // Verified TLS to the VIP against KCP's CA only.
         const cert = await new Promise<tls.PeerCertificate>((resolve, reject) => {
-            const sock = tls.connect(
-                { host: plan.vip, port: 6443, ca: caPem, servername: plan.vip },
-                () => {
-                    resolve(sock.getPeerCertificate());
-                    sock.end();
-                },
-            );
+            const sock = tls.connect({ host: plan.vip, port: 6443, ca: caPem }, () => {
+                resolve(sock.getPeerCertificate());
+                sock.end();
+            });
             sock.on("error", reject);
         });
         assert.ok(cert.subjectaltname?.includes(`IP Address:${plan.vip}`), cert.subjectaltname);
+    });
+
+    it("registration ran against CAPI's kubeconfig: the Argo CD cluster Secret names the VIP, its token and KCP's CA read the workload cluster", async () => {
+        const { server, config: cfg } = await argoClusterSecret(mgmt);
+        assert.equal(server, `https://${plan.vip}:6443`);
+        assert.notEqual(cfg.tlsClientConfig.insecure, true);
+        const [ca] = await mgmt.get(["secret", "-n", NS, `${CLUSTER}-ca`]);
+        assert.equal(
+            Buffer.from(cfg.tlsClientConfig.caData, "base64").toString().trim(),
+            Buffer.from((ca.data as Record<string, string>)["tls.crt"], "base64")
+                .toString()
+                .trim(),
+            "the registered CA is not the one KCP generated",
+        );
+        // The token exists only in the API server on the VIP: Argo CD's view of the cluster.
+        const status = await getWithBearer(
+            server,
+            cfg.tlsClientConfig.caData,
+            cfg.bearerToken,
+            "/api/v1/namespaces/kube-system/secrets",
+        );
+        assert.equal(status, 200);
     });
 
     it("CAPV cloned each VM into the folder and pool, with its static address, prefix, gateway, nameservers and DHCP off", async () => {

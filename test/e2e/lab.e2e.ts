@@ -24,6 +24,7 @@ import {
     Kube,
     KubeObject,
     apiserverRequests,
+    argoClusterSecret,
     getWithBearer,
     resourceArg,
     watchDeletions,
@@ -574,16 +575,7 @@ describe(SUITE_TITLE, function () {
         const [token] = await workload.get(["-n", "kube-system", "secret/argocd-manager-token"]);
         const data = token.data as Record<string, string>;
         assert.ok(data.token, "the token controller filled the Secret");
-        const [cs] = await mgmt.get([
-            "-n",
-            "argocd",
-            "secrets",
-            "-l",
-            `${labels.argocdSecretType}=cluster`,
-        ]);
-        const cfg = JSON.parse(
-            Buffer.from((cs.data as Record<string, string>).config, "base64").toString("utf8"),
-        ) as { bearerToken: string; tlsClientConfig: { caData: string; insecure?: boolean } };
+        const { config: cfg } = await argoClusterSecret(mgmt);
         assert.equal(cfg.bearerToken, Buffer.from(data.token, "base64").toString("utf8"));
         assert.notEqual(cfg.tlsClientConfig.insecure, true);
         // Argo CD's view: the registered token and CA reach the workload API server (TLS

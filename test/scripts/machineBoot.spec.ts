@@ -111,10 +111,17 @@ describe("lab machine boot (scripts/lab/machineBoot)", () => {
             metadata: { labels: object };
             spec: object;
         };
-        assert.deepEqual(n.spec, { providerID: "vsphere://4211-abcd" });
+        assert.deepEqual(n.spec, {
+            providerID: "vsphere://4211-abcd",
+            taints: [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }],
+        });
         assert.ok("node-role.kubernetes.io/control-plane" in n.metadata.labels);
-        const w = kubeletNode("w1", "vsphere://x", false) as { metadata: { labels: object } };
+        const w = kubeletNode("w1", "vsphere://x", false) as {
+            metadata: { labels: object };
+            spec: object;
+        };
         assert.ok(!("node-role.kubernetes.io/control-plane" in w.metadata.labels));
+        assert.deepEqual(w.spec, { providerID: "vsphere://x" });
         const s = kubeletStatus("127.77.0.70", "v1.34.4", new Date("2026-12-02T01:00:00.123Z")) as {
             status: {
                 addresses: object[];
@@ -123,8 +130,11 @@ describe("lab machine boot (scripts/lab/machineBoot)", () => {
             };
         };
         assert.deepEqual(s.status.addresses, [{ type: "InternalIP", address: "127.77.0.70" }]);
-        assert.equal(s.status.conditions[0].type, "Ready");
-        assert.equal(s.status.conditions[0].status, "True");
+        // Ready and no pressure: what CAPI's NodeHealthy needs to be True.
+        assert.deepEqual(
+            s.status.conditions.map((c) => `${c.type}=${c.status}`),
+            ["Ready=True", "MemoryPressure=False", "DiskPressure=False", "PIDPressure=False"],
+        );
         assert.equal(s.status.conditions[0].lastHeartbeatTime, "2026-12-02T01:00:00Z");
         assert.equal(s.status.nodeInfo.kubeletVersion, "v1.34.4");
     });

@@ -2,6 +2,7 @@
 // runs, and a raw watch that records deletions with their etcd revisions.
 import * as fs from "node:fs";
 import * as https from "node:https";
+import { labels } from "../../../components/constants";
 import { httpsGet } from "../../../components/providers/httpsProbe";
 import { KubeconfigTarget, parseKubeconfig } from "../../../components/providers/kubeconfig";
 import { run, RunResult } from "./process";
@@ -14,6 +15,7 @@ export interface KubeObject {
         namespace?: string;
         uid?: string;
         resourceVersion?: string;
+        creationTimestamp?: string;
         labels?: Record<string, string>;
         annotations?: Record<string, string>;
         finalizers?: string[];
@@ -206,6 +208,26 @@ export async function watchDeletions(
             return [...deletions];
         },
     };
+}
+
+/** The Argo CD cluster Secret cluster-fleet registered (the only one): its server and config. */
+export async function argoClusterSecret(
+    mgmt: Kube,
+    namespace = "argocd",
+): Promise<{
+    server: string;
+    config: { bearerToken: string; tlsClientConfig: { caData: string; insecure?: boolean } };
+}> {
+    const [cs] = await mgmt.get([
+        "-n",
+        namespace,
+        "secrets",
+        "-l",
+        `${labels.argocdSecretType}=cluster`,
+    ]);
+    const data = cs.data as Record<string, string>;
+    const decode = (k: string) => Buffer.from(data[k], "base64").toString("utf8");
+    return { server: decode("server"), config: JSON.parse(decode("config")) };
 }
 
 /** GET with a bearer token and a CA (base64 PEM), as Argo CD would call the workload cluster. */
