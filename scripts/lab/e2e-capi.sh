@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# End-to-end test of the lab stack reconciled by the real Cluster API controllers (issue 9;
-# npm run test:e2e:capi). Builds nothing: if a piece is missing it names it and fails (exit 1;
-# LAB_E2E_SKIP_IF_MISSING=1 makes that a SKIPPED line and exit 0). Otherwise, on fresh private state:
+# End-to-end test of the lab stack reconciled by the real Cluster API controllers (issue 9; a flow
+# of npm run test:e2e, alone: npm run test:e2e:capi). Builds nothing: a missing piece fails it, or
+# with LAB_E2E_SKIP_IF_MISSING=1 is a SKIPPED line (lab_e2e_require). Otherwise, on fresh private state:
 #   - a management cluster (capi-e2e-mgmt) with Argo CD's CRDs only: the CAPI, CAPV and IPAM
 #     CRDs come from the providers' own config trees (scripts/lab/capi.sh);
 #   - a vcsim shaped like Pulumi.lab.yaml's vCenter (scripts/lab/vcsim.sh --inventory), with the
@@ -26,20 +26,7 @@ PIECES=(pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs plugin-kuber
   etcd kube-apiserver kube-controller-manager kubectl vcsim
   capi-manager capi-kubeadm-bootstrap-manager capi-kubeadm-control-plane-manager capi-ipam-manager capv-manager)
 
-# Like e2e.sh: a missing piece FAILS, unless LAB_E2E_SKIP_IF_MISSING=1 turns it into a skip.
-missing_pieces() {
-  local why=$1
-  if [[ "${LAB_E2E_SKIP_IF_MISSING:-0}" == 1 ]]; then
-    printf 'e2e-capi: SKIPPED (LAB_E2E_SKIP_IF_MISSING=1): nothing was tested. %s\n' "$why"
-    exit 0
-  fi
-  printf 'e2e-capi: FAILED: %s\nBuild it with: scripts/lab/build.sh\n' "$why" >&2
-  exit 1
-}
-declare -F lab_require_pieces >/dev/null ||
-  missing_pieces "lib.sh has no lab_require_pieces (the builds branch adds it)"
-missing=$(lab_require_pieces "${PIECES[@]}") ||
-  missing_pieces "lab pieces missing in $LAB_HOME:"$'\n'"$missing"
+lab_e2e_require e2e-capi "${PIECES[@]}"
 [[ -d "$LAB_REPO_ROOT/node_modules/@pulumi/pulumi" ]] || lab_die "run 'npm ci' in $LAB_REPO_ROOT first"
 
 eval "$("$LAB_SCRIPTS_DIR/engine.sh" --print-env)"

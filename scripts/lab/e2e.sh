@@ -4,6 +4,8 @@
 #                   (test/e2e/lab.e2e.ts; alone: npm run test:e2e:lab)
 #   argocd-e2e.sh   a real Argo CD syncs cluster-config into a workload cluster on its VIP
 #                   (test/e2e/argocd.e2e.ts; alone: npm run test:e2e:argocd)
+#   e2e-capi.sh     the real CAPI, CAPV and IPAM controllers reconcile the lab stack against vcsim
+#                   (test/e2e/capi.e2e.ts; alone: npm run test:e2e:capi)
 # Each flow builds nothing, starts its own private clusters and wipes them again. Every flow runs,
 # even after one failed; the summary gives each flow's result, wall time and load, and the exit
 # status is 1 if any flow failed (130 on Ctrl-C, which stops at once).
@@ -19,7 +21,7 @@ set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-FLOWS=(e2e-lab.sh argocd-e2e.sh)
+FLOWS=(e2e-lab.sh argocd-e2e.sh e2e-capi.sh)
 export LAB_E2E_SKIP_EXIT=77
 
 out=$(mktemp -d)
