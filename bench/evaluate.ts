@@ -4,7 +4,7 @@
 //   program N      - evaluates the region program with N synthetic clusters under mocks
 //   floor FILE     - replays the shape in FILE: the same registrations without the program
 //   config N       - times the config path alone (loadRegion: parse, checks, IP plan)
-// Run with `-r bench/stockSdk.ts` for the stock SDK. Prints one JSON line:
+// Run with `-r bench/stockSdk.cjs` for the stock SDK. Prints one JSON line:
 // { mode, n, resources, ms, cpuMs, peakRssMiB, stockSdk }.
 import * as fs from "node:fs";
 import { performance } from "node:perf_hooks";
