@@ -7,9 +7,17 @@ import { PROJECT } from "../components/constants";
 
 const SUBNET = "127.80.0.0";
 
-export function labRegionStackFile(labStackYaml: string, n: number): string {
+export function labRegionStackFile(
+    labStackYaml: string,
+    n: number,
+    readinessTimeoutSeconds: number,
+): string {
     const doc = yaml.load(labStackYaml) as { config: Record<string, unknown> };
     const key = (k: string) => `${PROJECT}:${k}`;
+    doc.config[key("management")] = {
+        ...(doc.config[key("management")] as Record<string, unknown>),
+        readinessTimeoutSeconds,
+    };
     const [template] = doc.config[key("clusters")] as Record<string, unknown>[];
     const base = ip2long(SUBNET) >>> 0;
     doc.config[key("network")] = {
