@@ -1,10 +1,10 @@
 // How many resource operations the engine runs at once in one region (`pulumi up --parallel`).
 // The engine's default is 4 per CPU (8 on a 2-core runner), sized for CPU-bound work. A region
 // holds slots for minutes without using CPU: each cluster's readiness wait (until CAPI has
-// written its kubeconfig and the API server answers) and its Argo CD sync wait. With the default
-// the 9th and later clusters of a region queue behind the first eight clusters' waits, so a
-// region's up took a wait longer per 8 clusters. The driver gives each of those waits a slot of
-// its own on top of the engine's default.
+// written its kubeconfig and the API server answers) and its Argo CD sync wait. Once waits hold
+// every slot, nothing else of the region is created, not even later clusters' Cluster objects,
+// whose provisioning then starts only when a wait ends. So each wait gets a slot of its own on
+// top of the engine's default (pipeline/README.md, "Parallelism within a region").
 import * as yaml from "js-yaml";
 import { PROJECT } from "../components/constants";
 
