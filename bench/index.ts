@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as yaml from "js-yaml";
 import { collisionRates } from "./ipPlanGrowth";
 import { runReadinessBench } from "./readiness";
 
@@ -23,12 +24,26 @@ interface Sample {
 
 const ROOT = path.resolve(__dirname, "..");
 
+/**
+ * The node arguments the engine starts the program with (Pulumi.yaml runtime.options.nodeargs,
+ * split on whitespace as the language host does): the program's samples run with them; the
+ * floor's (a stock program of the same size sets none) and the stock-SDK ones do not.
+ */
+function programNodeArgs(root = ROOT): string[] {
+    const doc = yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
+        runtime?: { options?: { nodeargs?: string } };
+    };
+    return (doc.runtime?.options?.nodeargs ?? "").split(/\s+/).filter(Boolean);
+}
+
 function child(args: string[], stockSdk = false): string {
     const preload = ["-r", "ts-node/register/transpile-only"];
-    if (stockSdk) preload.push("-r", path.join(__dirname, "stockSdk.ts"));
+    if (stockSdk) preload.push("-r", path.join(__dirname, "stockSdk.cjs"));
+    // "stock" is the program as it was before: stock SDK, no node arguments.
+    const nodeArgs = args[0] === "program" && !stockSdk ? programNodeArgs() : [];
     const out = execFileSync(
         process.execPath,
-        [...preload, path.join(__dirname, "evaluate.ts"), ...args],
+        [...nodeArgs, ...preload, path.join(__dirname, "evaluate.ts"), ...args],
         { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
     );
     return out.trim().split("\n").pop()!;
@@ -157,6 +172,9 @@ async function main(): Promise<void> {
     const reps = Number(process.env.BENCH_REPS ?? 3);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-"));
     console.log(`node ${process.version}, ${os.cpus().length} CPUs; at start: ${load()}`);
+    console.log(
+        `program node arguments (Pulumi.yaml nodeargs): ${programNodeArgs().join(" ") || "none"}`,
+    );
     const patch = execFileSync(
         process.execPath,
         [path.join(ROOT, "patches/apply.cjs"), "--check"],
@@ -180,9 +198,10 @@ async function main(): Promise<void> {
 
     console.log("\nConfig path (loadRegion: parse, checks, IP plan) of a synthetic region");
     for (const n of (process.env.BENCH_CONFIG_SIZES ?? "1000,4000").split(",").map(Number)) {
-        const r = JSON.parse(child(["config", String(n)])) as { firstMs: number; medianMs: number };
+        const r = JSON.parse(child(["config", String(n)])) as Record<string, number>;
         console.log(
-            `  ${n} clusters: first call ${fmt(r.firstMs)} ms, then median ${fmt(r.medianMs)} ms`,
+            `  ${n} clusters: first call ${fmt(r.firstMs)} ms (CPU ${fmt(r.firstCpuMs)} ms), ` +
+                `then median ${fmt(r.medianMs)} ms (CPU ${fmt(r.medianCpuMs)} ms)`,
         );
     }
 

@@ -17,6 +17,8 @@ export interface RunArgs {
     /** Runs alone first; defaults to the first stack. */
     readonly canary?: string;
     readonly concurrency: number;
+    /** Resource operations in flight per region; undefined: computed per region (parallelism.ts). */
+    readonly parallel?: number;
     readonly summaryPath: string;
     readonly reportPath: string;
     /** From --backend; the environment is consulted later (environment.ts). */
@@ -57,6 +59,8 @@ Options:
   --stacks a,b          region stacks in rollout order (default: every Pulumi.<stack>.yaml)
   --canary <stack>      region that runs alone first (default: the first stack)
   --concurrency <n>     regions in flight after the canary (default: 2)
+  --parallel <n>        resource operations in flight per region (default: 4 per CPU
+                        + 2 per cluster of the region, so every readiness wait runs at once)
   --summary <file>      summary JSON to write (report: to read; repeatable)
                         (default: out/summary-<command>.json)
   --report <file>       readable report to write (default: out/report-<command>.md)
@@ -102,23 +106,23 @@ function parseStacks(values: readonly string[]): string[] {
     return stacks;
 }
 
-function parseConcurrency(raw: string | undefined): number {
-    if (raw === undefined) {
-        return 2;
-    }
+function parsePositive(name: string, raw: string): number {
     const n = Number(raw);
     if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < 1) {
-        throw new UsageError(
-            `--concurrency: "${raw}" is not a positive integer, e.g. --concurrency 2`,
-        );
+        throw new UsageError(`--${name}: "${raw}" is not a positive integer, e.g. --${name} 2`);
     }
     return n;
+}
+
+function parseConcurrency(raw: string | undefined): number {
+    return raw === undefined ? 2 : parsePositive("concurrency", raw);
 }
 
 const OPTIONS = {
     stacks: { type: "string", multiple: true },
     canary: { type: "string" },
     concurrency: { type: "string" },
+    parallel: { type: "string" },
     summary: { type: "string", multiple: true },
     report: { type: "string" },
     backend: { type: "string" },
@@ -138,6 +142,7 @@ const ENGINE_OPTIONS: readonly OptionName[] = [
     "stacks",
     "canary",
     "concurrency",
+    "parallel",
     "summary",
     "report",
     "backend",
@@ -232,6 +237,8 @@ export function parsePipelineArgs(
         stacks,
         canary,
         concurrency: parseConcurrency(values.concurrency),
+        parallel:
+            values.parallel !== undefined ? parsePositive("parallel", values.parallel) : undefined,
         summaryPath: values.summary?.[0]
             ? resolve(values.summary[0])
             : path.join(workDir, "out", `summary-${engineCommand}.json`),

@@ -3,6 +3,7 @@
 // `main` takes its process dependencies as arguments so tests can drive it without the engine.
 
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import {
     parsePipelineArgs,
@@ -14,6 +15,7 @@ import {
 import { displayBackend, resolveEngineEnvironment } from "./environment";
 import { ExitCode } from "./exitCodes";
 import { resolvePolicies, type PolicyAttachment } from "./policyFiles";
+import { regionParallelism } from "./parallelism";
 import { prefixedLines } from "./prefixedLines";
 import { runRegion, type StackOps } from "./region";
 import { renderReport, formatDuration } from "./report";
@@ -162,6 +164,12 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
                             policy: policies.get(stack),
                             onOutput: out,
                             onNotice: (line) => deps.stderr(`[${stack}] recovery: ${line}\n`),
+                            parallel:
+                                args.parallel ??
+                                regionParallelism(
+                                    readStackFile(args.workDir, stack),
+                                    os.availableParallelism(),
+                                ),
                         },
                         signal,
                         () => deps.now().getTime(),

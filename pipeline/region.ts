@@ -51,12 +51,14 @@ export interface RegionRequest {
     readonly onNotice?: (line: string) => void;
     /** This machine, for judging backend locks; the real host by default. */
     readonly host?: HostFacts;
+    /** `--parallel` of the engine operation; the engine's default when undefined. */
+    readonly parallel?: number;
 }
 
-/** Options every engine operation gets: event and output sinks, the abort signal. */
+/** Options every engine operation gets: event and output sinks, the abort signal, parallelism. */
 export type CommonOptions = Pick<
     UpOptions,
-    "onEvent" | "onOutput" | "onError" | "signal" | "color"
+    "onEvent" | "onOutput" | "onError" | "signal" | "color" | "parallel"
 >;
 
 /** Where the policy pack and its per-stack config live. */
@@ -181,6 +183,7 @@ export async function runRegion(
         onOutput: req.onOutput,
         signal,
         color: "never" as const,
+        ...(req.parallel !== undefined ? { parallel: req.parallel } : {}),
     };
     const policy = (): PolicyOptions => {
         if (!req.policy) {

@@ -22,6 +22,7 @@ describe("pipeline/args", () => {
             stacks: undefined,
             canary: undefined,
             concurrency: 2,
+            parallel: undefined,
             summaryPath: "/repo/out/summary-up.json",
             reportPath: "/repo/out/report-up.md",
             backendUrl: undefined,
@@ -79,6 +80,8 @@ describe("pipeline/args", () => {
         assert.equal(a.quiet, true);
         assert.equal(a.canary, "prod");
         assert.equal(run(["preview", "--expect-no-changes"]).expectNoChanges, true);
+        assert.equal(run(["up", "--parallel", "40"]).parallel, 40);
+        assert.equal(run(["destroy", "--yes", "--parallel", "1"]).parallel, 1);
     });
 
     it("parses report and help", () => {
@@ -99,6 +102,11 @@ describe("pipeline/args", () => {
         usage(["up", "--stack", "dev"], /Unknown option '--stack'/);
         usage(["up", "--concurrency", "0"], /--concurrency: "0" is not a positive integer/);
         usage(["up", "--concurrency", "2x"], /--concurrency/);
+        usage(
+            ["up", "--parallel", "0"],
+            /--parallel: "0" is not a positive integer, e.g. --parallel 2/,
+        );
+        usage(["report", "--parallel", "4"], /--parallel does not apply to "report"/);
         usage(["up", "--stacks", "../etc"], /--stacks: "\.\.\/etc" is not a valid stack name/);
         usage(["up", "--stacks", "org/proj/dev"], /not a valid stack name/);
         usage(["up", "--stacks", ","], /give at least one stack/);

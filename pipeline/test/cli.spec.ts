@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { main, type CliDeps, type EngineAccess } from "../cli";
 import type { EngineCommand } from "../args";
@@ -117,6 +118,28 @@ describe("pipeline/cli main", function () {
             PULUMI_SKIP_UPDATE_CHECK: "true",
         });
         assert.ok(h.err.includes("[prod] preview: policy-violation (1.0 s)\n"), h.err.join(""));
+    });
+
+    it("up: each region's --parallel is the engine's default plus 2 per cluster, or --parallel", async () => {
+        const clusters = (n: number) =>
+            "config:\n  cluster-fleet:clusters:\n" + "    - name: c\n".repeat(n);
+        const dir = makeProgramDir({ stacks: { dev: clusters(1), prod: clusters(30) } });
+        dirs.push(dir);
+        const fakes = () => ({
+            dev: new FakeStack({ fixtures: { up: loadEvents("up-dev-success") } }),
+            prod: new FakeStack({ fixtures: { up: loadEvents("up-dev-success") } }),
+        });
+        const stacks = fakes();
+        assert.equal(await main(["up"], harness(dir, stacks).deps), 0);
+        const base = 4 * os.availableParallelism();
+        assert.equal(stacks.dev.calls[0].opts.parallel, base + 2);
+        assert.equal(stacks.prod.calls[0].opts.parallel, base + 60);
+        const given = fakes();
+        assert.equal(await main(["up", "--parallel", "5"], harness(dir, given).deps), 0);
+        assert.deepEqual(
+            [given.dev.calls[0].opts.parallel, given.prod.calls[0].opts.parallel],
+            [5, 5],
+        );
     });
 
     it("drift: drift in one region exits 4", async () => {

@@ -91,6 +91,7 @@ describe("pipeline/region runRegion", () => {
             new AbortController().signal,
         );
         assert.deepEqual((stack.calls[0].opts as PreviewOptions).policyPacks, ["/repo/policy"]);
+        assert.equal("parallel" in stack.calls[0].opts, false, "the engine's default");
         assert.equal(r.result, "failed");
         assert.equal(r.cliExitCode, 1);
         assert.equal(r.failedResources.length, 1);
@@ -103,10 +104,11 @@ describe("pipeline/region runRegion", () => {
         });
         const r = await runRegion(
             async () => stack,
-            { stack: "dev", command: "destroy", expectNoChanges: false },
+            { stack: "dev", command: "destroy", expectNoChanges: false, parallel: 28 },
             new AbortController().signal,
         );
         assert.equal(stack.calls[0].op, "destroy");
+        assert.equal(stack.calls[0].opts.parallel, 28);
         assert.equal("policyPacks" in stack.calls[0].opts, false);
         // One export: the check for pending operations before destroy, no outputs after it.
         assert.equal(stack.exports, 1);

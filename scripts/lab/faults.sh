@@ -8,6 +8,7 @@
 # test/e2e/faults.e2e.ts, and stops and wipes all of them again, also on failure or Ctrl-C.
 # Other clusters (mgmt, workload, e2e-*) are not touched.
 #
+# Arguments go to mocha: `npm run test:faults -- --grep "shared S3"` runs only the S3 steps.
 # Env: LAB_HOME, LAB_FAULTS_KEEP=1 keeps everything running, LAB_E2E_SKIP_IF_MISSING=1 turns a
 # missing lab into a skip (exit 0) instead of a failure.
 set -euo pipefail
@@ -71,5 +72,5 @@ export LAB_FAULTS_S3=$S3
 cd "$LAB_REPO_ROOT"
 lab_time_start
 node_modules/.bin/mocha --no-config -r ts-node/register/transpile-only --timeout 2400000 \
-  test/e2e/faults.e2e.ts
+  test/e2e/faults.e2e.ts "$@"
 lab_time_end "faults: test/e2e/faults.e2e.ts"

@@ -1,0 +1,293 @@
+// `npm run bench:engine` (scripts/lab/bench-engine.sh starts the clusters): the lab region with
+// 1, 10 and 50 clusters deployed with `up` and removed with `destroy` on the REAL engine, through
+// the pipeline driver, the CAPI simulator answering for every cluster after a delay (so `up` is
+// dominated by the readiness waits, as on vSphere). Variants, run in rotating order per size:
+//   stock      as before issue 11: the program preloads bench/stockSdk.cjs through Pulumi.yaml's
+//              runtime.options.nodeargs and has no other node arguments
+//   patched    as the repository is: patched SDK, Pulumi.yaml as it is
+//   patched:N  the same with the driver's --parallel N (8 = the engine's default on 2 CPUs);
+//              without :N the driver's own default (4 per CPU + 2 per cluster)
+//   ...@A+B    only at sizes A and B (e.g. patched:8@10)
+// Per run: wall time, and peak RSS and CPU of the engine (the `pulumi` CLI), the program (the
+// node process the language host starts) and all processes, sampled from /proc
+// (bench/procTree.ts). Figures only; nothing here asserts on time.
+//
+// Env: LAB_HOME, LAB_BENCH_MGMT_KUBECONFIG, LAB_BENCH_WORKLOAD_KUBECONFIG (set by the script);
+// BENCH_ENGINE_SIZES (1,10,50), BENCH_ENGINE_VARIANTS (stock,patched), BENCH_ENGINE_REPS (1),
+// BENCH_ENGINE_DELAY_SECONDS (120: CAPI's kubeconfig appears this long after the Cluster),
+// BENCH_ENGINE_OUT (a JSON file for the raw figures), BENCH_ENGINE_KEEP=1 keeps the work dirs.
+import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { driverArgv } from "../test/e2e/support/driver";
+import { start, tail } from "../test/e2e/support/process";
+import { LabProject, REPO_ROOT, prepareProject } from "../test/e2e/support/project";
+import type { RunSummary } from "../pipeline/summary";
+import { labRegionStackFile } from "./labRegion";
+import { ProcessTreeSampler, byRole } from "./procTree";
+
+interface Variant {
+    readonly name: string;
+    readonly stockSdk: boolean;
+    readonly parallel?: number;
+    /** Only at these sizes; every size when undefined. */
+    readonly sizes?: readonly number[];
+}
+const STOCK_PRELOAD = path.join(__dirname, "stockSdk.cjs");
+const STACK = "bench";
+
+type RoleFigures = { peakRssMiB: number; cpuSeconds: number; count: number };
+
+interface OpFigures {
+    readonly wallSeconds: number;
+    readonly roles: Record<string, RoleFigures>;
+    readonly cpuSeconds: number;
+    readonly changes: number;
+}
+
+interface RunFigures {
+    readonly n: number;
+    readonly variant: string;
+    readonly up: OpFigures;
+    readonly destroy: OpFigures;
+    readonly loadAtStart: number[];
+}
+
+function env(name: string): string {
+    const v = process.env[name];
+    if (!v)
+        throw new Error(`${name} is not set; run the bench through scripts/lab/bench-engine.sh`);
+    return v;
+}
+
+function parseVariant(spec: string): Variant {
+    const m = /^((stock|patched)(?::(\d+))?)(?:@(\d+(?:\+\d+)*))?$/.exec(spec.trim());
+    if (!m) {
+        throw new Error(
+            `BENCH_ENGINE_VARIANTS: "${spec}" is not stock, patched or patched:N, optionally @A+B`,
+        );
+    }
+    return {
+        name: m[1],
+        stockSdk: m[2] === "stock",
+        parallel: m[3] ? Number(m[3]) : undefined,
+        sizes: m[4]?.split("+").map(Number),
+    };
+}
+
+/**
+ * The copy's Pulumi.yaml as before issue 11: the stock-SDK preload as the program's only node
+ * argument (the repository's own nodeargs are part of what is measured against it).
+ */
+function preloadStockSdk(p: LabProject): void {
+    const file = path.join(p.workDir, "Pulumi.yaml");
+    const doc = yaml.load(fs.readFileSync(file, "utf8")) as {
+        runtime: { options?: Record<string, unknown> };
+    };
+    doc.runtime.options = { ...doc.runtime.options, nodeargs: `--require ${STOCK_PRELOAD}` };
+    fs.writeFileSync(file, yaml.dump(doc));
+}
+
+function startSim(p: LabProject, delaySeconds: number): ChildProcess {
+    const log = fs.openSync(path.join(p.logDir, "capi-sim.log"), "a");
+    return spawn(
+        process.execPath,
+        [
+            "-r",
+            "ts-node/register/transpile-only",
+            path.join(REPO_ROOT, "scripts", "lab", "capi-sim.ts"),
+            "--management-kubeconfig",
+            env("LAB_BENCH_MGMT_KUBECONFIG"),
+            "--workload-kubeconfig",
+            env("LAB_BENCH_WORKLOAD_KUBECONFIG"),
+            "--delay-seconds",
+            String(delaySeconds),
+            "--max-seconds",
+            "7200",
+        ],
+        { cwd: REPO_ROOT, stdio: ["pipe", log, log] },
+    );
+}
+
+/** One driver run, sampled; fails unless it succeeded (and, for up, ran the variant's SDK). */
+async function measured(
+    p: LabProject,
+    label: string,
+    command: "up" | "destroy",
+    v: Variant,
+): Promise<OpFigures> {
+    const args = [
+        ...(command === "destroy" ? ["--yes"] : []),
+        ...(v.parallel ? ["--parallel", String(v.parallel)] : []),
+    ];
+    const argv = driverArgv(p, env("LAB_HOME"), label, command, STACK, args);
+    const started = start(process.execPath, argv, {
+        cwd: REPO_ROOT,
+        env: p.env,
+        timeoutMs: 60 * 60_000,
+        logFile: path.join(p.logDir, `${label}.log`),
+    });
+    const sampler = new ProcessTreeSampler(started.child.pid!);
+    const result = await started.result;
+    const procs = sampler.stop();
+    const summaryFile = path.join(p.outDir, `${label}.json`);
+    const summary = fs.existsSync(summaryFile)
+        ? (JSON.parse(fs.readFileSync(summaryFile, "utf8")) as RunSummary)
+        : undefined;
+    if (result.code !== 0 || summary?.exitCode !== 0) {
+        throw new Error(
+            `${label} failed (exit ${result.code}), logs in ${p.logDir}:\n${tail(result, 40)}`,
+        );
+    }
+    if (command === "up") {
+        // destroy does not run the program
+        const programs = procs.filter((x) => x.role === "program");
+        if (programs.length !== 1 || programs[0].cmdline.includes(STOCK_PRELOAD) !== v.stockSdk) {
+            const seen = procs.map((x) => `${x.role}: ${x.cmdline.slice(0, 160)}`).join("\n");
+            throw new Error(`${label}: not exactly one program on the ${v.name} SDK:\n${seen}`);
+        }
+    }
+    const c = summary.regions[0].changes;
+    return {
+        wallSeconds: result.ms / 1000,
+        roles: Object.fromEntries(byRole(procs)),
+        cpuSeconds: procs.reduce((s, x) => s + x.cpuSeconds, 0),
+        changes: c.create + c.update + c.delete + c.replace,
+    };
+}
+
+async function runOne(n: number, v: Variant, delaySeconds: number): Promise<RunFigures> {
+    const loadAtStart = os.loadavg();
+    const labYaml = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.lab.yaml"), "utf8");
+    const p = await prepareProject(
+        env("LAB_BENCH_MGMT_KUBECONFIG"),
+        path.join(env("LAB_HOME"), "bin", "pulumi"),
+        undefined,
+        {
+            stacks: [STACK],
+            stackFiles: { [STACK]: labRegionStackFile(labYaml, n, delaySeconds + 900) },
+        },
+    );
+    if (v.stockSdk) preloadStockSdk(p);
+    const sim = startSim(p, delaySeconds);
+    let ok = false;
+    try {
+        const up = await measured(p, `01-up-${n}-${v.name}`, "up", v);
+        console.log(`  ${n} ${v.name}: ${opLine("up", up)}`);
+        const destroy = await measured(p, `02-destroy-${n}-${v.name}`, "destroy", v);
+        console.log(`  ${n} ${v.name}: ${opLine("destroy", destroy)}`);
+        ok = true;
+        return { n, variant: v.name, up, destroy, loadAtStart };
+    } finally {
+        sim.stdin?.end();
+        sim.kill("SIGTERM");
+        if (ok && process.env.BENCH_ENGINE_KEEP !== "1") {
+            fs.rmSync(p.root, { recursive: true, force: true });
+        } else {
+            console.log(`  work dir kept: ${p.root}`);
+        }
+    }
+}
+
+const fmt = (x: number, d = 0) => x.toFixed(d);
+const NONE: RoleFigures = { peakRssMiB: 0, cpuSeconds: 0, count: 0 };
+
+function opLine(op: string, f: OpFigures): string {
+    const engine = f.roles.engine ?? NONE;
+    const program = f.roles.program ?? NONE;
+    return [
+        `${op} ${fmt(f.wallSeconds, 1)} s (${f.changes} changes)`,
+        `engine ${fmt(engine.peakRssMiB)} MiB ${fmt(engine.cpuSeconds, 1)} s CPU`,
+        ...(f.roles.program
+            ? [`program ${fmt(program.peakRssMiB)} MiB ${fmt(program.cpuSeconds, 1)} s CPU`]
+            : []),
+        `all processes ${fmt(f.cpuSeconds, 1)} s CPU`,
+        `load ${os
+            .loadavg()
+            .map((l) => fmt(l, 1))
+            .join("/")}`,
+    ].join(", ");
+}
+
+function median(xs: number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** A table of medians per size and variant, and t(N)/t(1) of `up` per variant. */
+function summarize(results: RunFigures[], sizes: number[], variants: Variant[]): void {
+    const med = (n: number, v: string, f: (r: RunFigures) => number) =>
+        median(results.filter((r) => r.n === n && r.variant === v).map(f));
+    const cols: [string, (r: RunFigures) => number, number][] = [
+        ["up wall s", (r) => r.up.wallSeconds, 1],
+        ["engine MiB", (r) => (r.up.roles.engine ?? NONE).peakRssMiB, 0],
+        ["engine CPU s", (r) => (r.up.roles.engine ?? NONE).cpuSeconds, 1],
+        ["program MiB", (r) => (r.up.roles.program ?? NONE).peakRssMiB, 0],
+        ["program CPU s", (r) => (r.up.roles.program ?? NONE).cpuSeconds, 1],
+        ["all CPU s", (r) => r.up.cpuSeconds, 1],
+        ["destroy wall s", (r) => r.destroy.wallSeconds, 1],
+    ];
+    console.log(`\n| clusters | variant | ${cols.map((c) => c[0]).join(" | ")} |`);
+    console.log(`|---:|---|${cols.map(() => "---:").join("|")}|`);
+    for (const n of sizes) {
+        for (const v of variants.filter((x) => !x.sizes || x.sizes.includes(n))) {
+            const cells = cols.map(([, f, d]) => fmt(med(n, v.name, f), d));
+            console.log(`| ${n} | ${v.name} | ${cells.join(" | ")} |`);
+        }
+    }
+    if (!sizes.includes(1)) return;
+    for (const v of variants) {
+        // A variant not run at 1 cluster is compared with "patched" there (same work, one wait).
+        const t1 = med(
+            1,
+            v.sizes && !v.sizes.includes(1) ? "patched" : v.name,
+            (r) => r.up.wallSeconds,
+        );
+        const ratios = sizes
+            .filter((n) => n !== 1 && (!v.sizes || v.sizes.includes(n)))
+            .map((n) => `t(${n})/t(1) ${fmt(med(n, v.name, (r) => r.up.wallSeconds) / t1, 2)}`);
+        console.log(`${v.name}: up ${ratios.join(", ")}`);
+    }
+}
+
+async function main(): Promise<void> {
+    const sizes = (process.env.BENCH_ENGINE_SIZES ?? "1,10,50").split(",").map(Number);
+    const reps = Number(process.env.BENCH_ENGINE_REPS ?? 1);
+    const variants = (process.env.BENCH_ENGINE_VARIANTS ?? "stock,patched")
+        .split(",")
+        .map(parseVariant);
+    const delaySeconds = Number(process.env.BENCH_ENGINE_DELAY_SECONDS ?? 120);
+    console.log(
+        `real engine: up + destroy of the lab region, ${sizes.join("/")} clusters, variants ` +
+            `${variants.map((v) => v.name).join(", ")}, CAPI simulator delay ${delaySeconds} s, ` +
+            `${reps} rep(s); ${os.cpus().length} CPUs, load ${os
+                .loadavg()
+                .map((l) => fmt(l, 1))
+                .join("/")}`,
+    );
+    const results: RunFigures[] = [];
+    for (let rep = 0; rep < reps; rep++) {
+        for (const [i, n] of sizes.entries()) {
+            const here = variants.filter((v) => !v.sizes || v.sizes.includes(n));
+            for (let k = 0; k < here.length; k++) {
+                // Rotate so that no variant always runs first.
+                const v = here[(k + i + rep) % here.length];
+                results.push(await runOne(n, v, delaySeconds));
+                if (process.env.BENCH_ENGINE_OUT) {
+                    fs.writeFileSync(
+                        process.env.BENCH_ENGINE_OUT,
+                        JSON.stringify(results, null, 2),
+                    );
+                }
+            }
+        }
+    }
+    summarize(results, sizes, variants);
+}
+
+main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});
