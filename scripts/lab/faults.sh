@@ -19,23 +19,8 @@ MGMT=faults-mgmt
 WORKLOADS=(faults-workload faults-workload-b)
 S3=faults-s3
 
-# The lab gate of e2e.sh (lab_require_pieces, scripts/lab/build.sh) plus the object store.
-if declare -F lab_require_pieces >/dev/null; then
-  if ! missing=$(lab_require_pieces "${LAB_E2E_PIECES[@]}" versitygw); then
-    if [[ "${LAB_E2E_SKIP_IF_MISSING:-0}" == 1 ]]; then
-      echo "faults: SKIPPED (LAB_E2E_SKIP_IF_MISSING=1): the lab is not built; nothing was tested. Missing:"
-      echo "$missing"
-      exit 0
-    fi
-    printf 'faults: FAILED: the lab is not built in %s. Missing pieces:\n%s\nBuild it with scripts/lab/build.sh\n' \
-      "$LAB_HOME" "$missing" >&2
-    exit 1
-  fi
-else
-  for b in pulumi etcd kube-apiserver kube-controller-manager kubectl versitygw; do
-    [[ -x "$LAB_BIN/$b" ]] || lab_die "faults: $LAB_BIN/$b is missing; build the lab first"
-  done
-fi
+# The e2e flows' gate (lab_e2e_require in lib.sh) plus the object store.
+lab_e2e_require faults "${LAB_E2E_PIECES[@]}" versitygw
 [[ -d "$LAB_REPO_ROOT/node_modules/@pulumi/pulumi" ]] || lab_die "run 'npm ci' in $LAB_REPO_ROOT first"
 
 eval "$("$LAB_SCRIPTS_DIR/engine.sh" --print-env)"
