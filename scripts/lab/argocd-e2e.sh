@@ -40,8 +40,7 @@ stop_all() {
   fi
   "$LAB_SCRIPTS_DIR/argocd.sh" down "$MGMT" --purge >/dev/null 2>&1 || true
   "$LAB_SCRIPTS_DIR/nodes.sh" down "$WL" --purge >/dev/null 2>&1 || true
-  "$LAB_SCRIPTS_DIR/cluster.sh" down "$WL" --purge >/dev/null 2>&1 || true
-  "$LAB_SCRIPTS_DIR/cluster.sh" down "$MGMT" --purge >/dev/null 2>&1 || true
+  lab_clusters_down "$WL" "$MGMT"
 }
 trap stop_all EXIT
 trap 'exit 130' INT TERM

@@ -13,11 +13,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 MGMT=bench-mgmt
 WORKLOAD=bench-workload
 
-if ! missing=$(lab_require_pieces "${LAB_E2E_PIECES[@]}"); then
-  printf 'bench-engine: the lab is not built in %s. Missing pieces:\n%s\nBuild it with scripts/lab/build.sh\n' \
-    "$LAB_HOME" "$missing" >&2
-  exit 1
-fi
+# No skip here: a bench without its lab fails (lab_e2e_require without LAB_E2E_SKIP_IF_MISSING).
+LAB_E2E_SKIP_IF_MISSING=0 lab_e2e_require bench-engine "${LAB_E2E_PIECES[@]}"
 [[ -d "$LAB_REPO_ROOT/node_modules/@pulumi/pulumi" ]] || lab_die "run 'npm ci' in $LAB_REPO_ROOT first"
 eval "$("$LAB_SCRIPTS_DIR/engine.sh" --print-env)"
 
@@ -26,8 +23,7 @@ stop_clusters() {
     lab_log "LAB_BENCH_KEEP=1: leaving $MGMT and $WORKLOAD running"
     return
   fi
-  "$LAB_SCRIPTS_DIR/cluster.sh" down "$WORKLOAD" --purge >/dev/null 2>&1 || true
-  "$LAB_SCRIPTS_DIR/cluster.sh" down "$MGMT" --purge >/dev/null 2>&1 || true
+  lab_clusters_down "$WORKLOAD" "$MGMT"
 }
 trap stop_clusters EXIT
 trap 'exit 130' INT TERM

@@ -43,11 +43,11 @@ stop_all() {
     lab_log "LAB_E2E_KEEP=1: leaving $MGMT, its controllers, vcsim and $WORKLOADS running"
     return
   fi
-  local w
   "$LAB_SCRIPTS_DIR/capi.sh" down "$MGMT" --purge >/dev/null 2>&1 || true
-  for w in $WORKLOADS; do "$LAB_SCRIPTS_DIR/cluster.sh" down "$w" --purge >/dev/null 2>&1 || true; done
+  # shellcheck disable=SC2086 # WORKLOADS is a space-separated list of names
+  lab_clusters_down $WORKLOADS
   "$LAB_SCRIPTS_DIR/vcsim.sh" down --purge >/dev/null 2>&1 || true
-  "$LAB_SCRIPTS_DIR/cluster.sh" down "$MGMT" --purge >/dev/null 2>&1 || true
+  lab_clusters_down "$MGMT"
 }
 trap stop_all EXIT
 trap 'exit 130' INT TERM

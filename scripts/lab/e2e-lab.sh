@@ -31,15 +31,13 @@ stop_clusters() {
     lab_log "LAB_E2E_KEEP=1: leaving $MGMT and $WORKLOAD running"
     return
   fi
-  "$LAB_SCRIPTS_DIR/cluster.sh" down "$WORKLOAD" --purge >/dev/null 2>&1 || true
-  "$LAB_SCRIPTS_DIR/cluster.sh" down "$MGMT" --purge >/dev/null 2>&1 || true
+  lab_clusters_down "$WORKLOAD" "$MGMT"
 }
 trap stop_clusters EXIT
 trap 'exit 130' INT TERM
 
 # Fresh state every run: a crashed earlier run may have left objects or processes behind.
-"$LAB_SCRIPTS_DIR/cluster.sh" down "$WORKLOAD" --purge >/dev/null 2>&1 || true
-"$LAB_SCRIPTS_DIR/cluster.sh" down "$MGMT" --purge >/dev/null 2>&1 || true
+lab_clusters_down "$WORKLOAD" "$MGMT"
 lab_time_start
 "$LAB_SCRIPTS_DIR/cluster.sh" up "$MGMT" --crds >/dev/null
 "$LAB_SCRIPTS_DIR/cluster.sh" up "$WORKLOAD" >/dev/null

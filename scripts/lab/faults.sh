@@ -30,10 +30,7 @@ stop_all() {
     lab_log "LAB_FAULTS_KEEP=1: leaving $MGMT ${WORKLOADS[*]} and $S3 running"
     return
   fi
-  local c
-  for c in "${WORKLOADS[@]}" "$MGMT"; do
-    "$LAB_SCRIPTS_DIR/cluster.sh" down "$c" --purge >/dev/null 2>&1 || true
-  done
+  lab_clusters_down "${WORKLOADS[@]}" "$MGMT"
   "$LAB_SCRIPTS_DIR/s3.sh" down "$S3" --purge >/dev/null 2>&1 || true
 }
 trap stop_all EXIT

@@ -424,6 +424,13 @@ lab_e2e_require() {
   exit 1
 }
 
+# lab_clusters_down NAME...: stops and wipes a flow's private clusters (cluster.sh down --purge),
+# in the order given, quietly and best effort: for a flow's cleanup trap and its fresh start.
+lab_clusters_down() {
+  local c
+  for c in "$@"; do "$LAB_SCRIPTS_DIR/cluster.sh" down "$c" --purge >/dev/null 2>&1 || true; done
+}
+
 # lab_redis_lite_hash: identifies the source of scripts/lab/redis-lite (the build stamps it in).
 lab_redis_lite_hash() {
   cat "$LAB_SCRIPTS_DIR"/redis-lite/go.mod "$LAB_SCRIPTS_DIR"/redis-lite/go.sum \
