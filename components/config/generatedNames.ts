@@ -35,8 +35,30 @@ const CAPI_SECRET_SUFFIXES = ["kubeconfig", "ca", "etcd", "sa", "proxy"];
 /** Where a template's spec hash goes; stems that collide collide for equal specs. */
 const HASH = "<spec hash>";
 
-const chain = (...t: string[]) => `Pulumi resource ${t.join("$")}`;
-const inNamespace = (kind: string, ns: string) => `${kind} in namespace ${ns}`;
+// Scopes are memoized: one string object per scope lets the collision map hash it once instead of
+// building and hashing a fresh string for each of ~50 names per cluster.
+type Trie = Map<string, Trie | string>;
+const scopes: Trie = new Map();
+function memo(parts: readonly string[], make: () => string): string {
+    let node = scopes;
+    for (const p of parts) {
+        let next = node.get(p);
+        if (next === undefined) {
+            next = new Map();
+            node.set(p, next);
+        }
+        node = next as Trie;
+    }
+    let s = node.get("");
+    if (s === undefined) {
+        s = make();
+        node.set("", s);
+    }
+    return s as string;
+}
+const chain = (...t: string[]) => memo(t, () => `Pulumi resource ${t.join("$")}`);
+const inNamespace = (kind: string, ns: string) =>
+    memo(["\0ns", kind, ns], () => `${kind} in namespace ${ns}`);
 
 /** Pulumi logical names of one cluster (see workloadCluster.ts and argoRegistration.ts). */
 function logicalNames(n: NameInputs): GeneratedName[] {
