@@ -11,7 +11,9 @@
 # then test/e2e/capi.e2e.ts, and everything is stopped and wiped again, also on failure or Ctrl-C
 # (LAB_E2E_KEEP=1 keeps it running). Other people's clusters and vcsim are not touched.
 # It binds the stack's VIP 127.77.0.64:6443 (the machine boot's API server, lab cluster
-# wl-lab-apps), as the Argo CD flow does: never run the two at the same time.
+# wl-lab-apps), as the Argo CD flow does: never run the two at the same time. The day-2 step's
+# second cluster (EXTRA_CLUSTER, added to and removed from the test's stack copy) binds its VIP
+# 127.77.0.128:6443 (lab cluster wl-lab-extra) while it exists.
 set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -36,7 +38,10 @@ stack_value() { # JS expression over the stack's project config `c`
     const c = projectConfigOfStackFile(require("fs").readFileSync(process.argv[1], "utf8"));
     console.log(eval(process.argv[2]));' "$STACK" "$1")
 }
-WORKLOADS=$(stack_value 'c.clusters.map((x) => "wl-" + x.name).join(" ")')
+# The test takes the second cluster's name from here, so a failed run's cleanup knows its API server.
+export LAB_E2E_CAPI_EXTRA_CLUSTER=lab-extra
+# Lab cluster names of the machine boot's API servers (machineBoot.ts labClusterName: wl-<cluster>).
+WORKLOADS="$(stack_value 'c.clusters.map((x) => "wl-" + x.name).join(" ")') wl-$LAB_E2E_CAPI_EXTRA_CLUSTER"
 
 stop_all() {
   if [[ "${LAB_E2E_KEEP:-0}" == 1 ]]; then

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import * as tls from "node:tls";
 import { Netmask } from "netmask";
 import { objectNames } from "../../components/capi/names";
-import { PROJECT } from "../../components/constants";
+import { PROJECT, labels } from "../../components/constants";
 import { ExitCode } from "../../pipeline/exitCodes";
 import { MASKED } from "../../pipeline/clusterOutputs";
 import type { RunSummary } from "../../pipeline/summary";
@@ -24,6 +24,7 @@ import {
     claims,
     editStack,
     objects,
+    objectsOfCluster,
     stackForVcsim,
     vcsimVms,
     waitFor,
@@ -41,6 +42,9 @@ function requireEnv(name: string): string {
 const NS = "capi-clusters";
 const CLUSTER = "lab-apps";
 const POOL = "general";
+const ARGOCD_NS = "argocd";
+/** The second cluster's block: the /26 after lab-apps's in the node subnet, clear of reserved. */
+const EXTRA_BLOCK = "127.77.0.128/26";
 /** The whole chain (claims, clone, boot, kubeadm init on the VIP) runs inside the first up. */
 const READINESS_SECONDS = 900;
 
@@ -54,6 +58,10 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
     let p: LabProject;
     let sim: ChildProcess | undefined;
     let plan: ClusterPlan;
+    /** The day-2 steps' second cluster (its name comes from e2e-capi.sh, which cleans it up). */
+    const extra = requireEnv("LAB_E2E_CAPI_EXTRA_CLUSTER");
+    let extraPlan: ClusterPlan;
+    let beforeExtra: Footprint;
     let step = 0;
     const timings: [string, number][] = [];
     const stackFile = () => path.join(p.workDir, "Pulumi.lab.yaml");
@@ -113,21 +121,30 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
         fs.writeFileSync(stackFile(), editStack(fs.readFileSync(stackFile(), "utf8"), edit));
     }
 
-    const machines = async (role?: "worker") =>
+    /** A cluster's Machines (CAPI labels each with its cluster), or only its workers. */
+    const machines = async (cluster = CLUSTER, role?: "worker") =>
         (await objects(mgmt, "machines.cluster.x-k8s.io", NS)).filter(
             (m) =>
-                role !== "worker" ||
-                m.metadata.labels?.["cluster.x-k8s.io/deployment-name"] !== undefined,
+                m.metadata.labels?.[labels.clusterName] === cluster &&
+                (role !== "worker" ||
+                    m.metadata.labels?.["cluster.x-k8s.io/deployment-name"] !== undefined),
         );
 
-    /** Every machine has one bound claim, every claim is allocatable; returns the bound claims. */
-    async function boundClaims(expectedMachines: number): Promise<BoundClaim[] | undefined> {
-        const ms = await machines();
-        const cs = await claims(mgmt, NS);
+    /**
+     * Every machine of the cluster has one bound claim (named `<machine>-<device>-<pool>` by CAPV),
+     * every claim is allocatable from the cluster's pool; returns the bound claims.
+     */
+    async function boundClaims(
+        expectedMachines: number,
+        cluster = CLUSTER,
+        clusterPlan = plan,
+    ): Promise<BoundClaim[] | undefined> {
+        const ms = await machines(cluster);
+        const cs = (await claims(mgmt, NS)).filter((c) => c.claim.startsWith(`${cluster}-`));
         if (ms.length !== expectedMachines || cs.length !== expectedMachines) return undefined;
         if (cs.some((c) => "unbound" in c)) return undefined;
         const bound = cs as BoundClaim[];
-        for (const b of bound) assertAllocatable(b, plan, objectNames(CLUSTER).ipPool);
+        for (const b of bound) assertAllocatable(b, clusterPlan, objectNames(cluster).ipPool);
         assert.equal(
             new Set(bound.map((b) => b.address)).size,
             bound.length,
@@ -137,8 +154,11 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
     }
 
     /** Machines with a Node (nodeRef set by CAPI), i.e. booted and registered. */
-    async function runningMachines(n: number): Promise<KubeObject[] | undefined> {
-        const ms = await machines();
+    async function runningMachines(
+        n: number,
+        cluster = CLUSTER,
+    ): Promise<KubeObject[] | undefined> {
+        const ms = await machines(cluster);
         const withNode = ms.filter(
             (m) => (m as { status?: { nodeRef?: unknown } }).status?.nodeRef,
         );
@@ -147,6 +167,79 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
             ms.every((m) => !(m.metadata as { deletionTimestamp?: string }).deletionTimestamp)
             ? ms
             : undefined;
+    }
+
+    /** A cluster's pool and VIP (the up's outputs) with the stack copy's network. */
+    function planOf(s: RunSummary, cluster: string): ClusterPlan {
+        const out = s.regions[0].clusters;
+        assert.ok(
+            out && out !== MASKED && out[cluster] && out[cluster] !== MASKED,
+            `no outputs of cluster ${cluster}`,
+        );
+        const o = out[cluster] as Record<string, string>;
+        const [poolStart, poolEnd] = o.poolRange.split("-");
+        const cfg = editStackRead(stackFile());
+        return {
+            vip: o.vip,
+            poolStart,
+            poolEnd,
+            gateway: cfg.network.gateway,
+            prefix: new Netmask(cfg.network.subnet).bitmask,
+            reserved: cfg.network.reserved,
+            nameservers: cfg.network.nameservers,
+        };
+    }
+
+    /** CAPV cloned each of the cluster's VMs into the folder and pool with its claim's address. */
+    async function assertClonedVms(
+        cluster: string,
+        bound: BoundClaim[],
+        clusterPlan: ClusterPlan,
+    ): Promise<void> {
+        const vms = await vcsimVms(vc);
+        const vsvms = (
+            await objects(mgmt, "vspherevms.infrastructure.cluster.x-k8s.io", NS)
+        ).filter((v) => v.metadata.name.startsWith(`${cluster}-`));
+        assert.equal(vsvms.length, bound.length);
+        for (const v of vsvms) {
+            const vm = vms.find((x) => x.name === v.metadata.name);
+            assert.ok(vm, `no VM ${v.metadata.name} in vcsim`);
+            assert.equal(vm.folderPath, "/LAB/vm/fleet");
+            assert.equal(vm.poolPath, "/LAB/host/lab-c1/Resources");
+            assert.ok(vm.poweredOn, `${vm.name} is not powered on`);
+            const dev = vm.metadata?.devices[0];
+            assert.ok(dev, `${vm.name} has no network in its metadata`);
+            assert.equal(dev.dhcp4, false);
+            assert.equal(dev.dhcp6, false);
+            const [address, prefix] = dev.addresses[0].split("/");
+            const claim = bound.find((b) => b.claim.startsWith(`${v.metadata.name}-`));
+            assert.ok(claim, `no claim for ${v.metadata.name}`);
+            assert.equal(address, claim.address);
+            assert.equal(Number(prefix), clusterPlan.prefix);
+            assert.equal(dev.gateway4, clusterPlan.gateway);
+            assert.deepEqual(dev.nameservers, clusterPlan.nameservers);
+        }
+    }
+
+    /** The CAPI namespace's Clusters, pools, claims, addresses, Machines (name uid) and the VMs. */
+    async function footprint(): Promise<Footprint> {
+        const ids = async (resource: string) =>
+            (await objects(mgmt, resource, NS))
+                .map((o) => `${o.metadata.name} ${o.metadata.uid}`)
+                .sort();
+        return {
+            clusters: await ids("clusters.cluster.x-k8s.io"),
+            pools: await ids("inclusterippools.ipam.cluster.x-k8s.io"),
+            claims: await ids("ipaddressclaims.ipam.cluster.x-k8s.io"),
+            addresses: (await objects(mgmt, "ipaddresses.ipam.cluster.x-k8s.io", NS))
+                .map(
+                    (a) =>
+                        `${a.metadata.name} ${String((a as { spec?: { address?: string } }).spec?.address)} ${a.metadata.uid}`,
+                )
+                .sort(),
+            machines: await ids("machines.cluster.x-k8s.io"),
+            vms: (await vcsimVms(vc)).map((v) => v.name).sort(),
+        };
     }
 
     before(async function () {
@@ -187,7 +280,7 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
             { cwd: p.workDir, env: p.env, input: password, timeoutMs: 60_000 },
         );
         assert.equal(set.code, 0, tail(set));
-        const ns = await mgmt.kubectl(["create", "namespace", "argocd"]);
+        const ns = await mgmt.kubectl(["create", "namespace", ARGOCD_NS]);
         assert.equal(ns.code, 0, ns.stderr);
         const simLog = fs.openSync(path.join(p.logDir, "capi-sim.log"), "a");
         sim = spawn(
@@ -309,23 +402,7 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
             throw e;
         });
         await watch;
-        const out = s.regions[0].clusters;
-        assert.ok(
-            out && out !== MASKED && out[CLUSTER] && out[CLUSTER] !== MASKED,
-            "no cluster outputs",
-        );
-        const o = out[CLUSTER] as Record<string, string>;
-        const [poolStart, poolEnd] = o.poolRange.split("-");
-        const cfg = editStackRead(stackFile());
-        plan = {
-            vip: o.vip,
-            poolStart,
-            poolEnd,
-            gateway: cfg.network.gateway,
-            prefix: new Netmask(cfg.network.subnet).bitmask,
-            reserved: cfg.network.reserved,
-            nameservers: cfg.network.nameservers,
-        };
+        plan = planOf(s, CLUSTER);
         assert.ok(claimsBoundAt, "the 3 claims were not all bound within 15 min of the up's start");
         assert.ok(kubeconfigAt, "no <cluster>-kubeconfig within 15 min of the up's start");
         timings.push(["up start to every claim bound", claimsBoundAt - t0]);
@@ -396,28 +473,9 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
     });
 
     it("CAPV cloned each VM into the folder and pool, with its static address, prefix, gateway, nameservers and DHCP off", async () => {
-        const bound = (await boundClaims(3))!;
-        const vms = await vcsimVms(vc);
-        const vsvms = await objects(mgmt, "vspherevms.infrastructure.cluster.x-k8s.io", NS);
-        assert.equal(vsvms.length, 3);
-        for (const v of vsvms) {
-            const vm = vms.find((x) => x.name === v.metadata.name);
-            assert.ok(vm, `no VM ${v.metadata.name} in vcsim`);
-            assert.equal(vm.folderPath, "/LAB/vm/fleet");
-            assert.equal(vm.poolPath, "/LAB/host/lab-c1/Resources");
-            assert.ok(vm.poweredOn, `${vm.name} is not powered on`);
-            const dev = vm.metadata?.devices[0];
-            assert.ok(dev, `${vm.name} has no network in its metadata`);
-            assert.equal(dev.dhcp4, false);
-            assert.equal(dev.dhcp6, false);
-            const [address, prefix] = dev.addresses[0].split("/");
-            const claim = bound.find((b) => b.claim.startsWith(`${v.metadata.name}-`));
-            assert.ok(claim, `no claim for ${v.metadata.name}`);
-            assert.equal(address, claim.address);
-            assert.equal(Number(prefix), plan.prefix);
-            assert.equal(dev.gateway4, plan.gateway);
-            assert.deepEqual(dev.nameservers, plan.nameservers);
-        }
+        const bound = await boundClaims(3);
+        assert.ok(bound, "not 3 machines with bound claims");
+        await assertClonedVms(CLUSTER, bound, plan);
     });
 
     it("previews with 0 changes after up", async () => {
@@ -447,7 +505,7 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
 
     it("a template change rolls the workers onto new addresses from the same pool", async () => {
         const before = (await boundClaims(2))!;
-        const oldWorkers = (await machines("worker")).map((m) => m.metadata.name);
+        const oldWorkers = (await machines(CLUSTER, "worker")).map((m) => m.metadata.name);
         editLabStack((c) => {
             const wp = c.clusters
                 .find((x: { name: string }) => x.name === CLUSTER)
@@ -456,7 +514,7 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
         });
         await up("up (worker template change)");
         await waitFor("the rollout to finish", 900_000, async () => {
-            const ws = await machines("worker");
+            const ws = await machines(CLUSTER, "worker");
             return ws.length === 1 &&
                 !oldWorkers.includes(ws[0].metadata.name) &&
                 (await runningMachines(2))
@@ -471,6 +529,70 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
             `the new worker got ${newWorker[0].address}, an address in use before the rollout`,
         );
         await previewHasNoChanges();
+    });
+
+    it("adds a second cluster: its claims are bound from its own pool, its VMs cloned with those addresses", async () => {
+        // lab-apps settled after the rollout (old machine, VM, claim and address gone): the
+        // baseline the removal below must leave untouched.
+        beforeExtra = await waitFor(`${CLUSTER} settled at 2 machines`, 120_000, async () => {
+            const f = await footprint();
+            return (await boundClaims(2)) &&
+                f.addresses.length === 2 &&
+                f.claims.length === 2 &&
+                f.vms.length === 2
+                ? f
+                : undefined;
+        });
+        editLabStack((c) => {
+            const first = c.clusters.find((x: { name: string }) => x.name === CLUSTER);
+            const machine = { cpus: 2, memoryMiB: 4096, diskGiB: 40 };
+            c.clusters.push({
+                name: extra,
+                kubernetesVersion: first.kubernetesVersion,
+                controlPlane: { replicas: 1, ...machine },
+                workerPools: [{ name: POOL, replicas: 1, maxSurge: 1, ...machine }],
+                addressBlock: EXTRA_BLOCK,
+                podCidr: "172.31.0.0/16",
+                serviceCidr: first.serviceCidr,
+                bgp: { asNumber: first.bgp.asNumber + 1 },
+            });
+        });
+        extraPlan = planOf(await up(`up (adds ${extra})`), extra);
+        assert.ok(new Netmask(EXTRA_BLOCK).contains(extraPlan.vip), `VIP ${extraPlan.vip}`);
+        // Booted and registered through the machine boot's API server on the second VIP.
+        await waitFor(`2 ${extra} machines with Nodes`, 300_000, () => runningMachines(2, extra));
+        const bound = await waitFor(`2 bound ${extra} claims`, 60_000, () =>
+            boundClaims(2, extra, extraPlan),
+        );
+        await assertClonedVms(extra, bound, extraPlan);
+    });
+
+    it("removing it deletes it through CAPI's finalizers within the up, returns its addresses and leaves lab-apps untouched", async () => {
+        editLabStack((c) => {
+            c.clusters = c.clusters.filter((x: { name: string }) => x.name !== extra);
+        });
+        await up(`up (removes ${extra})`);
+        // Right after the up: it deleted the Cluster and waited for it, and CAPI's finalizer held
+        // the Cluster until machines, VMs and claims were gone; the pool goes after the Cluster
+        // (IPAM keeps it while an address is allocated). The same uids: lab-apps was not touched.
+        assert.deepEqual(
+            await footprint(),
+            beforeExtra,
+            `${extra} left objects, or lab-apps changed`,
+        );
+        // What the Cluster (or its KCP, machines) only owns (its Secrets, templates Pulumi retains,
+        // bootstrap configs) goes through the garbage collector after it: bounded wait below.
+        let left = await objectsOfCluster(mgmt, [NS, ARGOCD_NS], extra);
+        process.stderr.write(
+            `      at the up's end ${left.length} objects of ${extra} were left for the garbage collector${left.length ? `: ${left.join(", ")}` : ""}\n`,
+        );
+        await previewHasNoChanges();
+        await waitFor(`the garbage collector to remove the rest of ${extra}`, 60_000, async () => {
+            left = await objectsOfCluster(mgmt, [NS, ARGOCD_NS], extra);
+            return left.length === 0 ? true : undefined;
+        }).catch((e: Error) => {
+            throw new Error(`${e.message}; left: ${left.join(", ")}`);
+        });
     });
 
     it("destroy deletes the cluster through CAPI's finalizers and returns every address", async () => {
@@ -500,4 +622,14 @@ function editStackRead(file: string): {
     });
     assert.ok(network, "the stack copy has no network");
     return { network };
+}
+
+/** What another cluster's removal must leave as it was (inventory lines, sorted). */
+interface Footprint {
+    readonly clusters: string[];
+    readonly pools: string[];
+    readonly claims: string[];
+    readonly addresses: string[];
+    readonly machines: string[];
+    readonly vms: string[];
 }

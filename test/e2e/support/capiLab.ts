@@ -4,10 +4,10 @@
 import * as assert from "node:assert/strict";
 import * as yaml from "js-yaml";
 import { Netmask, ip2long } from "netmask";
-import { PROJECT } from "../../../components/constants";
+import { PROJECT, labels } from "../../../components/constants";
 import { GuestMetadata, guestMetadata } from "../../../scripts/lab/machineBoot";
 import { VsphereSoap, child, childrenNamed } from "../../../scripts/lab/vsphereSoap";
-import { Kube, KubeObject } from "./kube";
+import { Kube, KubeObject, inventoryKey, stateKinds } from "./kube";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Config = Record<string, any>;
@@ -53,6 +53,29 @@ const u = (ip: string) => ip2long(ip) >>> 0;
 /** Items of a namespaced list, by kubectl resource name. */
 export async function objects(kube: Kube, resource: string, ns: string): Promise<KubeObject[]> {
     return kube.get([resource, "-n", ns]);
+}
+
+/**
+ * Every object in `namespaces` that belongs to `cluster` (any kind but Events): named after it
+ * (`<cluster>` or `<cluster>-...`, as CAPI, CAPV and cluster-fleet name them) or labelled with it
+ * (CAPI's cluster-name label, cluster-fleet's cluster label). As inventory keys, sorted.
+ */
+export async function objectsOfCluster(
+    kube: Kube,
+    namespaces: readonly string[],
+    cluster: string,
+): Promise<string[]> {
+    const kinds = (await stateKinds(kube, true)).join(",");
+    const mine = (o: KubeObject) =>
+        o.metadata.name === cluster ||
+        o.metadata.name.startsWith(`${cluster}-`) ||
+        o.metadata.labels?.[labels.clusterName] === cluster ||
+        o.metadata.labels?.[labels.cluster] === cluster;
+    const found: string[] = [];
+    for (const ns of namespaces) {
+        found.push(...(await kube.get([kinds, "-n", ns])).filter(mine).map(inventoryKey));
+    }
+    return found.sort();
 }
 
 export interface BoundClaim {

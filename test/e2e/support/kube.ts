@@ -79,16 +79,26 @@ export function inventoryKey(o: KubeObject): string {
  * not state): what "nothing is left" is checked against.
  */
 export async function inventory(kube: Kube): Promise<Inventory> {
-    const r = await kube.kubectl(["api-resources", "--verbs=list", "-o", "name"]);
+    const items = await kube.get([(await stateKinds(kube)).join(","), "-A"]);
+    return new Map(items.map((o) => [inventoryKey(o), o.metadata.uid ?? ""]));
+}
+
+/** Every resource the API server lists (namespaced ones only if asked), except Events. */
+export async function stateKinds(kube: Kube, namespacedOnly = false): Promise<string[]> {
+    const r = await kube.kubectl([
+        "api-resources",
+        "--verbs=list",
+        ...(namespacedOnly ? ["--namespaced=true"] : []),
+        "-o",
+        "name",
+    ]);
     if (r.code !== 0) {
         throw new Error(`${kube.name}: kubectl api-resources: ${r.stderr.trim()}`);
     }
-    const kinds = r.stdout
+    return r.stdout
         .split("\n")
         .map((l) => l.trim())
         .filter((l) => l && l !== "events" && l !== "events.events.k8s.io");
-    const items = await kube.get([kinds.join(","), "-A"]);
-    return new Map(items.map((o) => [inventoryKey(o), o.metadata.uid ?? ""]));
 }
 
 /** What changed between two inventories: keys added, removed, and kept with another uid. */
