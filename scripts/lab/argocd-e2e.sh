@@ -63,8 +63,4 @@ export LAB_E2E_ARGO_MGMT_KUBECONFIG LAB_E2E_ARGO_WL_KUBECONFIG LAB_ARGOCD_URL LA
   LAB_ARGOCD_TOKEN_FILE LAB_ARGOCD_ACCOUNT LAB_ARGOCD_PROJECT LAB_ARGOCD_NAMESPACE LAB_ARGOCD_GIT_URL \
   LAB_ARGOCD_GIT_DIR LAB_ARGOCD_CHART_REPO_URL LAB_HOME
 
-cd "$LAB_REPO_ROOT"
-lab_time_start
-node_modules/.bin/mocha --no-config -r ts-node/register/transpile-only --bail \
-  --timeout 1800000 test/e2e/argocd.e2e.ts
-lab_time_end "e2e (Argo CD): test/e2e/argocd.e2e.ts"
+lab_mocha "e2e (Argo CD)" 1800000 test/e2e/argocd.e2e.ts --bail

@@ -69,8 +69,4 @@ eval "$("$LAB_SCRIPTS_DIR/cluster.sh" env "$MGMT")"
 eval "$("$LAB_SCRIPTS_DIR/vcsim.sh" env)"
 export LAB_E2E_MGMT_KUBECONFIG=$LAB_CAPI_E2E_MGMT_KUBECONFIG LAB_HOME
 
-cd "$LAB_REPO_ROOT"
-lab_time_start
-node_modules/.bin/mocha --no-config -r ts-node/register/transpile-only --bail \
-  --timeout 1800000 test/e2e/capi.e2e.ts
-lab_time_end "e2e-capi: test/e2e/capi.e2e.ts"
+lab_mocha e2e-capi 1800000 test/e2e/capi.e2e.ts --bail

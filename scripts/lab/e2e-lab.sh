@@ -46,11 +46,7 @@ eval "$("$LAB_SCRIPTS_DIR/cluster.sh" env "$MGMT")"
 eval "$("$LAB_SCRIPTS_DIR/cluster.sh" env "$WORKLOAD")"
 export LAB_E2E_MGMT_KUBECONFIG LAB_E2E_WORKLOAD_KUBECONFIG
 
-cd "$LAB_REPO_ROOT"
-lab_time_start
-# --bail: every step needs the state the previous one left. mocha's own timeout is a backstop;
-# each engine run has its own (test/e2e/support/process.ts).
-node_modules/.bin/mocha --no-config -r ts-node/register/transpile-only --bail \
-  --timeout 900000 test/e2e/lab.e2e.ts
-lab_time_end "e2e: test/e2e/lab.e2e.ts"
+# --bail: every step needs the state the previous one left. Each engine run has its own timeout
+# (test/e2e/support/process.ts).
+lab_mocha e2e 900000 test/e2e/lab.e2e.ts --bail
 

@@ -51,8 +51,4 @@ done
 export LAB_FAULTS_MGMT_KUBECONFIG LAB_FAULTS_WORKLOAD_KUBECONFIG LAB_FAULTS_WORKLOAD_B_KUBECONFIG
 export LAB_FAULTS_S3=$S3
 
-cd "$LAB_REPO_ROOT"
-lab_time_start
-node_modules/.bin/mocha --no-config -r ts-node/register/transpile-only --timeout 2400000 \
-  test/e2e/faults.e2e.ts "$@"
-lab_time_end "faults: test/e2e/faults.e2e.ts"
+lab_mocha faults 2400000 test/e2e/faults.e2e.ts "$@"

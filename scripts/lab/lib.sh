@@ -96,6 +96,17 @@ lab_find() {
 # lab_time_start; ...; lab_time_end LABEL -> logs the elapsed time and appends it to logs/timings.log,
 # with the load averages (1, 5, 15 min) at the end, since build times depend on them.
 lab_time_start() { LAB_T0=$(date +%s%N); }
+
+# lab_mocha LABEL TIMEOUT_MS SPEC [MOCHA_ARG...]: runs an e2e spec from the repo root under mocha
+# (ts-node, no .mocharc, mocha's timeout as a backstop), timed into timings.log as "LABEL: SPEC".
+lab_mocha() {
+  local label=$1 timeout=$2 spec=$3
+  shift 3
+  lab_time_start
+  (cd "$LAB_REPO_ROOT" && node_modules/.bin/mocha --no-config -r ts-node/register/transpile-only \
+    --timeout "$timeout" "$@" "$spec")
+  lab_time_end "$label: $spec"
+}
 lab_time_end() {
   local ms=$((($(date +%s%N) - LAB_T0) / 1000000)) dt load
   dt=$(printf '%d.%01d' $((ms / 1000)) $((ms % 1000 / 100)))
