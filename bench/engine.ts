@@ -16,7 +16,7 @@
 // BENCH_ENGINE_SIZES (1,10,50), BENCH_ENGINE_VARIANTS (stock,patched), BENCH_ENGINE_REPS (1),
 // BENCH_ENGINE_DELAY_SECONDS (120: CAPI's kubeconfig appears this long after the Cluster),
 // BENCH_ENGINE_OUT (a JSON file for the raw figures), BENCH_ENGINE_KEEP=1 keeps the work dirs.
-import { ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -27,6 +27,7 @@ import { LabProject, REPO_ROOT, prepareProject } from "../test/e2e/support/proje
 import type { RunSummary } from "../pipeline/summary";
 import { labRegionStackFile } from "./labRegion";
 import { ProcessTreeSampler, byRole } from "./procTree";
+import { startCapiSim } from "../test/e2e/support/capiSim";
 
 interface Variant {
     readonly name: string;
@@ -91,13 +92,8 @@ function preloadStockSdk(p: LabProject): void {
 }
 
 function startSim(p: LabProject, delaySeconds: number): ChildProcess {
-    const log = fs.openSync(path.join(p.logDir, "capi-sim.log"), "a");
-    return spawn(
-        process.execPath,
+    return startCapiSim(
         [
-            "-r",
-            "ts-node/register/transpile-only",
-            path.join(REPO_ROOT, "scripts", "lab", "capi-sim.ts"),
             "--management-kubeconfig",
             env("LAB_BENCH_MGMT_KUBECONFIG"),
             "--workload-kubeconfig",
@@ -107,7 +103,7 @@ function startSim(p: LabProject, delaySeconds: number): ChildProcess {
             "--max-seconds",
             "7200",
         ],
-        { cwd: REPO_ROOT, stdio: ["pipe", log, log] },
+        path.join(p.logDir, "capi-sim.log"),
     );
 }
 

@@ -6,7 +6,7 @@
 //
 // Steps run in order (mocha --bail): each one needs the state the previous one left.
 import * as assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -22,7 +22,7 @@ import { DriverRun, runDriver } from "./support/driver";
 import * as yaml from "js-yaml";
 import { Inventory, Kube, KubeObject, inventory, inventoryDiff, resourceArg } from "./support/kube";
 import { run, tail } from "./support/process";
-import { LabProject, REPO_ROOT, prepareProject } from "./support/project";
+import { LabProject, REPO_ROOT, finishProject, prepareProject } from "./support/project";
 import {
     LabArgo,
     ObjectEvent,
@@ -33,6 +33,8 @@ import {
     patchStackArgocd,
     watchObjects,
 } from "./support/realArgoCd";
+import { startCapiSim, stopCapiSims } from "./support/capiSim";
+import { reportTimings } from "./support/labTimings";
 
 function requireEnv(name: string): string {
     const v = process.env[name];
@@ -229,24 +231,9 @@ describe("lab e2e with a real Argo CD: cluster-config synced into the workload c
 
     after(async function () {
         await waveWatch?.stop();
-        if (sim && sim.exitCode === null) {
-            sim.stdin?.end();
-            await new Promise((r) => setTimeout(r, 3000));
-            if (sim.exitCode === null) sim.kill("SIGKILL");
-        }
-        if (figures.length > 0) {
-            process.stderr.write(`\n      Argo CD figures:\n`);
-            for (const f of figures) process.stderr.write(`        ${f}\n`);
-            const log = path.join(labHome, "logs", "timings.log");
-            const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-            fs.appendFileSync(log, figures.map((f) => `${now}\te2e argocd ${f}\n`).join(""));
-        }
-        const allPassed = this.test?.parent?.tests.every((t) => t.state === "passed") ?? false;
-        if (p && allPassed) {
-            fs.rmSync(p.root, { recursive: true, force: true });
-        } else if (p) {
-            process.stderr.write(`      kept for diagnosis: ${p.root} (logs/, out/)\n`);
-        }
+        await stopCapiSims([sim]);
+        reportTimings(labHome, "e2e argocd", "Argo CD figures", figures);
+        finishProject(p, this.test?.parent);
     });
 
     it("up: registers the cluster, syncs through the real argocd-server, outputs Synced/Healthy as Argo CD computed them", async () => {
@@ -255,13 +242,8 @@ describe("lab e2e with a real Argo CD: cluster-config synced into the workload c
             [...new Set(WAVES.map((w) => w.path))],
             ["ADDED"],
         );
-        const simLog = fs.openSync(path.join(p.logDir, "capi-sim.log"), "a");
-        sim = spawn(
-            process.execPath,
+        sim = startCapiSim(
             [
-                "-r",
-                "ts-node/register/transpile-only",
-                path.join(REPO_ROOT, "scripts", "lab", "capi-sim.ts"),
                 "--management-kubeconfig",
                 mgmt.kubeconfig,
                 "--workload-kubeconfig",
@@ -272,7 +254,7 @@ describe("lab e2e with a real Argo CD: cluster-config synced into the workload c
                 "1800",
                 "--real-argocd",
             ],
-            { cwd: REPO_ROOT, stdio: ["pipe", simLog, simLog] },
+            path.join(p.logDir, "capi-sim.log"),
         );
         upStarted = Date.now();
         const d = await driver("up", "lab");

@@ -6,7 +6,7 @@
 //
 // Steps run in order (mocha --bail): each one needs the state the previous one left.
 import * as assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tls from "node:tls";
@@ -31,7 +31,9 @@ import {
 } from "./support/capiLab";
 import { Kube, KubeObject, argoClusterSecret, getWithBearer } from "./support/kube";
 import { run, RunResult, tail } from "./support/process";
-import { LabProject, REPO_ROOT, prepareProject } from "./support/project";
+import { LabProject, REPO_ROOT, finishProject, prepareProject } from "./support/project";
+import { startCapiSim, stopCapiSims } from "./support/capiSim";
+import { reportTimings } from "./support/labTimings";
 
 function requireEnv(name: string): string {
     const v = process.env[name];
@@ -282,13 +284,8 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
         assert.equal(set.code, 0, tail(set));
         const ns = await mgmt.kubectl(["create", "namespace", ARGOCD_NS]);
         assert.equal(ns.code, 0, ns.stderr);
-        const simLog = fs.openSync(path.join(p.logDir, "capi-sim.log"), "a");
-        sim = spawn(
-            process.execPath,
+        sim = startCapiSim(
             [
-                "-r",
-                "ts-node/register/transpile-only",
-                path.join(REPO_ROOT, "scripts", "lab", "capi-sim.ts"),
                 "--management-kubeconfig",
                 mgmt.kubeconfig,
                 "--vcsim-server",
@@ -304,32 +301,19 @@ describe("capi e2e: the lab stack reconciled by the real Cluster API controllers
                 "--max-seconds",
                 "3600",
             ],
-            { cwd: REPO_ROOT, stdio: ["pipe", simLog, simLog] },
+            path.join(p.logDir, "capi-sim.log"),
         );
     });
 
     after(async function () {
-        if (sim && sim.exitCode === null) {
-            sim.stdin?.end();
-            await new Promise((r) => setTimeout(r, 3000));
-            if (sim.exitCode === null) sim.kill("SIGKILL");
-        }
-        if (timings.length > 0) {
-            process.stderr.write(`\n      capi e2e timings:\n`);
-            for (const [l, ms] of timings)
-                process.stderr.write(`        ${l}\t${(ms / 1000).toFixed(1)}s\n`);
-            fs.mkdirSync(path.join(labHome, "logs"), { recursive: true });
-            const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-            fs.appendFileSync(
-                path.join(labHome, "logs", "timings.log"),
-                timings
-                    .map(([l, ms]) => `${now}\te2e capi ${l}\t${(ms / 1000).toFixed(1)}s\n`)
-                    .join(""),
-            );
-        }
-        const allPassed = this.test?.parent?.tests.every((t) => t.state === "passed") ?? false;
-        if (p && allPassed) fs.rmSync(p.root, { recursive: true, force: true });
-        else if (p) process.stderr.write(`      kept for diagnosis: ${p.root} (logs/, out/)\n`);
+        await stopCapiSims([sim]);
+        reportTimings(
+            labHome,
+            "e2e capi",
+            "capi e2e timings",
+            timings.map(([l, ms]) => `${l}\t${(ms / 1000).toFixed(1)}s`),
+        );
+        finishProject(p, this.test?.parent);
     });
 
     it("the real KCP webhook rejects an invalid object (two stacked-etcd control-plane replicas)", async () => {

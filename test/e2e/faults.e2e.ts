@@ -7,7 +7,7 @@
 // Two CAPI simulators run throughout: one per region namespace, each pointing its clusters'
 // kubeconfig Secrets at its own workload API server.
 import * as assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -32,6 +32,7 @@ import {
     scanRunnerOutputAtExit,
     scannableTexts,
 } from "./support/secretScan";
+import { startCapiSim, stopCapiSims } from "./support/capiSim";
 
 const runnerOutput = new OutputCapture().start();
 const SUITE_TITLE = "faults on the real engine, through the pipeline driver";
@@ -190,14 +191,9 @@ describe(SUITE_TITLE, function () {
 
     /** A CAPI simulator for one region namespace, writing kubeconfigs for `wl`. */
     function startSim(namespace: string, wl: Kube): void {
-        const log = fs.openSync(path.join(logRoot, `capi-sim-${namespace}.log`), "a");
         sims.push(
-            spawn(
-                process.execPath,
+            startCapiSim(
                 [
-                    "-r",
-                    "ts-node/register/transpile-only",
-                    path.join(REPO_ROOT, "scripts", "lab", "capi-sim.ts"),
                     "--management-kubeconfig",
                     mgmt.kubeconfig,
                     "--workload-kubeconfig",
@@ -209,7 +205,7 @@ describe(SUITE_TITLE, function () {
                     "--max-seconds",
                     "3600",
                 ],
-                { cwd: REPO_ROOT, stdio: ["pipe", log, log] },
+                path.join(logRoot, `capi-sim-${namespace}.log`),
             ),
         );
     }
@@ -252,13 +248,7 @@ describe(SUITE_TITLE, function () {
     });
 
     after(async function () {
-        for (const sim of sims) {
-            sim.stdin?.end();
-        }
-        await sleep(2000);
-        for (const sim of sims) {
-            if (sim.exitCode === null) sim.kill("SIGKILL");
-        }
+        await stopCapiSims(sims, 2000);
     });
 
     describe("file backend", function () {

@@ -4,7 +4,7 @@
 //
 // Steps run in order (mocha --bail): each one needs the state the previous one left.
 import * as assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -38,7 +38,7 @@ import {
 } from "./support/fakeArgoCdServer";
 import { k8sObjects, unwrapSecrets, type StateResource } from "./support/convergence";
 import { run, tail } from "./support/process";
-import { LabProject, REPO_ROOT, prepareProject } from "./support/project";
+import { LabProject, REPO_ROOT, finishProject, prepareProject } from "./support/project";
 import { DriverRun, runDriver } from "./support/driver";
 import {
     OutputCapture,
@@ -48,6 +48,8 @@ import {
     scannableTexts,
     type ScannedText,
 } from "./support/secretScan";
+import { startCapiSim, stopCapiSims } from "./support/capiSim";
+import { reportTimings } from "./support/labTimings";
 
 // The runner's own output (mocha's reporter, assertion messages, everything printed here) is
 // part of the secret scan: captured from the start, scanned by the scan step and once more at
@@ -326,30 +328,15 @@ describe(SUITE_TITLE, function () {
     });
 
     after(async function () {
-        if (sim && sim.exitCode === null) {
-            sim.stdin?.end();
-            await new Promise((r) => setTimeout(r, 3000));
-            if (sim.exitCode === null) sim.kill("SIGKILL");
-        }
+        await stopCapiSims([sim]);
         await argo?.close();
-        if (timings.length > 0) {
-            const lines = timings.map(
-                ([l, ms, load]) => `${l}\t${(ms / 1000).toFixed(1)}s\tload ${load}`,
-            );
-            process.stderr.write(`\n      lab stack timings (driver summary durations):\n`);
-            for (const l of lines) process.stderr.write(`        ${l}\n`);
-            const log = path.join(labHome, "logs", "timings.log");
-            fs.mkdirSync(path.dirname(log), { recursive: true });
-            const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-            fs.appendFileSync(log, lines.map((l) => `${now}\te2e lab ${l}\n`).join(""));
-        }
-        // Kept unless every step passed (a failing before() leaves the steps without a state).
-        const allPassed = this.test?.parent?.tests.every((t) => t.state === "passed") ?? false;
-        if (p && allPassed) {
-            fs.rmSync(p.root, { recursive: true, force: true });
-        } else if (p) {
-            process.stderr.write(`      kept for diagnosis: ${p.root} (logs/, out/)\n`);
-        }
+        reportTimings(
+            labHome,
+            "e2e lab",
+            "lab stack timings (driver summary durations)",
+            timings.map(([l, ms, load]) => `${l}\t${(ms / 1000).toFixed(1)}s\tload ${load}`),
+        );
+        finishProject(p, this.test?.parent);
     });
 
     it("previews the lab stack with the policy pack: exit 0, exactly the documented advisory finding", async () => {
@@ -394,13 +381,8 @@ describe(SUITE_TITLE, function () {
     });
 
     it("runs up: CAPI simulator writes the kubeconfig, readiness wait and SA-token registration run for real", async () => {
-        const simLog = fs.openSync(path.join(p.logDir, "capi-sim.log"), "a");
-        sim = spawn(
-            process.execPath,
+        sim = startCapiSim(
             [
-                "-r",
-                "ts-node/register/transpile-only",
-                path.join(REPO_ROOT, "scripts", "lab", "capi-sim.ts"),
                 "--management-kubeconfig",
                 mgmt.kubeconfig,
                 "--workload-kubeconfig",
@@ -410,7 +392,7 @@ describe(SUITE_TITLE, function () {
                 "--max-seconds",
                 "1200",
             ],
-            { cwd: REPO_ROOT, stdio: ["pipe", simLog, simLog] },
+            path.join(p.logDir, "capi-sim.log"),
         );
         const readyzBefore = await apiserverRequests(workload.target, READYZ);
         const secretGetsBefore = await apiserverRequests(mgmt.target, SECRET_GET_404);

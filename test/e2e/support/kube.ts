@@ -1,6 +1,7 @@
 // The lab's API servers as the e2e sees them: kubectl (v1.34, from the lab) for reads and dry
 // runs, and a raw watch that records deletions with their etcd revisions.
 import * as fs from "node:fs";
+import type { IncomingMessage } from "node:http";
 import * as https from "node:https";
 import { labels } from "../../../components/constants";
 import { httpsGet } from "../../../components/providers/httpsProbe";
@@ -119,6 +120,22 @@ export function resourceArg(apiVersion: string, kind: string): string {
     return group ? `${kind}.${version}.${group}` : kind;
 }
 
+/** Calls `each` with every JSON line of a watch stream (newline-delimited, as the API server sends). */
+export function onWatchEvents<T>(res: IncomingMessage, each: (event: T) => void): void {
+    let buf = "";
+    res.setEncoding("utf8");
+    res.on("data", (c: string) => {
+        buf += c;
+        let nl: number;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+            const line = buf.slice(0, nl).trim();
+            buf = buf.slice(nl + 1);
+            if (line) each(JSON.parse(line) as T);
+        }
+    });
+    res.on("error", () => undefined);
+}
+
 export interface Deletion {
     readonly path: string;
     readonly name: string;
@@ -183,26 +200,15 @@ export async function watchDeletions(
                         reject(new Error(`watch ${path}: HTTP ${res.statusCode}`));
                         return;
                     }
-                    let buf = "";
-                    res.setEncoding("utf8");
-                    res.on("data", (c: string) => {
-                        buf += c;
-                        let nl: number;
-                        while ((nl = buf.indexOf("\n")) >= 0) {
-                            const line = buf.slice(0, nl).trim();
-                            buf = buf.slice(nl + 1);
-                            if (!line) continue;
-                            const ev = JSON.parse(line) as WatchEvent;
-                            if (ev.type === "DELETED") {
-                                deletions.push({
-                                    path,
-                                    name: ev.object.metadata.name,
-                                    revision: BigInt(ev.object.metadata.resourceVersion ?? "0"),
-                                });
-                            }
+                    onWatchEvents<WatchEvent>(res, (ev) => {
+                        if (ev.type === "DELETED") {
+                            deletions.push({
+                                path,
+                                name: ev.object.metadata.name,
+                                revision: BigInt(ev.object.metadata.resourceVersion ?? "0"),
+                            });
                         }
                     });
-                    res.on("error", () => undefined);
                     resolve();
                 },
             );

@@ -185,3 +185,16 @@ export async function prepareProject(
     }
     return { root, workDir, logDir, outDir, stateDir, env, secrets };
 }
+
+/**
+ * The end of a flow's work dir: removed when every step passed, else kept and named for diagnosis
+ * (a failing before() leaves the steps without a state, so it is kept then too).
+ */
+export function finishProject(p: LabProject | undefined, suite: Mocha.Suite | undefined): void {
+    if (!p) return;
+    if (suite?.tests.every((t) => t.state === "passed")) {
+        fs.rmSync(p.root, { recursive: true, force: true });
+    } else {
+        process.stderr.write(`      kept for diagnosis: ${p.root} (logs/, out/)\n`);
+    }
+}

@@ -8,7 +8,7 @@ import * as yaml from "js-yaml";
 import { PROJECT } from "../../../components/constants";
 import { httpsRequest } from "../../../components/providers/httpsProbe";
 import type { KubeconfigTarget } from "../../../components/providers/kubeconfig";
-import type { KubeObject } from "./kube";
+import { type KubeObject, onWatchEvents } from "./kube";
 
 /** The lab Argo CD as scripts/lab/argocd.sh exports it (LAB_ARGOCD_*). */
 export interface LabArgo {
@@ -185,27 +185,12 @@ export function watchObjects(
                             request(
                                 t,
                                 `${p}?watch=1&resourceVersion=${rv}&timeoutSeconds=1800`,
-                                (w) => {
-                                    let buf = "";
-                                    w.setEncoding("utf8");
-                                    w.on("data", (c: string) => {
-                                        buf += c;
-                                        let nl: number;
-                                        while ((nl = buf.indexOf("\n")) >= 0) {
-                                            const line = buf.slice(0, nl).trim();
-                                            buf = buf.slice(nl + 1);
-                                            if (!line) continue;
-                                            const ev = JSON.parse(line) as {
-                                                type: string;
-                                                object: KubeObject;
-                                            };
-                                            if (types.includes(ev.type)) {
-                                                seen.push(toEvent(ev.type, p, ev.object));
-                                            }
+                                (w) =>
+                                    onWatchEvents<{ type: string; object: KubeObject }>(w, (ev) => {
+                                        if (types.includes(ev.type)) {
+                                            seen.push(toEvent(ev.type, p, ev.object));
                                         }
-                                    });
-                                    w.on("error", () => undefined);
-                                },
+                                    }),
                                 () => undefined,
                             ),
                         );
