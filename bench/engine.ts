@@ -23,7 +23,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { driverArgv } from "../test/e2e/support/driver";
 import { start, tail } from "../test/e2e/support/process";
-import { LabProject, REPO_ROOT, prepareProject } from "../test/e2e/support/project";
+import { LabProject, REPO_ROOT, prepareProject, labEnv } from "../test/e2e/support/project";
 import type { RunSummary } from "../pipeline/summary";
 import { labRegionStackFile } from "./labRegion";
 import { ProcessTreeSampler, byRole } from "./procTree";
@@ -56,12 +56,7 @@ interface RunFigures {
     readonly loadAtStart: number[];
 }
 
-function env(name: string): string {
-    const v = process.env[name];
-    if (!v)
-        throw new Error(`${name} is not set; run the bench through scripts/lab/bench-engine.sh`);
-    return v;
-}
+const env = labEnv("the bench through scripts/lab/bench-engine.sh");
 
 function parseVariant(spec: string): Variant {
     const m = /^((stock|patched)(?::(\d+))?)(?:@(\d+(?:\+\d+)*))?$/.exec(spec.trim());

@@ -21,7 +21,7 @@ import { load } from "js-yaml";
 import { apiVersions } from "../../components/constants";
 import { KubeconfigTarget, parseKubeconfig } from "../../components/providers/kubeconfig";
 import { KubeObject, create, get, list, mergePatch } from "./kubeRest";
-import { VsphereSoap, child, childrenNamed, escapeXml } from "./vsphereSoap";
+import { VsphereSoap, XmlNode, child, childrenNamed, escapeXml } from "./vsphereSoap";
 
 const CONTROL_PLANE_LABEL = "cluster.x-k8s.io/control-plane";
 const CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name";
@@ -41,6 +41,14 @@ export interface GuestDevice {
 export interface GuestMetadata {
     readonly hostname: string;
     readonly devices: GuestDevice[];
+}
+
+/** The base64 guestinfo.metadata CAPV put in a VM's config.extraConfig, if any. */
+export function guestMetadataValue(extraConfig: XmlNode | undefined): string | undefined {
+    const meta = childrenNamed(extraConfig, "OptionValue").find(
+        (e) => child(e, "key")?.text === "guestinfo.metadata",
+    );
+    return meta ? child(meta, "value")!.text.trim() : undefined;
 }
 
 /** Decodes CAPV's guestinfo.metadata (base64 YAML). */
@@ -273,14 +281,13 @@ export class MachineBoot {
         return all
             .filter((o) => o.props["config.template"]?.text !== "true")
             .map((o) => {
-                const extra = childrenNamed(o.props["config.extraConfig"], "OptionValue");
-                const meta = extra.find((e) => child(e, "key")?.text === "guestinfo.metadata");
+                const meta = guestMetadataValue(o.props["config.extraConfig"]);
                 const ips = childrenNamed(o.props["guest.net"], "GuestNicInfo").flatMap((n) =>
                     childrenNamed(n, "ipAddress").map((i) => i.text.trim()),
                 );
                 let metadata: GuestMetadata | undefined;
                 try {
-                    metadata = meta ? guestMetadata(child(meta, "value")!.text.trim()) : undefined;
+                    metadata = meta ? guestMetadata(meta) : undefined;
                 } catch (e) {
                     this.o.log(
                         `VM ${o.props.name.text}: unreadable guestinfo.metadata (${(e as Error).message})`,

@@ -22,7 +22,7 @@ import { DriverRun, runDriver } from "./support/driver";
 import * as yaml from "js-yaml";
 import { Inventory, Kube, KubeObject, inventory, inventoryDiff, resourceArg } from "./support/kube";
 import { run, tail } from "./support/process";
-import { LabProject, REPO_ROOT, finishProject, prepareProject } from "./support/project";
+import { LabProject, REPO_ROOT, finishProject, prepareProject, labEnv } from "./support/project";
 import {
     LabArgo,
     ObjectEvent,
@@ -36,13 +36,7 @@ import {
 import { startCapiSim, stopCapiSims } from "./support/capiSim";
 import { reportTimings } from "./support/labTimings";
 
-function requireEnv(name: string): string {
-    const v = process.env[name];
-    if (!v) {
-        throw new Error(`${name} is not set: run through scripts/lab/argocd-e2e.sh`);
-    }
-    return v;
-}
+const requireEnv = labEnv("through scripts/lab/argocd-e2e.sh");
 
 const PLACEHOLDER = "SET-BY-CLUSTER-CONFIG-APP";
 /** What each wave of cluster-config must create in the workload cluster (cluster-config/README.md). */

@@ -31,15 +31,11 @@ import {
 } from "./support/capiLab";
 import { Kube, KubeObject, argoClusterSecret, getWithBearer } from "./support/kube";
 import { run, RunResult, tail } from "./support/process";
-import { LabProject, REPO_ROOT, finishProject, prepareProject } from "./support/project";
+import { LabProject, REPO_ROOT, finishProject, prepareProject, labEnv } from "./support/project";
 import { startCapiSim, stopCapiSims } from "./support/capiSim";
 import { reportTimings } from "./support/labTimings";
 
-function requireEnv(name: string): string {
-    const v = process.env[name];
-    if (!v) throw new Error(`${name} is not set: run this through scripts/lab/e2e-capi.sh`);
-    return v;
-}
+const requireEnv = labEnv("this through scripts/lab/e2e-capi.sh");
 
 const NS = "capi-clusters";
 const CLUSTER = "lab-apps";

@@ -24,7 +24,7 @@ import {
 import { driverArgv } from "./support/driver";
 import { Kube } from "./support/kube";
 import { RunResult, Started, run, start, tail } from "./support/process";
-import { LabProject, REPO_ROOT, prepareProject, regionStackFile } from "./support/project";
+import { LabProject, REPO_ROOT, prepareProject, regionStackFile, labEnv } from "./support/project";
 import {
     OutputCapture,
     filesUnder,
@@ -47,15 +47,7 @@ scanRunnerOutputAtExit(runnerOutput, needles, SUITE_TITLE);
 /** The simulators hold each kubeconfig Secret back this long: up is mid-way for that time. */
 const SIM_DELAY_SECONDS = 10;
 
-function requireEnv(name: string): string {
-    const v = process.env[name];
-    if (!v) {
-        throw new Error(
-            `${name} is not set: run through scripts/lab/faults.sh (npm run test:faults)`,
-        );
-    }
-    return v;
-}
+const requireEnv = labEnv("through scripts/lab/faults.sh (npm run test:faults)");
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -38,7 +38,7 @@ import {
 } from "./support/fakeArgoCdServer";
 import { k8sObjects, unwrapSecrets, type StateResource } from "./support/convergence";
 import { run, tail } from "./support/process";
-import { LabProject, REPO_ROOT, finishProject, prepareProject } from "./support/project";
+import { LabProject, REPO_ROOT, finishProject, prepareProject, labEnv } from "./support/project";
 import { DriverRun, runDriver } from "./support/driver";
 import {
     OutputCapture,
@@ -60,15 +60,7 @@ const SUITE_TITLE = "lab e2e: the program through the pipeline driver on the rea
 const needles: Record<string, string> = {};
 scanRunnerOutputAtExit(runnerOutput, needles, SUITE_TITLE);
 
-function requireEnv(name: string): string {
-    const v = process.env[name];
-    if (!v) {
-        throw new Error(
-            `${name} is not set: run the e2e through scripts/lab/e2e-lab.sh (npm run test:e2e)`,
-        );
-    }
-    return v;
-}
+const requireEnv = labEnv("the e2e through scripts/lab/e2e-lab.sh (npm run test:e2e)");
 
 /** How long the CAPI simulator holds the kubeconfig Secret back after it sees the Cluster. */
 const SIM_DELAY_SECONDS = 8;

@@ -5,8 +5,8 @@ import * as assert from "node:assert/strict";
 import * as yaml from "js-yaml";
 import { Netmask, ip2long } from "netmask";
 import { PROJECT, labels } from "../../../components/constants";
-import { GuestMetadata, guestMetadata } from "../../../scripts/lab/machineBoot";
-import { VsphereSoap, child, childrenNamed } from "../../../scripts/lab/vsphereSoap";
+import { GuestMetadata, guestMetadata, guestMetadataValue } from "../../../scripts/lab/machineBoot";
+import { VsphereSoap } from "../../../scripts/lab/vsphereSoap";
 import { Kube, KubeObject, inventoryKey, stateKinds } from "./kube";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -163,15 +163,13 @@ export async function vcsimVms(vc: VsphereSoap): Promise<VcsimVm[]> {
     return vms
         .filter((v) => v.props["config.template"]?.text !== "true")
         .map((v) => {
-            const meta = childrenNamed(v.props["config.extraConfig"], "OptionValue").find(
-                (e) => child(e, "key")?.text === "guestinfo.metadata",
-            );
+            const meta = guestMetadataValue(v.props["config.extraConfig"]);
             return {
                 name: v.props.name.text,
                 folderPath: pathOf(v.props.parent.text.trim()),
                 poolPath: pathOf(v.props.resourcePool.text.trim()),
                 poweredOn: v.props["runtime.powerState"]?.text === "poweredOn",
-                ...(meta ? { metadata: guestMetadata(child(meta, "value")!.text.trim()) } : {}),
+                ...(meta ? { metadata: guestMetadata(meta) } : {}),
             };
         });
 }

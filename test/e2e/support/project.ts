@@ -198,3 +198,12 @@ export function finishProject(p: LabProject | undefined, suite: Mocha.Suite | un
         process.stderr.write(`      kept for diagnosis: ${p.root} (logs/, out/)\n`);
     }
 }
+
+/** A reader of the variables a lab script exports to its spec: a missing one says how to run it. */
+export function labEnv(howToRun: string): (name: string) => string {
+    return (name) => {
+        const v = process.env[name];
+        if (!v) throw new Error(`${name} is not set: run ${howToRun}`);
+        return v;
+    };
+}
