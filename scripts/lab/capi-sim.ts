@@ -37,6 +37,7 @@ import { KubeconfigTarget, parseKubeconfig } from "../../components/providers/ku
 import { KubeObject, OwnerReference, list, request } from "./kubeRest";
 import { MachineBoot } from "./machineBoot";
 import { VsphereSoap } from "./vsphereSoap";
+import { flagReader } from "./cliFlags";
 
 /** The vcsim the real CAPV talks to, for the machines' boot. */
 interface VcsimOptions {
@@ -86,14 +87,7 @@ function templateRefs(o: KubeObject): TemplateRef[] {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-    const get = (flag: string, fallback?: string): string => {
-        const i = argv.indexOf(flag);
-        const v = i >= 0 ? argv[i + 1] : fallback;
-        if (v === undefined) {
-            throw new Error(`capi-sim: ${flag} is required`);
-        }
-        return v;
-    };
+    const get = flagReader("capi-sim", argv);
     const num = (flag: string, fallback: string): number => {
         const n = Number(get(flag, fallback));
         if (!Number.isFinite(n) || n < 0) {

@@ -13,6 +13,7 @@
 //       --port 9443 --ca-file ca.crt [--service-account-out FILE] < rendered.yaml > lab.yaml
 import * as fs from "node:fs";
 import { dump, loadAll } from "js-yaml";
+import { flagReader } from "./cliFlags";
 
 /** One Kubernetes object of a rendered manifest stream. */
 export type KubeDoc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -124,12 +125,7 @@ export function labManifests(docs: readonly KubeDoc[], ep: WebhookEndpoint): Lab
 }
 
 function main(argv: readonly string[]): void {
-    const arg = (flag: string): string => {
-        const i = argv.indexOf(flag);
-        if (i < 0 || argv[i + 1] === undefined)
-            throw new Error(`capiManifests: ${flag} is required`);
-        return argv[i + 1];
-    };
+    const arg = flagReader("capiManifests", argv);
     const rendered = loadAll(fs.readFileSync(0, "utf8")) as KubeDoc[];
     const r = labManifests(rendered, {
         port: Number(arg("--port")),

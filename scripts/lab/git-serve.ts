@@ -13,6 +13,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as path from "node:path";
+import { flagReader } from "./cliFlags";
 
 export interface GitServeOptions {
     readonly address: string;
@@ -24,14 +25,7 @@ export interface GitServeOptions {
 }
 
 function parseArgs(argv: readonly string[]): GitServeOptions {
-    const get = (flag: string): string => {
-        const i = argv.indexOf(flag);
-        const v = i >= 0 ? argv[i + 1] : undefined;
-        if (v === undefined) {
-            throw new Error(`git-serve: ${flag} is required`);
-        }
-        return v;
-    };
+    const get = flagReader("git-serve", argv);
     const port = Number(get("--port"));
     if (!Number.isInteger(port) || port <= 0 || port > 65535) {
         throw new Error("git-serve: --port must be a TCP port");

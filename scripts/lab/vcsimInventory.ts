@@ -16,6 +16,7 @@
 import * as fs from "node:fs";
 import { projectConfigOfStackFile } from "../../components/config/stackFile";
 import { MoRef, ObjectContent, VsphereSoap, child, escapeXml, moRef, refXml } from "./vsphereSoap";
+import { flagReader } from "./cliFlags";
 
 export interface LabInventory {
     readonly datacenter: string;
@@ -206,12 +207,7 @@ async function templates(
 }
 
 async function main(argv: readonly string[]): Promise<void> {
-    const arg = (flag: string): string => {
-        const i = argv.indexOf(flag);
-        if (i < 0 || argv[i + 1] === undefined)
-            throw new Error(`vcsimInventory: ${flag} is required`);
-        return argv[i + 1];
-    };
+    const arg = flagReader("vcsimInventory", argv);
     const inv = inventoryOfStackFile(fs.readFileSync(arg("--stack-file"), "utf8"));
     const vc = new VsphereSoap(arg("--server"), fs.readFileSync(arg("--ca-file"), "utf8"));
     await vc.login(arg("--username"), fs.readFileSync(arg("--password-file"), "utf8").trim());
