@@ -39,30 +39,35 @@ function read(file: string): string | undefined {
     }
 }
 
-/** pid -> parent pid of every process now. */
-function parents(): Map<number, number> {
-    const out = new Map<number, number>();
+/**
+ * pid -> the fields of /proc/PID/stat after the command name (which is in parentheses and may
+ * contain anything), for every process now: index 0 is field 3 (state), 1 the parent pid.
+ */
+function stats(): Map<number, string[]> {
+    const out = new Map<number, string[]>();
     for (const name of fs.readdirSync("/proc")) {
         if (!/^\d+$/.test(name)) continue;
         const stat = read(`/proc/${name}/stat`);
-        if (!stat) continue;
-        // Fields after the command name, which is in parentheses and may contain anything.
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        out.set(Number(name), Number(fields[1]));
+        if (stat) out.set(Number(name), stat.slice(stat.lastIndexOf(")") + 2).split(" "));
     }
     return out;
 }
 
-function descendants(root: number): number[] {
+/** `root` and every process below it, with their stat fields. */
+function descendants(root: number, all: Map<number, string[]>): [number, string[]][] {
     const byParent = new Map<number, number[]>();
-    for (const [pid, ppid] of parents()) {
-        byParent.set(ppid, [...(byParent.get(ppid) ?? []), pid]);
+    for (const [pid, fields] of all) {
+        const ppid = Number(fields[1]);
+        const kids = byParent.get(ppid);
+        if (kids) kids.push(pid);
+        else byParent.set(ppid, [pid]);
     }
-    const out: number[] = [];
+    const out: [number, string[]][] = [];
     const todo = [root];
     while (todo.length > 0) {
         const pid = todo.pop()!;
-        out.push(pid);
+        const fields = all.get(pid);
+        if (fields) out.push([pid, fields]);
         todo.push(...(byParent.get(pid) ?? []));
     }
     return out;
@@ -82,10 +87,9 @@ export class ProcessTreeSampler {
     }
 
     private sample(): void {
-        for (const pid of descendants(this.root)) {
+        for (const [pid, fields] of descendants(this.root, stats())) {
             const status = read(`/proc/${pid}/status`);
-            const stat = read(`/proc/${pid}/stat`);
-            if (!status || !stat) continue;
+            if (!status) continue;
             let f = this.seen.get(pid);
             if (!f) {
                 const argv = (read(`/proc/${pid}/cmdline`) ?? "").split("\0").filter(Boolean);
@@ -100,7 +104,6 @@ export class ProcessTreeSampler {
             }
             const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status);
             if (hwm) f.peakRssMiB = Math.max(f.peakRssMiB, Number(hwm[1]) / 1024);
-            const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
             // utime and stime are fields 14 and 15 of /proc/PID/stat; index 0 here is field 3.
             const ticks = Number(fields[11]) + Number(fields[12]);
             f.cpuSeconds = Math.max(f.cpuSeconds, ticks / CLOCK_TICKS_PER_SECOND);
