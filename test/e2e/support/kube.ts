@@ -168,6 +168,31 @@ async function getJson(t: KubeconfigTarget, path: string): Promise<Record<string
     return JSON.parse(res.body) as Record<string, unknown>;
 }
 
+/** A GET whose response is streamed to `onResponse` (a watch), TLS as the kubeconfig says. */
+export function streamGet(
+    t: KubeconfigTarget,
+    urlPath: string,
+    onResponse: (res: IncomingMessage) => void,
+    onError: (e: Error) => void,
+): ReturnType<typeof https.get> {
+    const url = new URL(`${t.server}${urlPath}`);
+    const req = https.get(
+        {
+            hostname: url.hostname,
+            port: url.port,
+            path: `${url.pathname}${url.search}`,
+            ca: t.caPem,
+            cert: t.auth.certPem,
+            key: t.auth.keyPem,
+            servername: t.tlsServerName,
+            headers: t.auth.token ? { Authorization: `Bearer ${t.auth.token}` } : {},
+        },
+        onResponse,
+    );
+    req.on("error", onError);
+    return req;
+}
+
 /**
  * Watches the given collection paths (e.g. /api/v1/namespaces/argocd/secrets) from their current
  * resourceVersion and records every DELETED event until stop().
@@ -181,20 +206,11 @@ export async function watchDeletions(
     for (const path of paths) {
         const list = await getJson(t, path);
         const rv = (list.metadata as { resourceVersion: string }).resourceVersion;
-        const url = new URL(
-            `${t.server}${path}?watch=1&resourceVersion=${encodeURIComponent(rv)}&timeoutSeconds=900`,
-        );
+        const watchPath = `${path}?watch=1&resourceVersion=${encodeURIComponent(rv)}&timeoutSeconds=900`;
         await new Promise<void>((resolve, reject) => {
-            const req = https.get(
-                {
-                    hostname: url.hostname,
-                    port: url.port,
-                    path: `${url.pathname}${url.search}`,
-                    ca: t.caPem,
-                    cert: t.auth.certPem,
-                    key: t.auth.keyPem,
-                    headers: t.auth.token ? { Authorization: `Bearer ${t.auth.token}` } : {},
-                },
+            const req = streamGet(
+                t,
+                watchPath,
                 (res) => {
                     if (res.statusCode !== 200) {
                         reject(new Error(`watch ${path}: HTTP ${res.statusCode}`));
@@ -211,8 +227,8 @@ export async function watchDeletions(
                     });
                     resolve();
                 },
+                reject,
             );
-            req.on("error", reject);
             requests.push(req);
         });
     }

@@ -8,7 +8,7 @@ import * as yaml from "js-yaml";
 import { PROJECT } from "../../../components/constants";
 import { httpsRequest } from "../../../components/providers/httpsProbe";
 import type { KubeconfigTarget } from "../../../components/providers/kubeconfig";
-import { type KubeObject, onWatchEvents } from "./kube";
+import { type KubeObject, onWatchEvents, streamGet } from "./kube";
 
 /** The lab Argo CD as scripts/lab/argocd.sh exports it (LAB_ARGOCD_*). */
 export interface LabArgo {
@@ -101,30 +101,6 @@ export interface ObjectWatch {
     stop(): Promise<ObjectEvent[]>;
 }
 
-function request(
-    t: KubeconfigTarget,
-    urlPath: string,
-    onResponse: (res: import("node:http").IncomingMessage) => void,
-    onError: (e: Error) => void,
-): ReturnType<typeof https.get> {
-    const url = new URL(`${t.server}${urlPath}`);
-    const req = https.get(
-        {
-            hostname: url.hostname,
-            port: url.port,
-            path: `${url.pathname}${url.search}`,
-            ca: t.caPem,
-            cert: t.auth.certPem,
-            key: t.auth.keyPem,
-            servername: t.tlsServerName,
-            headers: t.auth.token ? { Authorization: `Bearer ${t.auth.token}` } : {},
-        },
-        onResponse,
-    );
-    req.on("error", onError);
-    return req;
-}
-
 function readAll(res: import("node:http").IncomingMessage): Promise<string> {
     return new Promise((resolve, reject) => {
         let s = "";
@@ -162,7 +138,7 @@ export function watchObjects(
         if (stopped) return;
         const retry = () => setTimeout(() => start(p), 100);
         open.push(
-            request(
+            streamGet(
                 t,
                 p,
                 (res) => {
@@ -182,7 +158,7 @@ export function watchObjects(
                         }
                         const rv = encodeURIComponent(list.metadata.resourceVersion);
                         open.push(
-                            request(
+                            streamGet(
                                 t,
                                 `${p}?watch=1&resourceVersion=${rv}&timeoutSeconds=1800`,
                                 (w) =>
