@@ -92,7 +92,7 @@ export class WorkloadCluster extends pulumi.ComponentResource {
         this.capiCluster = objects.cluster;
         this.controlPlane = objects.controlPlane;
         this.bgp = this.bgpListenRange(ctx, args);
-        this.argo = this.argoHandOff(ctx, args);
+        this.argo = this.argoHandOff(ctx, args, objects, this.bgp);
 
         this.vip = pulumi.output(plan.vip);
         this.endpoint = pulumi.output(capi.apiServerEndpoint(plan));
@@ -278,7 +278,12 @@ export class WorkloadCluster extends pulumi.ComponentResource {
     }
 
     /** The Argo CD hand-off: waits for the CAPI objects and (if any) the routers' listen ranges. */
-    private argoHandOff(ctx: capi.ClusterContext, args: WorkloadClusterArgs): ArgoRegistration {
+    private argoHandOff(
+        ctx: capi.ClusterContext,
+        args: WorkloadClusterArgs,
+        objects: CapiObjects,
+        bgp: BgpListenRange | undefined,
+    ): ArgoRegistration {
         return new ArgoRegistration(
             `${ctx.cluster.name}-argocd`,
             {
@@ -286,8 +291,8 @@ export class WorkloadCluster extends pulumi.ComponentResource {
                 managementProvider: args.managementProvider,
                 managementKubeconfig: args.managementKubeconfig,
                 vspherePassword: args.vspherePassword,
-                capiObjects: [this.capiCluster, this.controlPlane],
-                syncAfter: this.bgp ? Object.values(this.bgp.commands) : [],
+                capiObjects: [objects.cluster, objects.controlPlane],
+                syncAfter: bgp ? Object.values(bgp.commands) : [],
             },
             // Protected in prod (children inherit it): deletes run dependents first, so without
             // this an accidental removal would prune Calico and the CPI through the Application's

@@ -3,8 +3,9 @@
 // must not hold: the vSphere CPI's vCenter credentials.
 //
 // The Application has two sources:
-//   1. the tigera-operator Helm chart from `argocd.chartRepoURL` (operator + operator.tigera.io CRDs; its own Installation,
-//      APIServer, Goldmane and Whisker are switched off so our annotated objects own them);
+//   1. the tigera-operator Helm chart from `argocd.chartRepoURL` (operator + operator.tigera.io
+//      CRDs; its own Installation, APIServer, Goldmane and Whisker are switched off so our
+//      annotated objects own them);
 //   2. this repo's cluster-config/ kustomize content, made per-cluster by inline kustomize patches
 //      (Argo CD appends them to the kustomization's `patches` before `kustomize build`).
 // Sync waves (cluster-config/README.md): 0 CPI + operator chart + operator endpoint ConfigMap,

@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DNS1123_LABEL } from "../config/checker";
 import { DYNAMIC_MODULE } from "../constants";
-import { backoffDelay, Clock, sleep } from "./backoff";
+import { backoffDelay, Clock, systemClock } from "./backoff";
 import { describeRequestError, httpsGet, isTlsVerifyError } from "./httpsProbe";
 import { KubeconfigError, KubeconfigTarget, parseKubeconfig } from "./kubeconfig";
 import { redact } from "./redact";
@@ -322,6 +322,11 @@ function outputsFor(ctx: Ctx, kubeconfig: string, t: KubeconfigTarget): ApiServe
     };
 }
 
+/** A request cut short by the overall deadline fails as a "timeout" that says nothing new. */
+function cutByDeadline(state: string, clipped: boolean): boolean {
+    return clipped && state.endsWith("timeout");
+}
+
 /** A run of certificate failures of the workload server against one CA. */
 interface Mismatch {
     readonly since: number;
@@ -373,13 +378,13 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
     private readonly progress: (line: string) => void;
     private readonly progressIntervalMs: number;
     private readonly tlsMismatchGraceMs: number;
-    private readonly clock: Clock | undefined;
+    private readonly clock: Clock;
 
     constructor(opts: ApiServerReadyProviderOptions = {}) {
         this.progress = opts.progress ?? stderrProgress;
         this.progressIntervalMs = opts.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
         this.tlsMismatchGraceMs = opts.tlsMismatchGraceMs ?? DEFAULT_TLS_MISMATCH_GRACE_MS;
-        this.clock = opts.clock;
+        this.clock = opts.clock ?? systemClock;
     }
 
     async check(
@@ -508,8 +513,7 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
             baseMs: pollIntervalSeconds * 1000,
             maxMs: maxPollIntervalSeconds * 1000,
         };
-        // No default Clock object: the provider is serialized by value, and native Date.now cannot be.
-        const now = () => (this.clock ? this.clock.now() : Date.now());
+        const now = () => this.clock.now();
         const start = now();
         const deadline = start + timeoutSeconds * 1000;
         let kubeconfig: string | undefined;
@@ -524,7 +528,7 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
         let lastReport = -Infinity;
         // A request cut short by the overall deadline says nothing new; keep the state before it.
         const note = (state: string, clipped: boolean) => {
-            if (!(clipped && last !== NOT_CHECKED && state.endsWith("timeout"))) {
+            if (!(last !== NOT_CHECKED && cutByDeadline(state, clipped))) {
                 last = state;
             }
         };
@@ -597,7 +601,7 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
                     note(state, b.clipped);
                     recheckSecret = isTlsVerifyError(e);
                     // Like note(): a probe cut short by the deadline neither ends nor extends a run.
-                    if (!(b.clipped && state.endsWith("timeout"))) {
+                    if (!cutByDeadline(state, b.clipped)) {
                         mismatch = trackMismatch(mismatch, e, ctx, target, now());
                     }
                     const verdict = confirmedMismatch(mismatch, this.tlsMismatchGraceMs, now());
@@ -621,7 +625,7 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
             }
             const delay = Math.min(backoffDelay(attempts - 1, backoff), deadline - now());
             if (delay > 0) {
-                await (this.clock ? this.clock.sleep(delay) : sleep(delay));
+                await this.clock.sleep(delay);
             }
         }
     }

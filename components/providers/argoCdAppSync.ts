@@ -30,6 +30,7 @@ import {
     operationInitiator,
     unhealthyResources,
     type AppEvaluation,
+    type OperationInitiator,
 } from "../argocd/appStatus";
 import {
     argoCdSyncError,
@@ -532,11 +533,7 @@ export class ArgoCdAppSyncProvider implements pulumi.dynamic.ResourceProvider<
             const by = current ? operationInitiator(current) : undefined;
             const ours = by !== undefined && (by.automated || by.username === ctx.client.account);
             if (!current || !ev || !ours || round >= 2) {
-                const who = by
-                    ? by.automated
-                        ? "automated sync"
-                        : `user ${by.username || "(unknown)"}`
-                    : "unknown";
+                const who = initiatorName(by, "automated sync", "unknown");
                 throw argoCdSyncError(
                     "foreign-operation",
                     `${ctx.label}: another operation is already in progress, started by ${who} at ` +
@@ -628,12 +625,7 @@ export class ArgoCdAppSyncProvider implements pulumi.dynamic.ResourceProvider<
 
     /** Why an accepted sync may never start, and where to look. */
     private notPickedUp(ctx: RunContext, app: Application): string {
-        const by = operationInitiator(app);
-        const who = by
-            ? by.automated
-                ? "an auto-sync"
-                : `user ${by.username || "(unknown)"}`
-            : "someone";
+        const who = initiatorName(operationInitiator(app), "an auto-sync", "someone");
         return (
             `Argo CD accepted the sync (operation set by ${who}) but the application controller ` +
             "never started it: the Application has no status.operationState.startedAt. Check that " +
@@ -645,12 +637,6 @@ export class ArgoCdAppSyncProvider implements pulumi.dynamic.ResourceProvider<
 
     private timeoutError(ctx: RunContext, app: Application | undefined): ArgoCdSyncError {
         const elapsed = Math.round((Date.now() - ctx.started) / 1000);
-        const ev = app ? evaluateApp(app) : undefined;
-        const unhealthy = app ? unhealthyResources(app) : [];
-        const list =
-            unhealthy.length > 0
-                ? `\nNot healthy:${unhealthy.map((r) => `\n  - ${formatResource(r)}`).join("")}`
-                : "";
         const timeout = ctx.inputs.timeoutSeconds ?? DEFAULT_SYNC_TIMEOUT_SECONDS;
         const head = `Timed out after ${elapsed}s (timeoutSeconds=${timeout}) waiting for ${ctx.label} to be Synced and Healthy`;
         if (app && neverStarted(app)) {
@@ -660,6 +646,12 @@ export class ArgoCdAppSyncProvider implements pulumi.dynamic.ResourceProvider<
                 ctx.client.secrets,
             );
         }
+        const ev = app ? evaluateApp(app) : undefined;
+        const unhealthy = app ? unhealthyResources(app) : [];
+        const list =
+            unhealthy.length > 0
+                ? `\nNot healthy:${unhealthy.map((r) => `\n  - ${formatResource(r)}`).join("")}`
+                : "";
         return argoCdSyncError(
             "timeout",
             `${head}: sync ${ev?.syncStatus || "(unknown)"}, health ${ev?.healthStatus || "(unknown)"}, ` +
@@ -677,6 +669,18 @@ export class ArgoCdAppSyncProvider implements pulumi.dynamic.ResourceProvider<
  */
 function neverStarted(app: Application): boolean {
     return app.operation !== undefined && !app.status?.operationState?.startedAt;
+}
+
+/** Who set an operation, in a message: `user <name>`, else the given words. */
+function initiatorName(
+    by: OperationInitiator | undefined,
+    automated: string,
+    unknown: string,
+): string {
+    if (!by) {
+        return unknown;
+    }
+    return by.automated ? automated : `user ${by.username || "(unknown)"}`;
 }
 
 function appRef(inputs: ArgoCdAppSyncInputs): AppRef {

@@ -52,3 +52,9 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
         signal?.addEventListener("abort", onAbort, { once: true });
     });
 }
+
+/** The wall clock. Wrapped in arrow functions: native Date.now itself does not serialize. */
+export const systemClock: Clock = {
+    now: () => Date.now(),
+    sleep: (ms) => sleep(ms),
+};

@@ -36,6 +36,11 @@ export interface HttpsResponse {
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
+/** The URL's host as a socket takes it: an IPv6 literal without its brackets. */
+export function hostOf(url: URL): string {
+    return url.hostname.replace(/^\[(.*)\]$/, "$1");
+}
+
 /** GET `url`; resolves with any HTTP status, rejects on network, TLS or timeout errors. */
 export function httpsGet(opts: HttpsGetOptions): Promise<HttpsResponse> {
     return httpsRequest(opts);
@@ -63,7 +68,7 @@ export function httpsRequest(opts: HttpsRequestOptions): Promise<HttpsResponse> 
         const req = request(
             {
                 protocol: "https:",
-                hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+                hostname: hostOf(url),
                 port: url.port === "" ? 443 : Number(url.port),
                 path: `${url.pathname}${url.search}`,
                 method: opts.method ?? "GET",

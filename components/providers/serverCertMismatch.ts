@@ -3,7 +3,7 @@
 // readiness wait reports them instead of "raise timeoutSeconds".
 // Free of Pulumi imports: dynamic providers serialize this module by value.
 import { X509Certificate } from "node:crypto";
-import { isTlsVerifyError } from "./httpsProbe";
+import { hostOf, isTlsVerifyError } from "./httpsProbe";
 
 export interface CertMismatchContext {
     /** API server URL from the kubeconfig (the control-plane endpoint, i.e. the VIP). */
@@ -32,7 +32,7 @@ export function explainCertMismatch(err: unknown, ctx: CertMismatchContext): str
     const e = err as { code?: unknown; cert?: { subjectaltname?: unknown } };
     const code = typeof e?.code === "string" ? e.code : "";
     const url = new URL(ctx.server);
-    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    const host = hostOf(url);
     const port = url.port || "443";
     const name = ctx.tlsServerName ?? host;
     const presented = `the API server at ${ctx.server} (control-plane endpoint / VIP ${host})`;
