@@ -47,10 +47,7 @@ NODE_BIN=$(command -v node || true)
 : "${LAB_CHART_DIR:=$LAB_REPO_ROOT/../shared/charts/tigera-operator}"
 CLUSTER_KUBECONFIG="$LAB_STATE/$CLUSTER/admin.kubeconfig"
 
-kubectl_bin() {
-  lab_find kubectl || lab_die "kubectl not found"
-}
-k() { "$(kubectl_bin)" --kubeconfig="$CLUSTER_KUBECONFIG" "$@"; }
+k() { lab_kubectl "$CLUSTER_KUBECONFIG" "$@"; }
 
 # issue NAME SAN: a key and a certificate signed by the lab Argo CD CA, for server use.
 issue() { lab_issue_cert "$PKI" "$PKI/$1" "$1" serverAuth "$2"; }
@@ -146,12 +143,12 @@ kubeconfig_for() {
   rm -f "$f"
   (
     umask 077
-    "$(kubectl_bin)" config --kubeconfig="$f" set-cluster lab --server="$server" \
+    lab_kubectl "$f" config set-cluster lab --server="$server" \
       --certificate-authority="$LAB_STATE/$CLUSTER/pki/ca.crt" --embed-certs=true >/dev/null
-    "$(kubectl_bin)" config --kubeconfig="$f" set-credentials "$sa" \
+    lab_kubectl "$f" config set-credentials "$sa" \
       --token="$(k -n "$NS" create token "$sa" --duration=48h)" >/dev/null
-    "$(kubectl_bin)" config --kubeconfig="$f" set-context lab --cluster=lab --user="$sa" --namespace="$NS" >/dev/null
-    "$(kubectl_bin)" config --kubeconfig="$f" use-context lab >/dev/null
+    lab_kubectl "$f" config set-context lab --cluster=lab --user="$sa" --namespace="$NS" >/dev/null
+    lab_kubectl "$f" config use-context lab >/dev/null
   )
 }
 
@@ -179,23 +176,6 @@ init_sources() {
   fi
 }
 
-# wait_until WHAT TIMEOUT PIDFILE BIN LOG CMD...: poll CMD until it succeeds; fail if the process dies.
-wait_until() {
-  local what=$1 timeout=$2 pidfile=$3 bin=$4 log=$5 i
-  shift 5
-  for ((i = 0; i < timeout * 5; i++)); do
-    "$@" >/dev/null 2>&1 && return 0
-    lab_pid_alive "$pidfile" "$bin" || {
-      tail -n 30 "$log" >&2 || true
-      lab_die "$what exited during startup; see $log"
-    }
-    sleep 0.2
-  done
-  tail -n 30 "$log" >&2 || true
-  lab_die "$what not ready after ${timeout}s; see $log"
-}
-
-listening() { ! lab_port_free "$1"; }
 healthz() { curl -sf --max-time 2 "http://127.0.0.1:$1/healthz"; }
 server_healthz() { curl -sf --max-time 2 --cacert "$PKI/ca.crt" "https://127.0.0.1:$SERVER_PORT/healthz?full=true"; }
 
@@ -216,19 +196,19 @@ start_processes() {
   local repo=(--repo-server "127.0.0.1:$REPO_PORT" --repo-server-strict-tls)
   lab_start_daemon redis-lite "$D/redis.pid" "$D/redis.log" "$REDIS_BIN" \
     -addr "127.0.0.1:$REDIS_PORT" -password-file "$PKI/redis.password"
-  wait_until redis-lite 20 "$D/redis.pid" "$REDIS_BIN" "$D/redis.log" listening "$REDIS_PORT"
+  lab_wait_until redis-lite 20 "$D/redis.pid" "$REDIS_BIN" "$D/redis.log" lab_listening "$REDIS_PORT"
 
   lab_start_daemon git-serve "$D/sources.pid" "$D/sources.log" "$NODE_BIN" \
     -r "$LAB_REPO_ROOT/node_modules/ts-node/register/transpile-only" "$LAB_SCRIPTS_DIR/git-serve.ts" \
     --address 127.0.0.1 --port "$SOURCES_PORT" --cert "$PKI/sources.crt" --key "$PKI/sources.key" \
     --git-root "$D/git" --charts-root "$D/charts"
-  wait_until git-serve 60 "$D/sources.pid" "$NODE_BIN" "$D/sources.log" \
+  lab_wait_until git-serve 60 "$D/sources.pid" "$NODE_BIN" "$D/sources.log" \
     curl -sf --max-time 2 --cacert "$PKI/ca.crt" "$(chart_url)/index.yaml"
 
   lab_start_daemon argocd-repo-server "$D/repo-server.pid" "$D/repo-server.log" "$LAB_BIN/argocd-repo-server" \
     "${common[@]}" --address 127.0.0.1 --port "$REPO_PORT" \
     --metrics-address 127.0.0.1 --metrics-port "$REPO_METRICS_PORT"
-  wait_until argocd-repo-server 60 "$D/repo-server.pid" "$LAB_BIN/argocd-repo-server" \
+  lab_wait_until argocd-repo-server 60 "$D/repo-server.pid" "$LAB_BIN/argocd-repo-server" \
     "$D/repo-server.log" healthz "$REPO_METRICS_PORT"
 
   kubeconfig_for argocd-application-controller
@@ -236,7 +216,7 @@ start_processes() {
     "$LAB_BIN/argocd-application-controller" "${common[@]}" "${repo[@]}" \
     --kubeconfig "$D/argocd-application-controller.kubeconfig" --namespace "$NS" \
     --metrics-port "$CONTROLLER_METRICS_PORT"
-  wait_until argocd-application-controller 90 "$D/controller.pid" "$LAB_BIN/argocd-application-controller" \
+  lab_wait_until argocd-application-controller 90 "$D/controller.pid" "$LAB_BIN/argocd-application-controller" \
     "$D/controller.log" healthz "$CONTROLLER_METRICS_PORT"
 
   kubeconfig_for argocd-server
@@ -244,7 +224,7 @@ start_processes() {
     "${common[@]}" "${repo[@]}" --kubeconfig "$D/argocd-server.kubeconfig" --namespace "$NS" \
     --address 127.0.0.1 --port "$SERVER_PORT" \
     --metrics-address 127.0.0.1 --metrics-port "$SERVER_METRICS_PORT" --staticassets "$D/static"
-  wait_until argocd-server 90 "$D/server.pid" "$LAB_BIN/argocd-server" "$D/server.log" server_healthz
+  lab_wait_until argocd-server 90 "$D/server.pid" "$LAB_BIN/argocd-server" "$D/server.log" server_healthz
 }
 
 # The argocd CLI against our server, authenticated by the token in ARGOCD_AUTH_TOKEN.

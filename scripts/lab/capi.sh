@@ -54,7 +54,7 @@ provider_info() {
 
 uname_of() { tr 'a-z-' 'A-Z_' <<<"$1"; }
 
-k() { "$(lab_find kubectl || lab_die "kubectl not found")" --kubeconfig="$MGMT_KUBECONFIG" "$@"; }
+k() { lab_kubectl "$MGMT_KUBECONFIG" "$@"; }
 
 load_ports() {
   local p u vars=()

@@ -153,26 +153,8 @@ readyz() {
     "https://${BIND_ADDRESS:-127.0.0.1}:$APISERVER_PORT/readyz" >/dev/null 2>&1
 }
 
-kcm_listening() {
-  ! lab_port_free "$KCM_PORT"
-}
-
 etcd_healthy() {
   curl -sf --max-time 2 "http://127.0.0.1:$ETCD_PORT/health" 2>/dev/null | grep -q '"health":"true"'
-}
-
-wait_for() { # description timeout-seconds check-function pidfile bin log
-  local what=$1 timeout=$2 check=$3 pidfile=$4 bin=$5 log=$6 i
-  for ((i = 0; i < timeout * 5; i++)); do
-    "$check" && return 0
-    if ! lab_pid_alive "$pidfile" "$bin"; then
-      tail -n 30 "$log" >&2 || true
-      lab_die "$what exited during startup; see $log"
-    fi
-    sleep 0.2
-  done
-  tail -n 30 "$log" >&2 || true
-  lab_die "$what not ready after ${timeout}s; see $log"
 }
 
 install_crds() {
@@ -211,7 +193,7 @@ cmd_up() {
       --initial-cluster "lab-$NAME=http://127.0.0.1:$ETCD_PEER_PORT" \
       --unsafe-no-fsync --log-level warn
   fi
-  wait_for etcd 30 etcd_healthy "$D/etcd.pid" "$ETCD_BIN" "$D/etcd.log"
+  lab_wait_until etcd 30 "$D/etcd.pid" "$ETCD_BIN" "$D/etcd.log" etcd_healthy
 
   if ! lab_pid_alive "$D/apiserver.pid" "$APISERVER_BIN"; then
     lab_port_free "$APISERVER_PORT" "$BIND_ADDRESS" || lab_die "apiserver port $APISERVER_PORT is in use by another process (set LAB_${UNAME}_APISERVER_PORT)"
@@ -226,10 +208,10 @@ cmd_up() {
       --service-account-issuer=https://kubernetes.default.svc.cluster.local \
       --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
       --profiling=false
-    wait_for kube-apiserver 120 readyz "$D/apiserver.pid" "$APISERVER_BIN" "$D/apiserver.log"
+    lab_wait_until kube-apiserver 120 "$D/apiserver.pid" "$APISERVER_BIN" "$D/apiserver.log" readyz
     lab_time_end "kube-apiserver start to /readyz ($NAME)"
   fi
-  wait_for kube-apiserver 120 readyz "$D/apiserver.pid" "$APISERVER_BIN" "$D/apiserver.log"
+  lab_wait_until kube-apiserver 120 "$D/apiserver.pid" "$APISERVER_BIN" "$D/apiserver.log" readyz
   write_kubeconfigs
 
   if [[ "${LAB_KCM:-1}" != 0 ]] && ! lab_pid_alive "$D/kcm.pid" "$KCM_BIN"; then
@@ -243,7 +225,7 @@ cmd_up() {
       --use-service-account-credentials=false \
       --controllers='*,-node-ipam-controller,-node-lifecycle-controller,-cloud-node-lifecycle-controller,-node-route-controller,-service-lb-controller,-persistentvolume-binder-controller,-persistentvolume-attach-detach-controller,-persistentvolume-expander-controller'
     # Without it no ServiceAccount token is minted and a later `up` would hang: fail here instead.
-    wait_for kube-controller-manager 60 kcm_listening "$D/kcm.pid" "$KCM_BIN" "$D/kcm.log"
+    lab_wait_until kube-controller-manager 60 "$D/kcm.pid" "$KCM_BIN" "$D/kcm.log" lab_listening "$KCM_PORT"
   fi
 
   [[ $WANT_CRDS == 1 ]] && install_crds

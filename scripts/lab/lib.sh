@@ -177,6 +177,9 @@ lab_find() {
   fi
 }
 
+# lab_kubectl KUBECONFIG ARG...: kubectl (LAB_BIN's, else the one on PATH) against KUBECONFIG.
+lab_kubectl() { "$(lab_find kubectl || lab_die "kubectl not found")" --kubeconfig="$1" "${@:2}"; }
+
 # lab_time_start; ...; lab_time_end LABEL -> logs the elapsed time and appends it to logs/timings.log,
 # with the load averages (1, 5, 15 min) at the end, since build times depend on them.
 lab_time_start() { LAB_T0=$(date +%s%N); }
@@ -204,6 +207,9 @@ lab_time_end() {
 lab_port_free() {
   ! (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null
 }
+
+# lab_listening PORT [HOST]: true if something listens on HOST:PORT (default 127.0.0.1).
+lab_listening() { ! lab_port_free "$@"; }
 
 # lab_pick_port: print a random free loopback port in 20000-32767, below Linux's ephemeral range
 # (32768-60999), so an outgoing connection cannot take it between the pick and the bind.
@@ -652,6 +658,23 @@ lab_start_daemon() {
   echo $! >"$pidfile"
   lab_started "$pidfile" "$bin"
   lab_log "started $name (pid $!, log $log)"
+}
+
+# lab_wait_until WHAT TIMEOUT PIDFILE BIN LOG CMD...: poll CMD (output dropped) until it succeeds;
+# die, showing the end of LOG, if the process (PIDFILE, BIN) exits or TIMEOUT seconds pass.
+lab_wait_until() {
+  local what=$1 timeout=$2 pidfile=$3 bin=$4 log=$5 i
+  shift 5
+  for ((i = 0; i < timeout * 5; i++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    lab_pid_alive "$pidfile" "$bin" || {
+      tail -n 30 "$log" >&2 || true
+      lab_die "$what exited during startup; see $log"
+    }
+    sleep 0.2
+  done
+  tail -n 30 "$log" >&2 || true
+  lab_die "$what not ready after ${timeout}s; see $log"
 }
 
 # lab_load_ports FILE VAR...: each VAR (a port) from FILE (KEY=VALUE lines) if there, else a free

@@ -21,7 +21,7 @@ KUBECONFIG_ADMIN="$LAB_STATE/$NAME/admin.kubeconfig"
 SCHEDULER_BIN="$LAB_BIN/kube-scheduler"
 KWOK_BIN="$LAB_BIN/kwok"
 
-k() { "$(lab_find kubectl || lab_die "kubectl not found")" --kubeconfig="$KUBECONFIG_ADMIN" "$@"; }
+k() { lab_kubectl "$KUBECONFIG_ADMIN" "$@"; }
 
 stages() {
   local dir f
