@@ -14,17 +14,7 @@ set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-DOWNLOAD=0
-for a in "$@"; do
-  case "$a" in
-    --download) DOWNLOAD=1 ;;
-    -h | --help)
-      sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
-      exit 0
-      ;;
-    *) lab_die "unknown argument '$a' (see --help)" ;;
-  esac
-done
+lab_component_args --download "" "$@" # sets DOWNLOAD (no components)
 
 SRC="$LAB_BUILD/argo-cd"
 PKG=github.com/argoproj/argo-cd/v3/common

@@ -32,23 +32,8 @@ set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; }
-
-[[ $# -ge 2 ]] || {
-  usage >&2
-  exit 2
-}
-ACTION=$1
-CLUSTER=$2
-shift 2
-PURGE=0
-for a in "$@"; do
-  case "$a" in
-    --purge) PURGE=1 ;;
-    *) lab_die "unknown argument '$a'" ;;
-  esac
-done
-[[ "$CLUSTER" =~ ^[a-z][a-z0-9-]*$ ]] || lab_die "cluster name must match [a-z][a-z0-9-]*: '$CLUSTER'"
+lab_parse_action "$@"
+CLUSTER=$NAME
 
 D="$LAB_STATE/argocd-$CLUSTER"
 PKI="$D/pki"
@@ -62,40 +47,14 @@ NODE_BIN=$(command -v node || true)
 : "${LAB_CHART_DIR:=$LAB_REPO_ROOT/../shared/charts/tigera-operator}"
 CLUSTER_KUBECONFIG="$LAB_STATE/$CLUSTER/admin.kubeconfig"
 
-kubectl_bin() {
-  lab_find kubectl || lab_die "kubectl not found"
-}
-k() { "$(kubectl_bin)" --kubeconfig="$CLUSTER_KUBECONFIG" "$@"; }
-
-load_ports() {
-  local var
-  # shellcheck source=/dev/null
-  [[ -f "$D/ports.env" ]] && source "$D/ports.env"
-  for var in SERVER_PORT SERVER_METRICS_PORT REPO_PORT REPO_METRICS_PORT CONTROLLER_METRICS_PORT \
-    REDIS_PORT SOURCES_PORT; do
-    [[ -n "${!var:-}" ]] || printf -v "$var" '%s' "$(lab_pick_port)"
-    printf '%s=%s\n' "$var" "${!var}"
-  done >"$D/ports.env.new"
-  mv "$D/ports.env.new" "$D/ports.env"
-}
+k() { lab_kubectl "$CLUSTER_KUBECONFIG" "$@"; }
 
 # issue NAME SAN: a key and a certificate signed by the lab Argo CD CA, for server use.
-issue() {
-  [[ -f "$PKI/$1.crt" ]] && return 0
-  openssl req -newkey rsa:2048 -nodes -keyout "$PKI/$1.key" -out "$PKI/$1.csr" -subj "/CN=$1" 2>/dev/null
-  printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
-    "extendedKeyUsage=serverAuth" "subjectAltName=$2" >"$PKI/$1.ext"
-  openssl x509 -req -in "$PKI/$1.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
-    -days 3650 -extfile "$PKI/$1.ext" -out "$PKI/$1.crt" 2>/dev/null
-}
+issue() { lab_issue_cert "$PKI" "$PKI/$1" "$1" serverAuth "$2"; }
 
 ensure_pki() {
   mkdir -p "$PKI" && chmod 700 "$PKI"
-  if [[ ! -f "$PKI/ca.crt" ]]; then
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$PKI/ca.key" -out "$PKI/ca.crt" -days 3650 \
-      -subj "/CN=cluster-fleet-lab-argocd-$CLUSTER-ca" -addext "basicConstraints=critical,CA:TRUE" \
-      -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null
-  fi
+  lab_new_ca "$PKI" "cluster-fleet-lab-argocd-$CLUSTER-ca"
   issue argocd-server "IP:127.0.0.1,DNS:localhost,DNS:argocd-server,DNS:argocd-server.$NS.svc"
   issue argocd-repo-server "IP:127.0.0.1,DNS:localhost,DNS:argocd-repo-server"
   issue sources "IP:127.0.0.1,DNS:localhost"
@@ -184,12 +143,12 @@ kubeconfig_for() {
   rm -f "$f"
   (
     umask 077
-    "$(kubectl_bin)" config --kubeconfig="$f" set-cluster lab --server="$server" \
+    lab_kubectl "$f" config set-cluster lab --server="$server" \
       --certificate-authority="$LAB_STATE/$CLUSTER/pki/ca.crt" --embed-certs=true >/dev/null
-    "$(kubectl_bin)" config --kubeconfig="$f" set-credentials "$sa" \
+    lab_kubectl "$f" config set-credentials "$sa" \
       --token="$(k -n "$NS" create token "$sa" --duration=48h)" >/dev/null
-    "$(kubectl_bin)" config --kubeconfig="$f" set-context lab --cluster=lab --user="$sa" --namespace="$NS" >/dev/null
-    "$(kubectl_bin)" config --kubeconfig="$f" use-context lab >/dev/null
+    lab_kubectl "$f" config set-context lab --cluster=lab --user="$sa" --namespace="$NS" >/dev/null
+    lab_kubectl "$f" config use-context lab >/dev/null
   )
 }
 
@@ -217,33 +176,6 @@ init_sources() {
   fi
 }
 
-# start NAME PIDFILE LOG BIN ARGS...: a daemon in its own session (env from the caller).
-start_daemon() {
-  local name=$1 pidfile=$2 log=$3 bin=$4
-  shift 4
-  lab_pid_alive "$pidfile" "$bin" && return 0
-  setsid "$bin" "$@" >>"$log" 2>&1 </dev/null &
-  echo $! >"$pidfile"
-  lab_log "started $name (pid $!, log $log)"
-}
-
-# wait_until WHAT TIMEOUT PIDFILE BIN LOG CMD...: poll CMD until it succeeds; fail if the process dies.
-wait_until() {
-  local what=$1 timeout=$2 pidfile=$3 bin=$4 log=$5 i
-  shift 5
-  for ((i = 0; i < timeout * 5; i++)); do
-    "$@" >/dev/null 2>&1 && return 0
-    lab_pid_alive "$pidfile" "$bin" || {
-      tail -n 30 "$log" >&2 || true
-      lab_die "$what exited during startup; see $log"
-    }
-    sleep 0.2
-  done
-  tail -n 30 "$log" >&2 || true
-  lab_die "$what not ready after ${timeout}s; see $log"
-}
-
-listening() { ! lab_port_free "$1"; }
 healthz() { curl -sf --max-time 2 "http://127.0.0.1:$1/healthz"; }
 server_healthz() { curl -sf --max-time 2 --cacert "$PKI/ca.crt" "https://127.0.0.1:$SERVER_PORT/healthz?full=true"; }
 
@@ -262,37 +194,37 @@ argocd_env() {
 start_processes() {
   local common=(--redis "127.0.0.1:$REDIS_PORT" --logformat text)
   local repo=(--repo-server "127.0.0.1:$REPO_PORT" --repo-server-strict-tls)
-  start_daemon redis-lite "$D/redis.pid" "$D/redis.log" "$REDIS_BIN" \
+  lab_start_daemon redis-lite "$D/redis.pid" "$D/redis.log" "$REDIS_BIN" \
     -addr "127.0.0.1:$REDIS_PORT" -password-file "$PKI/redis.password"
-  wait_until redis-lite 20 "$D/redis.pid" "$REDIS_BIN" "$D/redis.log" listening "$REDIS_PORT"
+  lab_wait_until redis-lite 20 "$D/redis.pid" "$REDIS_BIN" "$D/redis.log" lab_listening "$REDIS_PORT"
 
-  start_daemon git-serve "$D/sources.pid" "$D/sources.log" "$NODE_BIN" \
+  lab_start_daemon git-serve "$D/sources.pid" "$D/sources.log" "$NODE_BIN" \
     -r "$LAB_REPO_ROOT/node_modules/ts-node/register/transpile-only" "$LAB_SCRIPTS_DIR/git-serve.ts" \
     --address 127.0.0.1 --port "$SOURCES_PORT" --cert "$PKI/sources.crt" --key "$PKI/sources.key" \
     --git-root "$D/git" --charts-root "$D/charts"
-  wait_until git-serve 60 "$D/sources.pid" "$NODE_BIN" "$D/sources.log" \
+  lab_wait_until git-serve 60 "$D/sources.pid" "$NODE_BIN" "$D/sources.log" \
     curl -sf --max-time 2 --cacert "$PKI/ca.crt" "$(chart_url)/index.yaml"
 
-  start_daemon argocd-repo-server "$D/repo-server.pid" "$D/repo-server.log" "$LAB_BIN/argocd-repo-server" \
+  lab_start_daemon argocd-repo-server "$D/repo-server.pid" "$D/repo-server.log" "$LAB_BIN/argocd-repo-server" \
     "${common[@]}" --address 127.0.0.1 --port "$REPO_PORT" \
     --metrics-address 127.0.0.1 --metrics-port "$REPO_METRICS_PORT"
-  wait_until argocd-repo-server 60 "$D/repo-server.pid" "$LAB_BIN/argocd-repo-server" \
+  lab_wait_until argocd-repo-server 60 "$D/repo-server.pid" "$LAB_BIN/argocd-repo-server" \
     "$D/repo-server.log" healthz "$REPO_METRICS_PORT"
 
   kubeconfig_for argocd-application-controller
-  start_daemon argocd-application-controller "$D/controller.pid" "$D/controller.log" \
+  lab_start_daemon argocd-application-controller "$D/controller.pid" "$D/controller.log" \
     "$LAB_BIN/argocd-application-controller" "${common[@]}" "${repo[@]}" \
     --kubeconfig "$D/argocd-application-controller.kubeconfig" --namespace "$NS" \
     --metrics-port "$CONTROLLER_METRICS_PORT"
-  wait_until argocd-application-controller 90 "$D/controller.pid" "$LAB_BIN/argocd-application-controller" \
+  lab_wait_until argocd-application-controller 90 "$D/controller.pid" "$LAB_BIN/argocd-application-controller" \
     "$D/controller.log" healthz "$CONTROLLER_METRICS_PORT"
 
   kubeconfig_for argocd-server
-  start_daemon argocd-server "$D/server.pid" "$D/server.log" "$LAB_BIN/argocd-server" \
+  lab_start_daemon argocd-server "$D/server.pid" "$D/server.log" "$LAB_BIN/argocd-server" \
     "${common[@]}" "${repo[@]}" --kubeconfig "$D/argocd-server.kubeconfig" --namespace "$NS" \
     --address 127.0.0.1 --port "$SERVER_PORT" \
     --metrics-address 127.0.0.1 --metrics-port "$SERVER_METRICS_PORT" --staticassets "$D/static"
-  wait_until argocd-server 90 "$D/server.pid" "$LAB_BIN/argocd-server" "$D/server.log" server_healthz
+  lab_wait_until argocd-server 90 "$D/server.pid" "$LAB_BIN/argocd-server" "$D/server.log" server_healthz
 }
 
 # The argocd CLI against our server, authenticated by the token in ARGOCD_AUTH_TOKEN.
@@ -342,7 +274,8 @@ cmd_up() {
     lab_die "cluster '$CLUSTER' is not up (scripts/lab/cluster.sh up $CLUSTER)"
   fi
   mkdir -p "$D" "$D/static"
-  load_ports
+  lab_load_ports "$D/ports.env" SERVER_PORT SERVER_METRICS_PORT REPO_PORT REPO_METRICS_PORT \
+    CONTROLLER_METRICS_PORT REDIS_PORT SOURCES_PORT
   ensure_pki
   lab_time_start
   init_sources
@@ -404,8 +337,5 @@ case "$ACTION" in
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
-  *)
-    usage >&2
-    exit 2
-    ;;
+  *) lab_bad_usage ;;
 esac

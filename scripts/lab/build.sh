@@ -28,7 +28,7 @@ for a in "$@"; do
     --list) MODE=list ;;
     --download) MODE=download ;;
     -h | --help)
-      sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+      lab_usage
       exit 0
       ;;
     -*) lab_die "unknown option '$a' (see --help)" ;;

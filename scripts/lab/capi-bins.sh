@@ -15,20 +15,7 @@ set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-DOWNLOAD=0
-COMPONENTS=()
-for a in "$@"; do
-  case "$a" in
-    --download) DOWNLOAD=1 ;;
-    -h | --help)
-      sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
-      exit 0
-      ;;
-    capi | capi-ipam | capv) COMPONENTS+=("$a") ;;
-    *) lab_die "unknown argument '$a' (see --help)" ;;
-  esac
-done
-[[ ${#COMPONENTS[@]} -gt 0 ]] || COMPONENTS=(capi capi-ipam capv)
+lab_component_args --download "capi capi-ipam capv" "$@" # sets DOWNLOAD, COMPONENTS
 
 # The version ldflags of each project's hack/version.sh (no git checkout: no commit).
 version_ldflags() { # version-package version
@@ -92,13 +79,8 @@ download() {
   esac
 }
 
-for c in "${COMPONENTS[@]}"; do
-  if [[ $DOWNLOAD == 1 ]]; then
-    download "$c" || lab_die "downloading the modules of $c failed"
-    lab_log "$c: modules downloaded"
-    continue
-  fi
-  case "$c" in
+build() {
+  case "$1" in
     capi)
       build_in_wrapper capi-manager "$LAB_CAPI_MODULE/core" "$LAB_CAPI_MODULE/version" "$LAB_CAPI_VERSION" capi_wrapper
       build_in_wrapper capi-kubeadm-bootstrap-manager "$LAB_CAPI_MODULE/bootstrap/kubeadm" \
@@ -114,4 +96,6 @@ for c in "${COMPONENTS[@]}"; do
       build_in_wrapper capv-manager "$LAB_CAPV_MODULE" "$LAB_CAPV_MODULE/pkg/version" "$LAB_CAPV_VERSION" capv_wrapper
       ;;
   esac
-done
+}
+
+lab_each_component download build

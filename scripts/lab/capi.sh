@@ -23,23 +23,8 @@ set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
-
-[[ $# -ge 2 ]] || {
-  usage >&2
-  exit 2
-}
-ACTION=$1
-MGMT=$2
-shift 2
-PURGE=0
-for a in "$@"; do
-  case "$a" in
-    --purge) PURGE=1 ;;
-    *) lab_die "unknown argument '$a'" ;;
-  esac
-done
-[[ "$MGMT" =~ ^[a-z][a-z0-9-]*$ ]] || lab_die "cluster name must match [a-z][a-z0-9-]*: '$MGMT'"
+lab_parse_action "$@"
+MGMT=$NAME
 
 D="$LAB_STATE/capi-$MGMT"
 MGMT_PKI="$LAB_STATE/$MGMT/pki"
@@ -69,20 +54,15 @@ provider_info() {
 
 uname_of() { tr 'a-z-' 'A-Z_' <<<"$1"; }
 
-k() { "$(lab_find kubectl || lab_die "kubectl not found")" --kubeconfig="$MGMT_KUBECONFIG" "$@"; }
+k() { lab_kubectl "$MGMT_KUBECONFIG" "$@"; }
 
 load_ports() {
-  local p u var
-  # shellcheck source=/dev/null
-  [[ -f "$D/ports.env" ]] && source "$D/ports.env"
+  local p u vars=()
   for p in "${PROVIDERS[@]}"; do
     u=$(uname_of "$p")
-    for var in "${u}_WEBHOOK_PORT" "${u}_HEALTH_PORT" "${u}_METRICS_PORT"; do
-      [[ -n "${!var:-}" ]] || printf -v "$var" '%s' "$(lab_pick_port)"
-      printf '%s=%s\n' "$var" "${!var}"
-    done
-  done >"$D/ports.env.new"
-  mv "$D/ports.env.new" "$D/ports.env"
+    vars+=("${u}_WEBHOOK_PORT" "${u}_HEALTH_PORT" "${u}_METRICS_PORT")
+  done
+  lab_load_ports "$D/ports.env" "${vars[@]}"
 }
 
 # render PROVIDER: the provider's config/default, made local (capiManifests.ts), in $D/PROVIDER/lab.yaml.
@@ -299,8 +279,5 @@ case "$ACTION" in
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
-  *)
-    usage >&2
-    exit 2
-    ;;
+  *) lab_bad_usage ;;
 esac

@@ -24,29 +24,19 @@ set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
-
-[[ $# -ge 2 ]] || {
-  usage >&2
-  exit 2
-}
-ACTION=$1
-NAME=$2
-shift 2
 WANT_CRDS=0
-PURGE=0
 WANT_ADDRESS=
 CA_DIR=
-for a in "$@"; do
-  case "$a" in
+# cluster_flag ARG: the flags besides --purge.
+cluster_flag() {
+  case "$1" in
     --crds) WANT_CRDS=1 ;;
-    --purge) PURGE=1 ;;
-    --address=*) WANT_ADDRESS=${a#--address=} ;;
-    --ca=*) CA_DIR=${a#--ca=} ;;
-    *) lab_die "unknown argument '$a'" ;;
+    --address=*) WANT_ADDRESS=${1#--address=} ;;
+    --ca=*) CA_DIR=${1#--ca=} ;;
+    *) return 1 ;;
   esac
-done
-[[ "$NAME" =~ ^[a-z][a-z0-9-]*$ ]] || lab_die "cluster name must match [a-z][a-z0-9-]*: '$NAME'"
+}
+lab_parse_action --flags=cluster_flag "$@"
 
 UNAME=$(tr 'a-z-' 'A-Z_' <<<"$NAME")
 D="$LAB_STATE/$NAME"
@@ -102,13 +92,9 @@ ensure_pki() {
   mkdir -p "$PKI"
   chmod 700 "$PKI"
   adopt_ca
+  lab_new_ca "$PKI" "cluster-fleet-lab-$NAME-ca"
   (
     cd "$PKI"
-    if [[ ! -f ca.crt ]]; then
-      openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3650 \
-        -subj "/CN=cluster-fleet-lab-$NAME-ca" -addext "basicConstraints=critical,CA:TRUE" \
-        -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null
-    fi
     # A new --address needs a serving certificate that names it.
     if [[ -f apiserver.crt ]] && ! openssl x509 -in apiserver.crt -noout -ext subjectAltName 2>/dev/null |
       grep -q "IP Address:$BIND_ADDRESS\(,\|\$\)"; then
@@ -167,39 +153,8 @@ readyz() {
     "https://${BIND_ADDRESS:-127.0.0.1}:$APISERVER_PORT/readyz" >/dev/null 2>&1
 }
 
-kcm_listening() {
-  ! lab_port_free "$KCM_PORT"
-}
-
 etcd_healthy() {
   curl -sf --max-time 2 "http://127.0.0.1:$ETCD_PORT/health" 2>/dev/null | grep -q '"health":"true"'
-}
-
-# start NAME PIDFILE LOG BIN ARGS... : start a daemon in its own session, detached from this shell.
-start_daemon() {
-  local name=$1 pidfile=$2 log=$3 bin=$4
-  shift 4
-  if lab_pid_alive "$pidfile" "$bin"; then
-    return 0
-  fi
-  setsid "$bin" "$@" >>"$log" 2>&1 </dev/null &
-  echo $! >"$pidfile"
-  lab_started "$pidfile" "$bin"
-  lab_log "started $name (pid $!, log $log)"
-}
-
-wait_for() { # description timeout-seconds check-function pidfile bin log
-  local what=$1 timeout=$2 check=$3 pidfile=$4 bin=$5 log=$6 i
-  for ((i = 0; i < timeout * 5; i++)); do
-    "$check" && return 0
-    if ! lab_pid_alive "$pidfile" "$bin"; then
-      tail -n 30 "$log" >&2 || true
-      lab_die "$what exited during startup; see $log"
-    fi
-    sleep 0.2
-  done
-  tail -n 30 "$log" >&2 || true
-  lab_die "$what not ready after ${timeout}s; see $log"
 }
 
 install_crds() {
@@ -230,7 +185,7 @@ cmd_up() {
   if ! lab_pid_alive "$D/etcd.pid" "$ETCD_BIN"; then
     lab_port_free "$ETCD_PORT" || lab_die "etcd port $ETCD_PORT is in use by another process (set LAB_${UNAME}_ETCD_PORT)"
     lab_port_free "$ETCD_PEER_PORT" || lab_die "etcd peer port $ETCD_PEER_PORT is in use (set LAB_${UNAME}_ETCD_PEER_PORT)"
-    start_daemon etcd "$D/etcd.pid" "$D/etcd.log" "$ETCD_BIN" \
+    lab_start_daemon etcd "$D/etcd.pid" "$D/etcd.log" "$ETCD_BIN" \
       --name "lab-$NAME" --data-dir "$D/etcd-data" \
       --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
       --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
@@ -238,12 +193,12 @@ cmd_up() {
       --initial-cluster "lab-$NAME=http://127.0.0.1:$ETCD_PEER_PORT" \
       --unsafe-no-fsync --log-level warn
   fi
-  wait_for etcd 30 etcd_healthy "$D/etcd.pid" "$ETCD_BIN" "$D/etcd.log"
+  lab_wait_until etcd 30 "$D/etcd.pid" "$ETCD_BIN" "$D/etcd.log" etcd_healthy
 
   if ! lab_pid_alive "$D/apiserver.pid" "$APISERVER_BIN"; then
     lab_port_free "$APISERVER_PORT" "$BIND_ADDRESS" || lab_die "apiserver port $APISERVER_PORT is in use by another process (set LAB_${UNAME}_APISERVER_PORT)"
     lab_time_start
-    start_daemon kube-apiserver "$D/apiserver.pid" "$D/apiserver.log" "$APISERVER_BIN" \
+    lab_start_daemon kube-apiserver "$D/apiserver.pid" "$D/apiserver.log" "$APISERVER_BIN" \
       --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
       --bind-address="$BIND_ADDRESS" --advertise-address="$BIND_ADDRESS" --secure-port="$APISERVER_PORT" \
       --cert-dir="$PKI" --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
@@ -253,15 +208,15 @@ cmd_up() {
       --service-account-issuer=https://kubernetes.default.svc.cluster.local \
       --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
       --profiling=false
-    wait_for kube-apiserver 120 readyz "$D/apiserver.pid" "$APISERVER_BIN" "$D/apiserver.log"
+    lab_wait_until kube-apiserver 120 "$D/apiserver.pid" "$APISERVER_BIN" "$D/apiserver.log" readyz
     lab_time_end "kube-apiserver start to /readyz ($NAME)"
   fi
-  wait_for kube-apiserver 120 readyz "$D/apiserver.pid" "$APISERVER_BIN" "$D/apiserver.log"
+  lab_wait_until kube-apiserver 120 "$D/apiserver.pid" "$APISERVER_BIN" "$D/apiserver.log" readyz
   write_kubeconfigs
 
   if [[ "${LAB_KCM:-1}" != 0 ]] && ! lab_pid_alive "$D/kcm.pid" "$KCM_BIN"; then
     lab_port_free "$KCM_PORT" || lab_die "controller-manager port $KCM_PORT is in use (set LAB_${UNAME}_KCM_PORT)"
-    start_daemon kube-controller-manager "$D/kcm.pid" "$D/kcm.log" "$KCM_BIN" \
+    lab_start_daemon kube-controller-manager "$D/kcm.pid" "$D/kcm.log" "$KCM_BIN" \
       --kubeconfig="$KUBECONFIG_ADMIN" --authentication-kubeconfig="$KUBECONFIG_ADMIN" \
       --authorization-kubeconfig="$KUBECONFIG_ADMIN" --authentication-skip-lookup=true \
       --bind-address=127.0.0.1 --secure-port="$KCM_PORT" --cert-dir="$D/kcm-certs" --leader-elect=false \
@@ -270,7 +225,7 @@ cmd_up() {
       --use-service-account-credentials=false \
       --controllers='*,-node-ipam-controller,-node-lifecycle-controller,-cloud-node-lifecycle-controller,-node-route-controller,-service-lb-controller,-persistentvolume-binder-controller,-persistentvolume-attach-detach-controller,-persistentvolume-expander-controller'
     # Without it no ServiceAccount token is minted and a later `up` would hang: fail here instead.
-    wait_for kube-controller-manager 60 kcm_listening "$D/kcm.pid" "$KCM_BIN" "$D/kcm.log"
+    lab_wait_until kube-controller-manager 60 "$D/kcm.pid" "$KCM_BIN" "$D/kcm.log" lab_listening "$KCM_PORT"
   fi
 
   [[ $WANT_CRDS == 1 ]] && install_crds
@@ -331,8 +286,5 @@ case "$ACTION" in
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
-  *)
-    usage >&2
-    exit 2
-    ;;
+  *) lab_bad_usage ;;
 esac

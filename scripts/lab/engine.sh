@@ -12,20 +12,7 @@ set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PRINT_ENV_ONLY=0
-COMPONENTS=()
-for a in "$@"; do
-  case "$a" in
-    --print-env) PRINT_ENV_ONLY=1 ;;
-    -h | --help)
-      sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
-      exit 0
-      ;;
-    pulumi | nodejs | shim | kubernetes | command) COMPONENTS+=("$a") ;;
-    *) lab_die "unknown argument '$a' (see --help)" ;;
-  esac
-done
-[[ ${#COMPONENTS[@]} -gt 0 ]] || COMPONENTS=(pulumi nodejs shim kubernetes command)
+lab_component_args --print-env "pulumi nodejs shim kubernetes command" "$@" # sets PRINT_ENV, COMPONENTS
 
 print_env() {
   cat <<EOF
@@ -38,7 +25,7 @@ export PULUMI_DISABLE_REGISTRY_RESOLVE=true
 EOF
 }
 
-if [[ $PRINT_ENV_ONLY == 1 ]]; then
+if [[ $PRINT_ENV == 1 ]]; then
   print_env
   exit 0
 fi

@@ -73,6 +73,90 @@ lab_need() {
   done
 }
 
+# --- Command lines --------------------------------------------------------------------------------
+
+# lab_usage: the running script's usage, i.e. its header comment (line 2 up to the first line that
+# is not a comment) without the leading "# ".
+lab_usage() { awk 'NR > 1 { if (!/^#/) exit; sub(/^# ?/, ""); print }' "$0"; }
+# lab_bad_usage: the usage on stderr, exit 2 (a command line the script cannot take).
+lab_bad_usage() {
+  lab_usage >&2
+  exit 2
+}
+
+# lab_check_name WHAT NAME: NAME (a state dir's name) must match [a-z][a-z0-9-]*.
+lab_check_name() {
+  [[ "$2" =~ ^[a-z][a-z0-9-]*$ ]] || lab_die "$1 name must match [a-z][a-z0-9-]*: '$2'"
+}
+
+# lab_parse_action [--flags=FN] ARG...: a lab CLI's "ACTION NAME [--purge] [FLAG...]". Sets ACTION,
+# NAME (a cluster name) and PURGE (0/1). Any other argument goes to FN (the script's own flags),
+# which returns non-zero for one it does not take; without FN there are none. Fewer than two
+# arguments: the usage, exit 2.
+lab_parse_action() {
+  local flags=false a
+  if [[ "${1:-}" == --flags=* ]]; then
+    flags=${1#--flags=}
+    shift
+  fi
+  [[ $# -ge 2 ]] || lab_bad_usage
+  ACTION=$1
+  NAME=$2
+  shift 2
+  PURGE=0
+  for a in "$@"; do
+    if [[ "$a" == --purge ]]; then
+      PURGE=1
+    elif ! "$flags" "$a"; then
+      lab_die "unknown argument '$a'"
+    fi
+  done
+  lab_check_name cluster "$NAME"
+}
+
+# lab_component_args FLAG ALL ARG...: a build script's "[FLAG] [component...]" (-h/--help: the
+# usage, exit 0). Sets the variable named after FLAG (--download: DOWNLOAD) to 0/1 and COMPONENTS
+# to the components named, or to all of ALL (space-separated) if none is.
+lab_component_args() {
+  local flag=$1 var=${1#--} all a c known
+  var=${var^^}
+  var=${var//-/_}
+  read -r -a all <<<"$2"
+  shift 2
+  printf -v "$var" 0
+  COMPONENTS=()
+  for a in "$@"; do
+    case "$a" in
+      "$flag") printf -v "$var" 1 ;;
+      -h | --help)
+        lab_usage
+        exit 0
+        ;;
+      *)
+        known=0
+        for c in "${all[@]}"; do [[ "$a" != "$c" ]] || known=1; done
+        [[ $known == 1 ]] || lab_die "unknown argument '$a' (see --help)"
+        COMPONENTS+=("$a")
+        ;;
+    esac
+  done
+  [[ ${#COMPONENTS[@]} -gt 0 ]] || COMPONENTS=("${all[@]}")
+}
+
+# lab_each_component DOWNLOAD_FN BUILD_FN: for each of COMPONENTS, DOWNLOAD_FN COMPONENT (fetch its
+# Go modules) if DOWNLOAD is 1, else BUILD_FN COMPONENT.
+lab_each_component() {
+  local c
+  for c in "${COMPONENTS[@]}"; do
+    if [[ $DOWNLOAD == 1 ]]; then
+      "$1" "$c" || lab_die "downloading the modules of $c failed"
+      lab_log "$c: modules downloaded"
+    else
+      "$2" "$c"
+    fi
+  done
+}
+
 # Refuse to build inside the repository (nothing built is committed).
 lab_check_build_dir() {
   mkdir -p "$LAB_BUILD"
@@ -92,6 +176,9 @@ lab_find() {
     command -v "$1" 2>/dev/null
   fi
 }
+
+# lab_kubectl KUBECONFIG ARG...: kubectl (LAB_BIN's, else the one on PATH) against KUBECONFIG.
+lab_kubectl() { "$(lab_find kubectl || lab_die "kubectl not found")" --kubeconfig="$1" "${@:2}"; }
 
 # lab_time_start; ...; lab_time_end LABEL -> logs the elapsed time and appends it to logs/timings.log,
 # with the load averages (1, 5, 15 min) at the end, since build times depend on them.
@@ -120,6 +207,9 @@ lab_time_end() {
 lab_port_free() {
   ! (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null
 }
+
+# lab_listening PORT [HOST]: true if something listens on HOST:PORT (default 127.0.0.1).
+lab_listening() { ! lab_port_free "$@"; }
 
 # lab_pick_port: print a random free loopback port in 20000-32767, below Linux's ephemeral range
 # (32768-60999), so an outgoing connection cannot take it between the pick and the bind.
@@ -554,4 +644,49 @@ lab_started() {
     kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.1
   done
+}
+
+# lab_start_daemon NAME PIDFILE LOG BIN ARG...: unless PIDFILE names a live BIN, start BIN ARG... in
+# a session of its own, detached from this shell (env from the caller), output appended to LOG.
+lab_start_daemon() {
+  local name=$1 pidfile=$2 log=$3 bin=$4
+  shift 4
+  if lab_pid_alive "$pidfile" "$bin"; then
+    return 0
+  fi
+  setsid "$bin" "$@" >>"$log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  lab_started "$pidfile" "$bin"
+  lab_log "started $name (pid $!, log $log)"
+}
+
+# lab_wait_until WHAT TIMEOUT PIDFILE BIN LOG CMD...: poll CMD (output dropped) until it succeeds;
+# die, showing the end of LOG, if the process (PIDFILE, BIN) exits or TIMEOUT seconds pass.
+lab_wait_until() {
+  local what=$1 timeout=$2 pidfile=$3 bin=$4 log=$5 i
+  shift 5
+  for ((i = 0; i < timeout * 5; i++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    lab_pid_alive "$pidfile" "$bin" || {
+      tail -n 30 "$log" >&2 || true
+      lab_die "$what exited during startup; see $log"
+    }
+    sleep 0.2
+  done
+  tail -n 30 "$log" >&2 || true
+  lab_die "$what not ready after ${timeout}s; see $log"
+}
+
+# lab_load_ports FILE VAR...: each VAR (a port) from FILE (KEY=VALUE lines) if there, else a free
+# one (lab_pick_port); FILE is rewritten with all of them, so the ports stay across restarts.
+lab_load_ports() {
+  local file=$1 var
+  shift
+  # shellcheck source=/dev/null
+  [[ -f "$file" ]] && source "$file"
+  for var in "$@"; do
+    [[ -n "${!var:-}" ]] || printf -v "$var" '%s' "$(lab_pick_port)"
+    printf '%s=%s\n' "$var" "${!var}"
+  done >"$file.new"
+  mv "$file.new" "$file"
 }

@@ -14,41 +14,14 @@ set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
-
-[[ $# -ge 2 ]] || {
-  usage >&2
-  exit 2
-}
-ACTION=$1
-NAME=$2
-shift 2
-PURGE=0
-for a in "$@"; do
-  case "$a" in
-    --purge) PURGE=1 ;;
-    *) lab_die "unknown argument '$a'" ;;
-  esac
-done
-[[ "$NAME" =~ ^[a-z][a-z0-9-]*$ ]] || lab_die "cluster name must match [a-z][a-z0-9-]*: '$NAME'"
+lab_parse_action "$@"
 
 D="$LAB_STATE/nodes-$NAME"
 KUBECONFIG_ADMIN="$LAB_STATE/$NAME/admin.kubeconfig"
 SCHEDULER_BIN="$LAB_BIN/kube-scheduler"
 KWOK_BIN="$LAB_BIN/kwok"
 
-k() { "$(lab_find kubectl || lab_die "kubectl not found")" --kubeconfig="$KUBECONFIG_ADMIN" "$@"; }
-
-load_ports() {
-  local var
-  # shellcheck source=/dev/null
-  [[ -f "$D/ports.env" ]] && source "$D/ports.env"
-  for var in SCHEDULER_PORT KWOK_PORT; do
-    [[ -n "${!var:-}" ]] || printf -v "$var" '%s' "$(lab_pick_port)"
-    printf '%s=%s\n' "$var" "${!var}"
-  done >"$D/ports.env.new"
-  mv "$D/ports.env.new" "$D/ports.env"
-}
+k() { lab_kubectl "$KUBECONFIG_ADMIN" "$@"; }
 
 stages() {
   local dir f
@@ -87,15 +60,6 @@ status:
 EOF
 }
 
-start_daemon() {
-  local name=$1 pidfile=$2 log=$3 bin=$4
-  shift 4
-  lab_pid_alive "$pidfile" "$bin" && return 0
-  setsid "$bin" "$@" >>"$log" 2>&1 </dev/null &
-  echo $! >"$pidfile"
-  lab_log "started $name (pid $!, log $log)"
-}
-
 wait_listening() { # WHAT PORT PIDFILE BIN LOG
   local i
   for ((i = 0; i < 300; i++)); do
@@ -113,15 +77,15 @@ cmd_up() {
   [[ -x "$SCHEDULER_BIN" && -x "$KWOK_BIN" ]] || lab_die "kube-scheduler and kwok must be in $LAB_BIN"
   "$LAB_SCRIPTS_DIR/cluster.sh" status "$NAME" 2>/dev/null || lab_die "cluster '$NAME' is not up"
   mkdir -p "$D"
-  load_ports
+  lab_load_ports "$D/ports.env" SCHEDULER_PORT KWOK_PORT
   stages >"$D/stages.yaml"
-  start_daemon kube-scheduler "$D/scheduler.pid" "$D/scheduler.log" "$SCHEDULER_BIN" \
+  lab_start_daemon kube-scheduler "$D/scheduler.pid" "$D/scheduler.log" "$SCHEDULER_BIN" \
     --kubeconfig="$KUBECONFIG_ADMIN" --authentication-kubeconfig="$KUBECONFIG_ADMIN" \
     --authorization-kubeconfig="$KUBECONFIG_ADMIN" --leader-elect=false \
     --bind-address=127.0.0.1 --secure-port="$SCHEDULER_PORT" --cert-dir="$D/scheduler-certs"
   wait_listening kube-scheduler "$SCHEDULER_PORT" "$D/scheduler.pid" "$SCHEDULER_BIN" "$D/scheduler.log"
   # Pod IPs (non-host-network Pods) and node addresses are status only, kept on loopback.
-  start_daemon kwok "$D/kwok.pid" "$D/kwok.log" "$KWOK_BIN" --kubeconfig="$KUBECONFIG_ADMIN" \
+  lab_start_daemon kwok "$D/kwok.pid" "$D/kwok.log" "$KWOK_BIN" --kubeconfig="$KUBECONFIG_ADMIN" \
     --config="$D/stages.yaml" --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --server-address="127.0.0.1:$KWOK_PORT" --cidr="${LAB_NODES_POD_CIDR:-127.78.0.0/16}" \
     --node-ip="${LAB_NODES_NODE_IP:-127.0.0.1}"
@@ -154,8 +118,5 @@ cmd_down() {
 case "$ACTION" in
   up) cmd_up ;;
   down) cmd_down ;;
-  *)
-    usage >&2
-    exit 2
-    ;;
+  *) lab_bad_usage ;;
 esac

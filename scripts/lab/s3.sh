@@ -18,12 +18,8 @@ set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 ACTION=${1:-}
-[[ -n "$ACTION" ]] || {
-  usage >&2
-  exit 2
-}
+[[ -n "$ACTION" ]] || lab_bad_usage
 shift
 NAME=s3
 PURGE=0
@@ -34,7 +30,7 @@ for a in "$@"; do
     *) NAME=$a ;;
   esac
 done
-[[ "$NAME" =~ ^[a-z][a-z0-9-]*$ ]] || lab_die "instance name must match [a-z][a-z0-9-]*: '$NAME'"
+lab_check_name instance "$NAME"
 
 D="$LAB_STATE/$NAME"
 PKI="$D/pki"
@@ -53,22 +49,8 @@ ensure_keys() {
         "$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" >"$D/credentials.env"
     )
   fi
-  (
-    cd "$PKI"
-    if [[ ! -f ca.crt ]]; then
-      openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3650 \
-        -subj "/CN=cluster-fleet-lab-$NAME-ca" -addext "basicConstraints=critical,CA:TRUE" \
-        -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null
-    fi
-    if [[ ! -f server.crt ]]; then
-      openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr \
-        -subj "/CN=lab-$NAME" 2>/dev/null
-      printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
-        "extendedKeyUsage=serverAuth" "subjectAltName=IP:127.0.0.1,DNS:localhost" >server.ext
-      openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
-        -extfile server.ext -out server.crt 2>/dev/null
-    fi
-  )
+  lab_new_ca "$PKI" "cluster-fleet-lab-$NAME-ca"
+  lab_issue_cert "$PKI" "$PKI/server" "lab-$NAME" serverAuth "IP:127.0.0.1,DNS:localhost"
 }
 
 port() {
@@ -161,8 +143,5 @@ case "$ACTION" in
   up) cmd_up ;;
   down) cmd_down ;;
   env) cmd_env ;;
-  *)
-    usage >&2
-    exit 2
-    ;;
+  *) lab_bad_usage ;;
 esac

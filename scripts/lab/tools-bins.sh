@@ -11,21 +11,7 @@ set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL=(versitygw helm kustomize redis-lite kwok)
-DOWNLOAD=0
-COMPONENTS=()
-for a in "$@"; do
-  case "$a" in
-    --download) DOWNLOAD=1 ;;
-    -h | --help)
-      sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
-      exit 0
-      ;;
-    versitygw | helm | kustomize | redis-lite | kwok) COMPONENTS+=("$a") ;;
-    *) lab_die "unknown argument '$a' (see --help)" ;;
-  esac
-done
-[[ ${#COMPONENTS[@]} -gt 0 ]] || COMPONENTS=("${ALL[@]}")
+lab_component_args --download "versitygw helm kustomize redis-lite kwok" "$@" # sets DOWNLOAD, COMPONENTS
 
 HELM_PKG=helm.sh/helm/v3/cmd/helm
 KUSTOMIZE_PKG=sigs.k8s.io/kustomize/kustomize/v5
@@ -82,17 +68,14 @@ download() {
   esac
 }
 
-for c in "${COMPONENTS[@]}"; do
-  if [[ $DOWNLOAD == 1 ]]; then
-    download "$c" || lab_die "downloading the modules of $c failed"
-    lab_log "$c: modules downloaded"
-    continue
-  fi
-  case "$c" in
+build() {
+  case "$1" in
     versitygw) lab_go_install versitygw "$VERSITYGW_PKG" "$LAB_VERSITYGW_VERSION" "$(versitygw_ldflags)" ;;
     helm) lab_go_install helm "$HELM_PKG" "$LAB_HELM_VERSION" "$(helm_ldflags)" ;;
     kustomize) lab_go_install kustomize "$KUSTOMIZE_PKG" "$LAB_KUSTOMIZE_VERSION" ;;
     redis-lite) ensure_redis_lite ;;
     kwok) lab_go_install kwok "$KWOK_PKG" "$LAB_KWOK_VERSION" ;;
   esac
-done
+}
+
+lab_each_component download build

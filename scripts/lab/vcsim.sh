@@ -27,10 +27,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ACTION=${1:-}
-[[ -n "$ACTION" ]] || {
-  sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
+[[ -n "$ACTION" ]] || lab_bad_usage
 shift
 INVENTORY=
 WANT_USER=
