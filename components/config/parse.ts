@@ -904,15 +904,13 @@ export function checkClusterSet(
     });
     // Each pod network is compared with the earlier ones that had no problem of their own. Those
     // are pairwise disjoint, so a sorted set finds the overlaps: O(n log n), not O(n^2) parses.
-    const flagged = new Set(c.issues.map((x) => x.path));
-    const valid = (path: string) => !flagged.has(path);
     const subnetR =
-        network.subnet && valid("network.subnet") ? parseRange(network.subnet) : undefined;
+        network.subnet && c.ok("network.subnet") ? parseRange(network.subnet) : undefined;
     const accepted = new DisjointIntervals<number>();
     clusters.forEach((cl, i) => {
         const pod = `clusters[${i}].podCidr`;
         const svc = `clusters[${i}].serviceCidr`;
-        if (!cl.podCidr || !valid(pod)) return;
+        if (!cl.podCidr || !c.ok(pod)) return;
         const podR = parseRange(cl.podCidr);
         let ok = true;
         if (subnetR && overlaps(podR, subnetR)) {
@@ -923,7 +921,7 @@ export function checkClusterSet(
             );
             ok = false;
         }
-        if (cl.serviceCidr && valid(svc) && overlaps(podR, parseRange(cl.serviceCidr))) {
+        if (cl.serviceCidr && c.ok(svc) && overlaps(podR, parseRange(cl.serviceCidr))) {
             c.fail(
                 svc,
                 `${cl.serviceCidr} overlaps the pod network ${cl.podCidr}; pick a serviceCidr ` +
