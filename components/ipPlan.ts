@@ -186,29 +186,24 @@ export function planRegion(
         }
     }
 
+    // Every block is placed now: suggestions (one list per prefix) and free blocks exclude them.
+    const used = unionOf(placed.map((p) => p.block));
+    const suggestions = new Map<number, string>();
+    const suggest = (prefix: number) => {
+        if (!suggestions.has(prefix)) suggestions.set(prefix, suggestion(region, used, prefix));
+        return suggestions.get(prefix)!;
+    };
     for (const u of unusable) {
         // A block as large as the subnet can never fit: suggest blocks of the default size.
         const prefix = u.prefix > region.prefix ? u.prefix : defaultPrefix;
         issues.push({
             path: `${u.req.path}.addressBlock`,
-            message:
-                `${u.problem}; pin a /${prefix} that is free` +
-                suggestion(region, unionOf(placed.map((p) => p.block)), prefix),
+            message: `${u.problem}; pin a /${prefix} that is free` + suggest(prefix),
         });
     }
 
     // Overlaps between clusters' blocks, reported per pair in config order.
     const overlapping = new Set<string>();
-    const suggestions = new Map<number, string>();
-    const suggest = (prefix: number) => {
-        if (!suggestions.has(prefix)) {
-            suggestions.set(
-                prefix,
-                suggestion(region, unionOf(placed.map((p) => p.block)), prefix),
-            );
-        }
-        return suggestions.get(prefix)!;
-    };
     for (const [i, j] of overlappingPairs(placed.map((p) => p.block))) {
         const a = placed[i];
         const b = placed[j];
@@ -276,10 +271,9 @@ export function planRegion(
         throw new IpPlanError(issues);
     }
 
-    const used = placed.map((p) => p.block);
     return {
         clusters: [...plans].sort((a, b) => a.cluster.localeCompare(b.cluster)),
-        freeBlocks: freeBlocks(region, used, defaultPrefix),
+        freeBlocks: freeBlockList(region, used, defaultPrefix, Number.MAX_SAFE_INTEGER),
         freeAddresses: countFree(region, used, [...vips.keys()]),
     };
 }
@@ -346,10 +340,6 @@ function freeBlockList(region: Region, used: IntervalUnion, prefix: number, limi
     return out;
 }
 
-function freeBlocks(region: Region, used: readonly Interval[], prefix: number): string[] {
-    return freeBlockList(region, unionOf(used), prefix, Number.MAX_SAFE_INTEGER);
-}
-
 function suggestion(region: Region, used: IntervalUnion, prefix: number): string {
     const free = freeBlockList(region, used, prefix, 3);
     return free.length > 0
@@ -381,27 +371,8 @@ export function assignCommand(stack?: string): string {
     return `npm run ipam -- --stack ${stack ?? "<stack>"} --assign`;
 }
 
-function countFree(region: Region, used: readonly Interval[], vips: readonly number[]): number {
-    // Merge every taken interval, then subtract from the subnet size.
-    const taken = [...region.forbidden, ...used, ...vips.map((v) => ({ lo: v, hi: v }))]
-        .map((t) => ({
-            lo: Math.max(t.lo, region.subnet.lo),
-            hi: Math.min(t.hi, region.subnet.hi),
-        }))
-        .filter((t) => t.lo <= t.hi)
-        .sort((a, b) => a.lo - b.lo);
-    let total = 0;
-    let curLo = -1;
-    let curHi = -2;
-    for (const t of taken) {
-        if (t.lo > curHi + 1) {
-            total += curHi - curLo + 1;
-            curLo = t.lo;
-            curHi = t.hi;
-        } else {
-            curHi = Math.max(curHi, t.hi);
-        }
-    }
-    total += curHi - curLo + 1;
-    return region.subnet.hi - region.subnet.lo + 1 - total;
+function countFree(region: Region, blocks: IntervalUnion, vips: readonly number[]): number {
+    const points = vips.map((v) => ({ lo: v, hi: v }));
+    const taken = unionOf([...region.forbidden, ...blocks.intervals, ...points]);
+    return region.subnet.hi - region.subnet.lo + 1 - taken.sizeWithin(region.subnet);
 }
