@@ -794,16 +794,17 @@ function parseCluster(
     };
 }
 
-/** A routed network given as a CIDR: its address must be the network address. */
-function networkCidr(c: Checker, path: string, v: unknown): string {
+/** A routed network given as a CIDR: its address must be the network address. `prefix` is set
+ *  only when the CIDR is valid. */
+function networkCidr(c: Checker, path: string, v: unknown): { s: string; prefix?: number } {
     const s = c.cidr(path, v);
-    if (s && c.ok(path)) {
-        const nm = new Netmask(s);
-        if (nm.base !== s.split("/")[0]) {
-            c.fail(path, `${s} has host bits set; use ${nm.base}/${nm.bitmask}`);
-        }
+    if (!s || !c.ok(path)) return { s };
+    const nm = new Netmask(s);
+    if (nm.base !== s.split("/")[0]) {
+        c.fail(path, `${s} has host bits set; use ${nm.base}/${nm.bitmask}`);
+        return { s };
     }
-    return s;
+    return { s, prefix: nm.bitmask };
 }
 
 /** kubeadm gives every node a /24 of the pod network (node-cidr-mask-size) and refuses pod
@@ -817,9 +818,8 @@ function podNetwork(
     sizes: Pick<ClusterConfig, "controlPlane" | "workerPools">,
 ): string {
     const path = `${p}.podCidr`;
-    const s = networkCidr(c, path, v);
-    if (!s || !c.ok(path)) return s;
-    const prefix = new Netmask(s).bitmask;
+    const { s, prefix } = networkCidr(c, path, v);
+    if (prefix === undefined) return s;
     if (prefix < NODE_CIDR_PREFIX - 16 || prefix > NODE_CIDR_PREFIX) {
         c.fail(
             path,
@@ -843,9 +843,8 @@ function podNetwork(
 
 /** kubeadm refuses service networks larger than a /12 and needs the 10th address for DNS. */
 function serviceNetwork(c: Checker, path: string, v: unknown): string {
-    const s = networkCidr(c, path, v);
-    if (!s || !c.ok(path)) return s;
-    const prefix = new Netmask(s).bitmask;
+    const { s, prefix } = networkCidr(c, path, v);
+    if (prefix === undefined) return s;
     if (prefix < 12 || prefix > 28) {
         c.fail(
             path,
