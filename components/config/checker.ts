@@ -131,7 +131,9 @@ export class Checker {
 
     /** True when no issue was reported at `path` or below it (`path.x`, `path[i]`). */
     ok(path: string): boolean {
-        return !this.underAbsent(path) && !this.flagged.has(path);
+        if (this.underAbsent(path)) return false;
+        // Most configs are valid: then there is no lookup (and no hashing of the path) at all.
+        return this.flagged.size === 0 || !this.flagged.has(path);
     }
 
     throwIfAny(): void {

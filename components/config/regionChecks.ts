@@ -4,7 +4,7 @@
 import { overlaps } from "../intervals";
 import { RegionIpPlan, parseRange } from "../ipPlan";
 import { Checker } from "./checker";
-import { NameCollision, generatedNames, nameCollisions } from "./generatedNames";
+import { GeneratedName, NameCollision, generatedNames, nameCollisions } from "./generatedNames";
 import { ArgocdConfig, BgpConfig, ClusterConfig, ManagementConfig, NetworkConfig } from "./types";
 
 /** Service networks are per cluster (not routed), but must not hide the node subnet. */
@@ -41,16 +41,18 @@ export function checkGeneratedNames(
     if (!c.ok("management.namespace") || !c.ok("argocd.namespace")) return;
     const sshRouters = bgp.routers.filter((r) => r.ssh && r.name).map((r) => r.name);
     const what = new Map<string, string>();
-    const names = clusters.flatMap((cl, i) => {
+    // One array filled in place: flatMap over ~50 names a cluster is slow at thousands of clusters.
+    const names: GeneratedName[] = [];
+    clusters.forEach((cl, i) => {
         const p = `clusters[${i}]`;
-        if (!cl.name || !c.ok(`${p}.name`)) return [];
+        if (!cl.name || !c.ok(`${p}.name`)) return;
         what.set(`${p}.name`, `cluster "${cl.name}"`);
         // Invalid or duplicate pool names are reported already.
         const pools = cl.workerPools.filter((wp, j) => {
             what.set(`${p}.workerPools[${j}].name`, `pool "${wp.name}" of cluster "${cl.name}"`);
             return wp.name && c.ok(`${p}.workerPools[${j}].name`);
         });
-        return generatedNames({
+        const own = generatedNames({
             cluster: { name: cl.name, workerPools: pools },
             path: p,
             managementNamespace: management.namespace,
@@ -59,6 +61,7 @@ export function checkGeneratedNames(
             manageSync: argocd.manageSync,
             manageInventory,
         });
+        for (const g of own) names.push(g);
     });
     // One issue per pair of colliding keys; a Kubernetes object clash reads best, so it leads.
     const byPair = new Map<string, NameCollision[]>();
