@@ -74,6 +74,10 @@ export const long2ip = (n: number): string =>
 const contains = (outer: Interval, x: number) => x >= outer.lo && x <= outer.hi;
 export const cidrOf = (lo: number, prefix: number) => `${long2ip(lo)}/${prefix}`;
 
+/** First address of a block's node pool: the block's first address is the VIP unless one is pinned. */
+export const poolStart = (block: Interval, req: Pick<IpPlanRequest, "vip">): number =>
+    req.vip ? block.lo : block.lo + 1;
+
 /** Stable 32-bit hash of a cluster name: the start of its block search. */
 export function nameHash(name: string): number {
     return createHash("sha256").update(name, "utf8").digest().readUInt32BE(0);
@@ -226,10 +230,9 @@ export function planRegion(
     const vips = new Map<number, string>();
     for (const { req, block, prefix } of placed) {
         let vip = block.lo;
-        let poolLo = block.lo + 1;
+        const poolLo = poolStart(block, req);
         if (req.vip) {
             vip = u32(ip2long(req.vip));
-            poolLo = block.lo;
             const vipIssue = checkPinnedVip(region, vip, req, placed);
             if (vipIssue) {
                 issues.push(vipIssue);
