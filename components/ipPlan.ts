@@ -169,7 +169,7 @@ export function planRegion(
                 continue;
             }
             if (!region.eligible(block)) {
-                const problem = `${req.addressBlock} contains ${forbiddenIn(network, block)}`;
+                const problem = `${req.addressBlock} contains ${forbiddenIn(region, block)}`;
                 unusable.push({ req, prefix: bitmask, problem });
                 continue;
             }
@@ -300,7 +300,7 @@ function checkPinnedVip(
         return {
             path,
             message:
-                `${req.vip} is ${forbiddenIn(region.network, { lo: vip, hi: vip })}; pick ` +
+                `${req.vip} is ${forbiddenIn(region, { lo: vip, hi: vip })}; pick ` +
                 `another address, or remove vip to use the block's first address`,
         };
     }
@@ -318,8 +318,8 @@ function checkPinnedVip(
 }
 
 /** Names what in `block` is never handed out: gateway, network/broadcast address, reserved. */
-function forbiddenIn(network: NetworkConfig, block: Interval): string {
-    const subnet = parseRange(network.subnet);
+function forbiddenIn(region: Region, block: Interval): string {
+    const { network, subnet } = region;
     const found: string[] = [];
     const at = (ip: string) => contains(block, u32(ip2long(ip)));
     if (contains(block, subnet.lo)) found.push(`the network address ${long2ip(subnet.lo)}`);
