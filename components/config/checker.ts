@@ -101,7 +101,7 @@ function enclosing(path: string): number[] {
 
 /** Collects issues; every accessor returns a usable fallback so that validation continues. */
 export class Checker {
-    readonly issues: ConfigIssue[] = [];
+    private readonly list: ConfigIssue[] = [];
     /** Objects and lists that are missing or of the wrong type: their keys are not reported. */
     private readonly absent = new Set<string>();
     /** Paths with an issue of their own. */
@@ -109,9 +109,14 @@ export class Checker {
     /** Paths with an issue at or below them: each issue path and its prefixes before "." or "[". */
     private readonly flagged = new Set<string>();
 
+    /** Read-only: every issue goes through fail(), which keeps the path indexes in step. */
+    get issues(): readonly ConfigIssue[] {
+        return this.list;
+    }
+
     fail(path: string, message: string): void {
         if (this.underAbsent(path)) return;
-        this.issues.push({ path, message });
+        this.list.push({ path, message });
         this.issuePaths.add(path);
         this.flagged.add(path);
         for (const k of enclosing(path)) this.flagged.add(path.slice(0, k));
