@@ -13,6 +13,7 @@ import {
     cidrOf,
     derivedBlock,
     parseRange,
+    poolStart,
 } from "./ipPlan";
 
 export interface BlockAssignment {
@@ -24,8 +25,8 @@ export interface BlockAssignment {
     readonly kept: boolean;
 }
 
-/** Addresses of a block's node pool: all but the VIP, unless the VIP is pinned elsewhere. */
-const poolSize = (block: Interval, req: IpPlanRequest) => block.hi - block.lo + (req.vip ? 1 : 0);
+/** Addresses of a block's node pool, as the plan counts them. */
+const poolSize = (block: Interval, req: IpPlanRequest) => block.hi - poolStart(block, req) + 1;
 
 /** The assignments for every unpinned request, in config order. Pinned clusters never change. */
 export function assignBlocks(

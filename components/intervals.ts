@@ -64,6 +64,19 @@ export class IntervalUnion {
         this.items.splice(start, k - start, { lo, hi });
     }
 
+    /** The merged intervals, in address order. */
+    get intervals(): readonly Interval[] {
+        return this.items;
+    }
+
+    /** How many addresses of `r` the union covers. */
+    sizeWithin(r: Interval): number {
+        let n = 0;
+        for (const i of this.items)
+            n += Math.max(0, Math.min(i.hi, r.hi) - Math.max(i.lo, r.lo) + 1);
+        return n;
+    }
+
     /** The first interval in the union that ends at or after `x`, if any. */
     nextAtOrAfter(x: number): Interval | undefined {
         return this.items[firstEndingAtOrAfter(this.items, x)];

@@ -47,11 +47,13 @@ export class IpPlanError extends Error {
 
 const u32 = (n: number) => n >>> 0;
 
-/** Unsigned long of a dotted quad; netmask's ip2long (which throws on garbage) for anything else. */
+const DOTTED_QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** Unsigned long of a dotted quad; netmask's ip2long (which throws on garbage) for anything else.
+ *  One regex, no split: the config path calls this for every cluster's CIDRs. */
 function ipToLong(s: string): number {
-    const p = s.split(".");
-    const n = ((+p[0] << 24) | (+p[1] << 16) | (+p[2] << 8) | +p[3]) >>> 0;
-    return p.length === 4 && p.every((x) => /^\d{1,3}$/.test(x)) ? n : u32(ip2long(s));
+    const m = DOTTED_QUAD.exec(s);
+    return m ? ((+m[1] << 24) | (+m[2] << 16) | (+m[3] << 8) | +m[4]) >>> 0 : u32(ip2long(s));
 }
 
 /** Parses "a.b.c.d", "a-b" or a CIDR into an inclusive interval of unsigned longs. */
@@ -73,6 +75,10 @@ export const long2ip = (n: number): string =>
     `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 const contains = (outer: Interval, x: number) => x >= outer.lo && x <= outer.hi;
 export const cidrOf = (lo: number, prefix: number) => `${long2ip(lo)}/${prefix}`;
+
+/** First address of a block's node pool: the block's first address is the VIP unless one is pinned. */
+export const poolStart = (block: Interval, req: Pick<IpPlanRequest, "vip">): number =>
+    req.vip ? block.lo : block.lo + 1;
 
 /** Stable 32-bit hash of a cluster name: the start of its block search. */
 export function nameHash(name: string): number {
@@ -165,7 +171,7 @@ export function planRegion(
                 continue;
             }
             if (!region.eligible(block)) {
-                const problem = `${req.addressBlock} contains ${forbiddenIn(network, block)}`;
+                const problem = `${req.addressBlock} contains ${forbiddenIn(region, block)}`;
                 unusable.push({ req, prefix: bitmask, problem });
                 continue;
             }
@@ -186,29 +192,24 @@ export function planRegion(
         }
     }
 
+    // Every block is placed now: suggestions (one list per prefix) and free blocks exclude them.
+    const used = unionOf(placed.map((p) => p.block));
+    const suggestions = new Map<number, string>();
+    const suggest = (prefix: number) => {
+        if (!suggestions.has(prefix)) suggestions.set(prefix, suggestion(region, used, prefix));
+        return suggestions.get(prefix)!;
+    };
     for (const u of unusable) {
         // A block as large as the subnet can never fit: suggest blocks of the default size.
         const prefix = u.prefix > region.prefix ? u.prefix : defaultPrefix;
         issues.push({
             path: `${u.req.path}.addressBlock`,
-            message:
-                `${u.problem}; pin a /${prefix} that is free` +
-                suggestion(region, unionOf(placed.map((p) => p.block)), prefix),
+            message: `${u.problem}; pin a /${prefix} that is free` + suggest(prefix),
         });
     }
 
     // Overlaps between clusters' blocks, reported per pair in config order.
     const overlapping = new Set<string>();
-    const suggestions = new Map<number, string>();
-    const suggest = (prefix: number) => {
-        if (!suggestions.has(prefix)) {
-            suggestions.set(
-                prefix,
-                suggestion(region, unionOf(placed.map((p) => p.block)), prefix),
-            );
-        }
-        return suggestions.get(prefix)!;
-    };
     for (const [i, j] of overlappingPairs(placed.map((p) => p.block))) {
         const a = placed[i];
         const b = placed[j];
@@ -231,10 +232,9 @@ export function planRegion(
     const vips = new Map<number, string>();
     for (const { req, block, prefix } of placed) {
         let vip = block.lo;
-        let poolLo = block.lo + 1;
+        const poolLo = poolStart(block, req);
         if (req.vip) {
             vip = u32(ip2long(req.vip));
-            poolLo = block.lo;
             const vipIssue = checkPinnedVip(region, vip, req, placed);
             if (vipIssue) {
                 issues.push(vipIssue);
@@ -276,10 +276,9 @@ export function planRegion(
         throw new IpPlanError(issues);
     }
 
-    const used = placed.map((p) => p.block);
     return {
         clusters: [...plans].sort((a, b) => a.cluster.localeCompare(b.cluster)),
-        freeBlocks: freeBlocks(region, used, defaultPrefix),
+        freeBlocks: freeBlockList(region, used, defaultPrefix, Number.MAX_SAFE_INTEGER),
         freeAddresses: countFree(region, used, [...vips.keys()]),
     };
 }
@@ -303,7 +302,7 @@ function checkPinnedVip(
         return {
             path,
             message:
-                `${req.vip} is ${forbiddenIn(region.network, { lo: vip, hi: vip })}; pick ` +
+                `${req.vip} is ${forbiddenIn(region, { lo: vip, hi: vip })}; pick ` +
                 `another address, or remove vip to use the block's first address`,
         };
     }
@@ -321,8 +320,8 @@ function checkPinnedVip(
 }
 
 /** Names what in `block` is never handed out: gateway, network/broadcast address, reserved. */
-function forbiddenIn(network: NetworkConfig, block: Interval): string {
-    const subnet = parseRange(network.subnet);
+function forbiddenIn(region: Region, block: Interval): string {
+    const { network, subnet } = region;
     const found: string[] = [];
     const at = (ip: string) => contains(block, u32(ip2long(ip)));
     if (contains(block, subnet.lo)) found.push(`the network address ${long2ip(subnet.lo)}`);
@@ -344,10 +343,6 @@ function freeBlockList(region: Region, used: IntervalUnion, prefix: number, limi
         }
     }
     return out;
-}
-
-function freeBlocks(region: Region, used: readonly Interval[], prefix: number): string[] {
-    return freeBlockList(region, unionOf(used), prefix, Number.MAX_SAFE_INTEGER);
 }
 
 function suggestion(region: Region, used: IntervalUnion, prefix: number): string {
@@ -381,27 +376,8 @@ export function assignCommand(stack?: string): string {
     return `npm run ipam -- --stack ${stack ?? "<stack>"} --assign`;
 }
 
-function countFree(region: Region, used: readonly Interval[], vips: readonly number[]): number {
-    // Merge every taken interval, then subtract from the subnet size.
-    const taken = [...region.forbidden, ...used, ...vips.map((v) => ({ lo: v, hi: v }))]
-        .map((t) => ({
-            lo: Math.max(t.lo, region.subnet.lo),
-            hi: Math.min(t.hi, region.subnet.hi),
-        }))
-        .filter((t) => t.lo <= t.hi)
-        .sort((a, b) => a.lo - b.lo);
-    let total = 0;
-    let curLo = -1;
-    let curHi = -2;
-    for (const t of taken) {
-        if (t.lo > curHi + 1) {
-            total += curHi - curLo + 1;
-            curLo = t.lo;
-            curHi = t.hi;
-        } else {
-            curHi = Math.max(curHi, t.hi);
-        }
-    }
-    total += curHi - curLo + 1;
-    return region.subnet.hi - region.subnet.lo + 1 - total;
+function countFree(region: Region, blocks: IntervalUnion, vips: readonly number[]): number {
+    const points = vips.map((v) => ({ lo: v, hi: v }));
+    const taken = unionOf([...region.forbidden, ...blocks.intervals, ...points]);
+    return region.subnet.hi - region.subnet.lo + 1 - taken.sizeWithin(region.subnet);
 }

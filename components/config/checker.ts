@@ -90,40 +90,55 @@ export function closest(key: string, known: readonly string[]): string | undefin
 
 type Obj = Record<string, unknown>;
 
+/** Lengths of the enclosing paths of `path`: the positions of its "." and "[" separators. */
+function enclosing(path: string): number[] {
+    const out: number[] = [];
+    for (let k = 0; k < path.length; k++) {
+        if (path[k] === "." || path[k] === "[") out.push(k);
+    }
+    return out;
+}
+
 /** Collects issues; every accessor returns a usable fallback so that validation continues. */
 export class Checker {
-    readonly issues: ConfigIssue[] = [];
+    private readonly list: ConfigIssue[] = [];
     /** Objects and lists that are missing or of the wrong type: their keys are not reported. */
     private readonly absent = new Set<string>();
+    /** Paths with an issue of their own. */
+    private readonly issuePaths = new Set<string>();
+    /** Paths with an issue at or below them: each issue path and its prefixes before "." or "[". */
+    private readonly flagged = new Set<string>();
+
+    /** Read-only: every issue goes through fail(), which keeps the path indexes in step. */
+    get issues(): readonly ConfigIssue[] {
+        return this.list;
+    }
 
     fail(path: string, message: string): void {
-        if (!this.underAbsent(path)) this.issues.push({ path, message });
+        if (this.underAbsent(path)) return;
+        this.list.push({ path, message });
+        this.issuePaths.add(path);
+        this.flagged.add(path);
+        for (const k of enclosing(path)) this.flagged.add(path.slice(0, k));
     }
 
     /** True when an enclosing object or list of `path` is missing or of the wrong type. */
     private underAbsent(path: string): boolean {
-        for (const a of this.absent) {
-            if (path.startsWith(`${a}.`) || path.startsWith(`${a}[`)) return true;
-        }
+        if (this.absent.size === 0) return false;
+        for (const k of enclosing(path)) if (this.absent.has(path.slice(0, k))) return true;
         return false;
     }
 
     /** True when a problem was reported at `path` itself or for an enclosing object or list. */
     reported(path: string): boolean {
-        return this.underAbsent(path) || this.issues.some((i) => i.path === path);
+        return this.underAbsent(path) || this.issuePaths.has(path);
     }
 
     /** True when no issue was reported at `path` or below it (`path.x`, `path[i]`). */
     ok(path: string): boolean {
-        return (
-            !this.underAbsent(path) &&
-            this.issues.every(
-                (i) =>
-                    i.path !== path &&
-                    !i.path.startsWith(`${path}.`) &&
-                    !i.path.startsWith(`${path}[`),
-            )
-        );
+        if (this.underAbsent(path)) return false;
+        // Most configs are valid: then there is no lookup (and no hashing of the path) at all.
+        return this.flagged.size === 0 || !this.flagged.has(path);
     }
 
     throwIfAny(): void {

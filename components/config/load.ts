@@ -84,7 +84,11 @@ function checkKubeconfig(text: string | undefined, issues: ConfigIssue[]): void 
  * and secret problems are listed together.
  */
 export function loadRegion(): LoadedRegion {
-    const raw = rawProjectConfig(pulumi.runtime.allConfig());
+    // Every Config.get parses the engine's whole config again (all clusters): read it once here
+    // for the plain values, and through Config only to make the secret Outputs.
+    const all = pulumi.runtime.allConfig();
+    const plain = (key: (typeof SECRET_KEYS)[number]) => all[`${PROJECT}:${key}`];
+    const raw = rawProjectConfig(all);
     const issues: ConfigIssue[] = [];
     let parsed: ReturnType<typeof parseRegionConfig> | undefined;
     try {
@@ -96,7 +100,7 @@ export function loadRegion(): LoadedRegion {
     const cfg = new pulumi.Config(PROJECT);
     const secret = (key: (typeof SECRET_KEYS)[number], required: boolean) => {
         const full = `${PROJECT}:${key}`;
-        const value = cfg.get(key);
+        const value = plain(key);
         if (value === undefined || value === "") {
             if (required) {
                 issues.push({
@@ -116,11 +120,11 @@ export function loadRegion(): LoadedRegion {
     };
     const needsRouterKey = anyRouterWithSsh(raw);
     const managementKubeconfig = secret("managementKubeconfig", true);
-    checkKubeconfig(cfg.get("managementKubeconfig"), issues);
+    checkKubeconfig(plain("managementKubeconfig"), issues);
     const vspherePassword = secret("vspherePassword", true);
     // The token is read by the Argo CD dynamic provider's configure(); here only its form.
     secret("argocdToken", true);
-    const token = cfg.get("argocdToken");
+    const token = plain("argocdToken");
     if (token && /\s/.test(token)) {
         issues.push({
             path: "argocdToken",
@@ -131,7 +135,7 @@ export function loadRegion(): LoadedRegion {
         });
     }
     const routerSshKey = secret("routerSshKey", needsRouterKey);
-    const key = cfg.get("routerSshKey");
+    const key = plain("routerSshKey");
     if (key && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) {
         issues.push({
             path: "routerSshKey",

@@ -794,16 +794,17 @@ function parseCluster(
     };
 }
 
-/** A routed network given as a CIDR: its address must be the network address. */
-function networkCidr(c: Checker, path: string, v: unknown): string {
+/** A routed network given as a CIDR: its address must be the network address. `prefix` is set
+ *  only when the CIDR is valid. */
+function networkCidr(c: Checker, path: string, v: unknown): { s: string; prefix?: number } {
     const s = c.cidr(path, v);
-    if (s && c.ok(path)) {
-        const nm = new Netmask(s);
-        if (nm.base !== s.split("/")[0]) {
-            c.fail(path, `${s} has host bits set; use ${nm.base}/${nm.bitmask}`);
-        }
+    if (!s || !c.ok(path)) return { s };
+    const nm = new Netmask(s);
+    if (nm.base !== s.split("/")[0]) {
+        c.fail(path, `${s} has host bits set; use ${nm.base}/${nm.bitmask}`);
+        return { s };
     }
-    return s;
+    return { s, prefix: nm.bitmask };
 }
 
 /** kubeadm gives every node a /24 of the pod network (node-cidr-mask-size) and refuses pod
@@ -817,9 +818,8 @@ function podNetwork(
     sizes: Pick<ClusterConfig, "controlPlane" | "workerPools">,
 ): string {
     const path = `${p}.podCidr`;
-    const s = networkCidr(c, path, v);
-    if (!s || !c.ok(path)) return s;
-    const prefix = new Netmask(s).bitmask;
+    const { s, prefix } = networkCidr(c, path, v);
+    if (prefix === undefined) return s;
     if (prefix < NODE_CIDR_PREFIX - 16 || prefix > NODE_CIDR_PREFIX) {
         c.fail(
             path,
@@ -843,9 +843,8 @@ function podNetwork(
 
 /** kubeadm refuses service networks larger than a /12 and needs the 10th address for DNS. */
 function serviceNetwork(c: Checker, path: string, v: unknown): string {
-    const s = networkCidr(c, path, v);
-    if (!s || !c.ok(path)) return s;
-    const prefix = new Netmask(s).bitmask;
+    const { s, prefix } = networkCidr(c, path, v);
+    if (prefix === undefined) return s;
     if (prefix < 12 || prefix > 28) {
         c.fail(
             path,
@@ -904,15 +903,13 @@ export function checkClusterSet(
     });
     // Each pod network is compared with the earlier ones that had no problem of their own. Those
     // are pairwise disjoint, so a sorted set finds the overlaps: O(n log n), not O(n^2) parses.
-    const flagged = new Set(c.issues.map((x) => x.path));
-    const valid = (path: string) => !flagged.has(path);
     const subnetR =
-        network.subnet && valid("network.subnet") ? parseRange(network.subnet) : undefined;
+        network.subnet && c.ok("network.subnet") ? parseRange(network.subnet) : undefined;
     const accepted = new DisjointIntervals<number>();
     clusters.forEach((cl, i) => {
         const pod = `clusters[${i}].podCidr`;
         const svc = `clusters[${i}].serviceCidr`;
-        if (!cl.podCidr || !valid(pod)) return;
+        if (!cl.podCidr || !c.ok(pod)) return;
         const podR = parseRange(cl.podCidr);
         let ok = true;
         if (subnetR && overlaps(podR, subnetR)) {
@@ -923,7 +920,7 @@ export function checkClusterSet(
             );
             ok = false;
         }
-        if (cl.serviceCidr && valid(svc) && overlaps(podR, parseRange(cl.serviceCidr))) {
+        if (cl.serviceCidr && c.ok(svc) && overlaps(podR, parseRange(cl.serviceCidr))) {
             c.fail(
                 svc,
                 `${cl.serviceCidr} overlaps the pod network ${cl.podCidr}; pick a serviceCidr ` +

@@ -36,11 +36,43 @@ function clustersBlock(lines: readonly string[]): { start: number; end: number; 
     return { start: head + 1, end, dash: indentOf(first) };
 }
 
+/** A name with none of the characters that may follow it on its line (quote, space, "#", ",",
+ *  "}"): such a name is the whole token after `name:`, so the index below finds its lines. */
+const NAME_TOKEN = /^[^\s"'#,}]+$/;
+
+/**
+ * One pass over the clusters sequence: the key column of the list item each line belongs to (-1
+ * before the first item), and for each name written after a `name:` the lines it appears on, so
+ * that each pin looks at those lines instead of the whole sequence.
+ */
+function scanItems(lines: readonly string[], start: number, end: number, dash: number) {
+    const keyColumns: number[] = [];
+    const named = new Map<string, number[]>();
+    const token = /\s*["']?([^\s"'#,}]+)/y;
+    let column = -1;
+    for (let i = start; i < end; i++) {
+        const l = lines[i];
+        if (indentOf(l) === dash && /^\s*- /.test(l)) column = /^\s*- +/.exec(l)![0].length;
+        keyColumns[i] = column;
+        for (let k = l.indexOf("name:"); k >= 0; k = l.indexOf("name:", k + 1)) {
+            token.lastIndex = k + "name:".length;
+            const t = token.exec(l)?.[1];
+            if (t === undefined) continue;
+            const at = named.get(t) ?? [];
+            if (at[at.length - 1] !== i) at.push(i);
+            named.set(t, at);
+        }
+    }
+    return { keyColumns, named };
+}
+
 /** Returns the edited text; throws when a cluster cannot be found or edited safely. */
 export function pinAddressBlocks(text: string, pins: readonly Pin[]): string {
     const lines = text.split("\n");
     const eol = lines[0]?.endsWith("\r") ? "\r" : "";
     const { start, end, dash } = clustersBlock(lines);
+    const { keyColumns, named } = scanItems(lines, start, end, dash);
+    const all = Array.from({ length: end - start }, (_, k) => start + k);
     const edits: { at: number; insert?: string; replace?: string }[] = [];
     for (const { name, block } of pins) {
         const quoted = `(["']?)${escape(name)}\\2`;
@@ -50,12 +82,10 @@ export function pinAddressBlocks(text: string, pins: readonly Pin[]): string {
             `^(\\s*- +\\{.*\\bname:\\s*${quoted}\\s*(,.*)?)\\}(\\s*(#.*)?\\r?)$`,
         );
         let found = false;
-        let itemKeyColumn = -1;
-        for (let i = start; i < end && !found; i++) {
+        for (const i of NAME_TOKEN.test(name) ? (named.get(name) ?? []) : all) {
+            if (found) break;
             const l = lines[i];
-            if (indentOf(l) === dash && /^\s*- /.test(l)) {
-                itemKeyColumn = /^\s*- +/.exec(l)![0].length;
-            }
+            const itemKeyColumn = keyColumns[i];
             const b = blockName.exec(l);
             if (
                 b &&
