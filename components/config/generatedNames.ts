@@ -22,6 +22,8 @@ export interface NameInputs {
     readonly cluster: { readonly name: string; readonly workerPools: readonly { name: string }[] };
     /** Config path of the cluster, e.g. "clusters[1]". */
     readonly path: string;
+    /** Config index of each of `cluster.workerPools` when some were left out; default 0, 1, … */
+    readonly poolIndexes?: readonly number[];
     readonly managementNamespace: string;
     readonly argocdNamespace: string;
     /** Routers the cluster's listen ranges are configured on (those with ssh). */
@@ -80,7 +82,7 @@ function logicalNames(n: NameInputs): GeneratedName[] {
     add(chain(WC, types.VSphereMachineTemplate), `${c}-cp-template`);
     add(chain(WC, types.KubeadmControlPlane), `${c}-control-plane`);
     n.cluster.workerPools.forEach((p, i) => {
-        const from = `${n.path}.workerPools[${i}].name`;
+        const from = `${n.path}.workerPools[${n.poolIndexes?.[i] ?? i}].name`;
         add(chain(WC, types.VSphereMachineTemplate), `${c}-${p.name}-template`, from);
         add(chain(WC, types.KubeadmConfigTemplate), `${c}-${p.name}-bootstrap`, from);
         add(chain(WC, types.MachineDeployment), `${c}-${p.name}`, from);
@@ -124,7 +126,7 @@ function objectNamesOf(n: NameInputs): GeneratedName[] {
     for (const s of CAPI_SECRET_SUFFIXES) add("Secret", mgmt, `${c}-${s}`);
     add(kinds.VSphereMachineTemplate, mgmt, `${c}-cp-${HASH}`);
     n.cluster.workerPools.forEach((p, i) => {
-        const from = `${n.path}.workerPools[${i}].name`;
+        const from = `${n.path}.workerPools[${n.poolIndexes?.[i] ?? i}].name`;
         add(kinds.MachineDeployment, mgmt, o.machineDeployment(p.name), from);
         add(kinds.VSphereMachineTemplate, mgmt, `${c}-${p.name}-${HASH}`, from);
         add(kinds.KubeadmConfigTemplate, mgmt, `${c}-${p.name}-${HASH}`, from);

@@ -47,14 +47,15 @@ export function checkGeneratedNames(
         const p = `clusters[${i}]`;
         if (!cl.name || !c.ok(`${p}.name`)) return;
         what.set(`${p}.name`, `cluster "${cl.name}"`);
-        // Invalid or duplicate pool names are reported already.
-        const pools = cl.workerPools.filter((wp, j) => {
+        // Invalid or duplicate pool names are reported already; the others keep their config index.
+        const poolIndexes = cl.workerPools.flatMap((wp, j) => {
             what.set(`${p}.workerPools[${j}].name`, `pool "${wp.name}" of cluster "${cl.name}"`);
-            return wp.name && c.ok(`${p}.workerPools[${j}].name`);
+            return wp.name && c.ok(`${p}.workerPools[${j}].name`) ? [j] : [];
         });
         const own = generatedNames({
-            cluster: { name: cl.name, workerPools: pools },
+            cluster: { name: cl.name, workerPools: poolIndexes.map((j) => cl.workerPools[j]) },
             path: p,
+            poolIndexes,
             managementNamespace: management.namespace,
             argocdNamespace: argocd.namespace,
             sshRouters,

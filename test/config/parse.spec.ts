@@ -446,6 +446,21 @@ describe("region config", () => {
         );
     });
 
+    it("names a colliding pool by its own config index when an invalid pool comes before it", () => {
+        dev.clusters[0].name = "dev";
+        dev.clusters[0].workerPools = [
+            { ...dev.clusters[0].workerPools[0], name: "Bad_Pool" },
+            { ...dev.clusters[0].workerPools[0], name: "apps-general" },
+        ];
+        dev.clusters[1].name = "dev-apps";
+        dev.clusters[1].workerPools[0].name = "general";
+        expectIssue(
+            dev,
+            "clusters[1].workerPools[0].name",
+            /pool "general" of cluster "dev-apps" and pool "apps-general" of cluster "dev" \(clusters\[0\]\.workerPools\[1\]\.name\) both produce/,
+        );
+    });
+
     it("rejects a pool of one cluster that composes to another cluster's control-plane template", () => {
         dev.clusters[0].name = "dev";
         dev.clusters[0].workerPools[0].name = "apps-cp";
