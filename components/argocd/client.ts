@@ -10,6 +10,7 @@ import { Agent, fetch as undiciFetch } from "undici";
 import type { components, paths } from "./generated/argocd-api";
 import { backoffDelay, sleep } from "../providers/backoff";
 import { redact } from "../providers/redact";
+import { isTlsVerifyCode } from "../providers/tlsVerifyCodes";
 import {
     argoCdApiError,
     isArgoCdApiError,
@@ -214,17 +215,6 @@ interface RawResult<T> {
     response: Response;
 }
 
-// An array, not a Set: the closure serializer turns a module-level Set into a broken object.
-const TLS_CODES: readonly string[] = [
-    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-    "SELF_SIGNED_CERT_IN_CHAIN",
-    "DEPTH_ZERO_SELF_SIGNED_CERT",
-    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-    "ERR_TLS_CERT_ALTNAME_INVALID",
-    "CERT_HAS_EXPIRED",
-    "CERT_NOT_YET_VALID",
-];
-
 function errorChain(e: unknown): { text: string; code?: string; tls: boolean } {
     const parts: string[] = [];
     let code: string | undefined;
@@ -245,7 +235,7 @@ function errorChain(e: unknown): { text: string; code?: string; tls: boolean } {
     return {
         text: parts.join(": ") || String(e),
         code,
-        tls: code ? TLS_CODES.includes(code) : false,
+        tls: isTlsVerifyCode(code),
     };
 }
 

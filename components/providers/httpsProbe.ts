@@ -3,6 +3,7 @@
 // Free of Pulumi imports and of captured agents: dynamic providers serialize this module by
 // value, and node:https is imported by name so the serializer captures require("https").
 import { request } from "node:https";
+import { isTlsVerifyCode } from "./tlsVerifyCodes";
 
 export interface HttpsGetOptions {
     /** Full URL, https only. */
@@ -121,28 +122,9 @@ function timeoutError(): Error {
     return Object.assign(new Error("request timed out"), { code: "ETIMEDOUT" });
 }
 
-// Codes of certificate-verification failures (OpenSSL X509_V_ERR names plus Node's own). An
-// array, not a Set: a module-level Set does not survive closure serialization (the copy's
-// Set.prototype.has throws "incompatible receiver").
-const TLS_VERIFY_CODES: readonly string[] = [
-    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-    "UNABLE_TO_GET_ISSUER_CERT",
-    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-    "SELF_SIGNED_CERT_IN_CHAIN",
-    "DEPTH_ZERO_SELF_SIGNED_CERT",
-    "CERT_HAS_EXPIRED",
-    "CERT_NOT_YET_VALID",
-    "CERT_SIGNATURE_FAILURE",
-    "CERT_UNTRUSTED",
-    "CERT_REJECTED",
-    "INVALID_CA",
-    "ERR_TLS_CERT_ALTNAME_INVALID",
-];
-
 /** True when `err` is a failed verification of the server certificate. */
 export function isTlsVerifyError(err: unknown): boolean {
-    const code = (err as { code?: unknown })?.code;
-    return typeof code === "string" && TLS_VERIFY_CODES.includes(code);
+    return isTlsVerifyCode((err as { code?: unknown })?.code);
 }
 
 /**
@@ -169,7 +151,7 @@ export function describeRequestError(err: unknown): string {
         return "DNS lookup failed";
     }
     if (
-        TLS_VERIFY_CODES.includes(code) ||
+        isTlsVerifyCode(code) ||
         code.startsWith("ERR_SSL_") ||
         code.startsWith("ERR_TLS_") ||
         code === "EPROTO"

@@ -2,6 +2,7 @@
 import * as assert from "node:assert/strict";
 import {
     accountFromToken,
+    callArgoCd,
     createArgoCdClient,
     getApplication,
     getClusterByServer,
@@ -13,6 +14,8 @@ import {
     type ArgoCdClientOptions,
 } from "../../components/argocd/client";
 import { isArgoCdApiError, type ArgoCdApiError } from "../../components/argocd/errors";
+import { isTlsVerifyError } from "../../components/providers/httpsProbe";
+import { TLS_VERIFY_CODES } from "../../components/providers/tlsVerifyCodes";
 import { recordTrustBuilds, startFakeArgoCd, type FakeArgoCd } from "../support/fakeArgoCd";
 
 const FAST = { baseMs: 5, maxMs: 20, maxTotalMs: 10_000 };
@@ -75,6 +78,25 @@ describe("Argo CD client", () => {
             assert.equal(e.attempts, 1);
             assert.match(e.message, /argocd\.caCert/);
             assert.equal(fake.requests.length, 0);
+        });
+
+        it("fails at once on every certificate-verification code, the same set as the readiness probe's", async () => {
+            const c = client();
+            for (const code of TLS_VERIFY_CODES) {
+                let sends = 0;
+                // undici's shape: "fetch failed" with the TLS socket's error as the cause.
+                const e = await rejects(
+                    callArgoCd(c, { operation: "GET /api/version" }, async () => {
+                        sends++;
+                        throw new TypeError("fetch failed", {
+                            cause: Object.assign(new Error("certificate verify failed"), { code }),
+                        });
+                    }),
+                );
+                assert.equal(e.reason, "tls", code);
+                assert.equal(sends, 1, `${code} was retried`);
+                assert.ok(isTlsVerifyError({ code }), code);
+            }
         });
 
         it("401 for an expired token: no retry, says how to regenerate, never shows the token", async () => {
