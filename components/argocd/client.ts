@@ -136,15 +136,17 @@ interface InvalidBody {
  * A 2xx answer must be JSON. It is read here so that a proxy's HTML page or a garbled body ends
  * as an "invalid-response" error with an excerpt, not as openapi-fetch's bare SyntaxError (which
  * would read as a network failure). Error answers pass through: callArgoCd reads them.
+ * The body is parsed once, here: the returned Response hands openapi-fetch the parsed value.
  */
 async function checkedJson(method: string, res: Response): Promise<Response> {
     if (!res.ok || res.status === 204 || method === "HEAD") {
         return res;
     }
     const text = await res.text();
+    let parsed: unknown = undefined;
     if (text.trim() !== "") {
         try {
-            JSON.parse(text);
+            parsed = JSON.parse(text);
         } catch {
             const details: InvalidBody = {
                 status: res.status,
@@ -157,11 +159,13 @@ async function checkedJson(method: string, res: Response): Promise<Response> {
             });
         }
     }
-    return new Response(text, {
-        status: res.status,
-        statusText: res.statusText,
-        headers: res.headers,
-    });
+    // openapi-fetch calls json() when Content-Length is set, else text() and JSON.parse again;
+    // so the length is set (the body may have come chunked) and json() returns `parsed`.
+    const headers = new Headers(res.headers);
+    headers.set("content-length", String(Buffer.byteLength(text)));
+    const out = new Response(text, { status: res.status, statusText: res.statusText, headers });
+    Object.defineProperty(out, "json", { value: async () => parsed });
+    return out;
 }
 
 function invalidBody(e: unknown): InvalidBody | undefined {

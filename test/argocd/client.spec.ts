@@ -302,6 +302,38 @@ describe("Argo CD client", () => {
             assert.equal(fake.count("POST", /sync$/), 1);
         });
 
+        it("a 2xx body is parsed once (the JSON check's parse is the one the caller gets)", async () => {
+            fake.addApp("cc-wc1", "clusters");
+            const ref = { name: "cc-wc1", project: "clusters", appNamespace: "argocd" };
+            const c = client();
+            const parse = JSON.parse;
+            const json = Object.getOwnPropertyDescriptor(Response.prototype, "json")!;
+            let bodyParses = 0;
+            let responseJson = 0;
+            JSON.parse = ((text: string, reviver?: Parameters<typeof parse>[1]) => {
+                if (typeof text === "string" && text.includes('"cc-wc1"')) {
+                    bodyParses++;
+                }
+                return parse(text, reviver);
+            }) as typeof JSON.parse;
+            Object.defineProperty(Response.prototype, "json", {
+                ...json,
+                value: function (this: Response) {
+                    responseJson++;
+                    return (json.value as () => Promise<unknown>).call(this);
+                },
+            });
+            let app;
+            try {
+                app = await getApplication(c, ref);
+            } finally {
+                JSON.parse = parse;
+                Object.defineProperty(Response.prototype, "json", json);
+            }
+            assert.equal(app?.metadata?.name, "cc-wc1");
+            assert.deepEqual({ bodyParses, responseJson }, { bodyParses: 1, responseJson: 0 });
+        });
+
         it("an empty 200 body is no error", async () => {
             fake.inject({ path: /version/, status: 200, raw: "", times: 1 });
             assert.equal(await getVersion(client()), "");
