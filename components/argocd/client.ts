@@ -8,7 +8,7 @@ import * as tls from "node:tls";
 import createClient, { type Client } from "openapi-fetch";
 import { Agent, fetch as undiciFetch } from "undici";
 import type { components, paths } from "./generated/argocd-api";
-import { backoffDelay, sleep } from "../providers/backoff";
+import { backoffDelay, systemClock, type Clock } from "../providers/backoff";
 import { redact } from "../providers/redact";
 import { isTlsVerifyCode } from "../providers/tlsVerifyCodes";
 import {
@@ -60,6 +60,8 @@ export interface ArgoCdClientOptions {
     readonly account?: string;
     readonly requestTimeoutMs?: number;
     readonly retry?: Partial<RetryTuning>;
+    /** Time source of retry delays and request timeouts. Default: the wall clock. */
+    readonly clock?: Clock;
 }
 
 export interface ArgoCdClient {
@@ -68,6 +70,7 @@ export interface ArgoCdClient {
     readonly api: ArgoCdApi;
     readonly requestTimeoutMs: number;
     readonly retry: RetryTuning;
+    readonly clock: Clock;
     /** Values redacted from every error this client raises. */
     readonly secrets: readonly string[];
     /** Closes the connection pool; call when the provider method is done. */
@@ -199,6 +202,7 @@ export function createArgoCdClient(opts: ArgoCdClientOptions): ArgoCdClient {
         api,
         requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
         retry: { ...DEFAULT_RETRY, ...opts.retry },
+        clock: opts.clock ?? systemClock,
         secrets: [opts.token],
         close: () => agent.close(),
     };
@@ -292,7 +296,8 @@ export async function callArgoCd<T>(
     spec: CallSpec,
     send: (signal: AbortSignal) => Promise<RawResult<T>>,
 ): Promise<T> {
-    const started = Date.now();
+    const clock = client.clock;
+    const started = clock.now();
     const r = client.retry;
     const fail = (attempts: number, extra: Partial<ArgoCdApiErrorDetails>) =>
         argoCdApiError(
@@ -314,7 +319,7 @@ export async function callArgoCd<T>(
                 argoMessage: "the caller's deadline passed before the call could complete",
             });
         }
-        const perRequest = AbortSignal.timeout(spec.timeoutMs ?? client.requestTimeoutMs);
+        const perRequest = clock.timeout(spec.timeoutMs ?? client.requestTimeoutMs);
         const signal = spec.signal ? AbortSignal.any([perRequest, spec.signal]) : perRequest;
         let lastError: ReturnType<typeof argoCdApiError>;
         let limit = r.maxAttempts;
@@ -372,11 +377,11 @@ export async function callArgoCd<T>(
             }
         }
         const delay = Math.min(Math.max(backoffDelay(attempt - 1, r), minDelay), r.maxMs);
-        if (attempt >= limit || Date.now() - started + delay > r.maxTotalMs) {
+        if (attempt >= limit || clock.now() - started + delay > r.maxTotalMs) {
             throw lastError;
         }
         try {
-            await sleep(delay, spec.signal);
+            await clock.sleep(delay, spec.signal);
         } catch {
             throw lastError;
         }

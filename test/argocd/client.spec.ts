@@ -17,8 +17,7 @@ import { isArgoCdApiError, type ArgoCdApiError } from "../../components/argocd/e
 import { isTlsVerifyError } from "../../components/providers/httpsProbe";
 import { TLS_VERIFY_CODES } from "../../components/providers/tlsVerifyCodes";
 import { recordTrustBuilds, startFakeArgoCd, type FakeArgoCd } from "../support/fakeArgoCd";
-
-const FAST = { baseMs: 5, maxMs: 20, maxTotalMs: 10_000 };
+import { virtualClock, type VirtualClock } from "../support/virtualClock";
 
 async function rejects(p: Promise<unknown>): Promise<ArgoCdApiError> {
     try {
@@ -32,6 +31,8 @@ async function rejects(p: Promise<unknown>): Promise<ArgoCdApiError> {
 
 describe("Argo CD client", () => {
     let fake: FakeArgoCd;
+    // Retry delays and request timeouts run on this clock (default tuning, virtual time).
+    let clock: VirtualClock;
     const clients: ArgoCdClient[] = [];
     const client = (o: Partial<ArgoCdClientOptions> = {}) => {
         const c = createArgoCdClient({
@@ -39,7 +40,7 @@ describe("Argo CD client", () => {
             token: fake.token,
             caPem: fake.caPem,
             account: "pulumi-ci",
-            retry: FAST,
+            clock,
             ...o,
         });
         clients.push(c);
@@ -48,6 +49,7 @@ describe("Argo CD client", () => {
 
     beforeEach(async () => {
         fake = await startFakeArgoCd();
+        clock = virtualClock();
     });
     afterEach(async () => {
         await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -145,16 +147,18 @@ describe("Argo CD client", () => {
             fake.inject({
                 path: /version/,
                 status: 429,
-                headers: { "Retry-After": "0" },
+                headers: { "Retry-After": "20" },
                 times: 2,
             });
             assert.equal(await getVersion(client()), "v3.5.1+109ca7c");
             assert.equal(fake.count("GET", /version/), 3);
+            // The backoff alone would wait at most 1 s, then 2 s.
+            assert.equal(clock.now(), 40_000);
         });
 
         it("gives up after maxAttempts with the attempt count and 'no change made'", async () => {
             fake.inject({ path: /version/, status: 503, times: 100 });
-            const e = await rejects(getVersion(client({ retry: { ...FAST, maxAttempts: 4 } })));
+            const e = await rejects(getVersion(client({ retry: { maxAttempts: 4 } })));
             assert.equal(e.reason, "unavailable");
             assert.equal(e.attempts, 4);
             assert.equal(fake.count("GET", /version/), 4);
@@ -168,7 +172,7 @@ describe("Argo CD client", () => {
             fake.inject({ method: "POST", path: /sync$/, destroy: true, times: 100 });
             const ref = { name: "cc-wc1", project: "clusters", appNamespace: "argocd" };
             const e = await rejects(
-                syncApplication(client({ retry: { ...FAST, maxAttempts: 2 } }), ref, {}),
+                syncApplication(client({ retry: { maxAttempts: 2 } }), ref, {}),
             );
             assert.equal(e.reason, "network");
             assert.match(
@@ -188,27 +192,37 @@ describe("Argo CD client", () => {
                 },
                 times: 100,
             });
-            const e = await rejects(
-                getVersion(client({ retry: { ...FAST, maxInternalErrorAttempts: 2 } })),
-            );
+            const e = await rejects(getVersion(client({ retry: { maxInternalErrorAttempts: 2 } })));
             assert.equal(e.reason, "internal");
             assert.equal(fake.count("GET", /version/), 2);
             assert.match(e.message, /dial tcp/);
         });
 
         it("applies a per-request timeout and retries it", async () => {
-            // The first answer never comes: only the per-request timeout ends that attempt. The
-            // timeout is generous so that a loaded machine still answers the retry within it.
-            fake.inject({ path: /version/, hang: true, times: 1 });
-            assert.equal(await getVersion(client({ requestTimeoutMs: 1000 })), "v3.5.1+109ca7c");
-            assert.ok(fake.count("GET", /version/) >= 2);
-            fake.inject({ path: /version/, hang: true, times: 100 });
+            // The first answer never comes: while it hangs, the request's timeout passes (and only
+            // that), so only the per-request timeout can end that attempt. The timeouts are longer
+            // than the test's own: one on the wall clock would never end in time.
+            fake.inject({
+                path: /version/,
+                hang: true,
+                times: 1,
+                onHang: () => clock.advance(90_000),
+            });
+            const c = client({ requestTimeoutMs: 90_000 });
+            assert.equal(await getVersion(c), "v3.5.1+109ca7c");
+            assert.equal(fake.count("GET", /version/), 2);
+            fake.inject({
+                path: /version/,
+                hang: true,
+                times: 100,
+                onHang: () => clock.advance(120_000),
+            });
             const e = await rejects(
-                getVersion(client({ requestTimeoutMs: 200, retry: { ...FAST, maxAttempts: 2 } })),
+                getVersion(client({ requestTimeoutMs: 120_000, retry: { maxAttempts: 2 } })),
             );
             assert.equal(e.reason, "timeout");
             assert.equal(e.attempts, 2);
-            assert.match(e.message, /no response within 200 ms/);
+            assert.match(e.message, /no response within 120000 ms/);
         });
 
         it("does not retry 400/403/404", async () => {
@@ -238,7 +252,7 @@ describe("Argo CD client", () => {
                 headers: { "Content-Type": "text/html" },
                 times: 100,
             });
-            const e = await rejects(getVersion(client({ retry: { ...FAST, maxAttempts: 2 } })));
+            const e = await rejects(getVersion(client({ retry: { maxAttempts: 2 } })));
             assert.equal(e.reason, "unavailable");
             assert.match(
                 e.message,

@@ -124,6 +124,7 @@ describe("ApiServerReadyProvider", function () {
                 offset += ms;
                 await new Promise((resolve) => setImmediate(resolve));
             },
+            timeout: (ms: number) => AbortSignal.timeout(ms),
         };
     }
 

@@ -51,6 +51,8 @@ export interface Fault {
     readonly delayMs?: number;
     /** Never answer (the connection stays open until the server closes): for timeouts. */
     readonly hang?: boolean;
+    /** Called when a request is left hanging: a test on a virtual clock advances it here. */
+    readonly onHang?: () => void;
     times: number;
 }
 
@@ -526,6 +528,7 @@ export async function startFakeArgoCd(
                     route(method, u.pathname, u.searchParams, body, res);
                 };
                 if (f.hang) {
+                    f.onHang?.();
                     return;
                 }
                 if (f.delayMs) {
