@@ -1,18 +1,42 @@
 // One HTTPS request with TLS verified against a given CA, and a short description of why one
 // failed.
 // Free of Pulumi imports and of captured agents: dynamic providers serialize this module by
-// value, and node:https is imported by name so the serializer captures require("https").
-import { request } from "node:https";
+// value, and node:https and node:tls are imported by name so the serializer captures require().
+import { request, type RequestOptions } from "node:https";
+import { createSecureContext, type SecureContext } from "node:tls";
 import { isTlsVerifyCode } from "./tlsVerifyCodes";
 
-export interface HttpsGetOptions {
-    /** Full URL, https only. */
-    readonly url: string;
+/** What a request trusts and presents: the CA to verify the server with, and a client key. */
+export interface TlsTrust {
     /** PEM CA bundle to verify the server against; undefined means Node's default roots. */
     readonly caPem?: string;
     /** Client certificate and key (PEM) for mTLS. */
     readonly certPem?: string;
     readonly keyPem?: string;
+}
+
+/**
+ * The TLS context of `trust`, for `HttpsGetOptions.secureContext`. Build it once and reuse it:
+ * otherwise every request builds one from the PEMs again (parsing the CA and the key).
+ */
+export function secureContextOf(trust: TlsTrust): SecureContext {
+    return createSecureContext({ ca: trust.caPem, cert: trust.certPem, key: trust.keyPem });
+}
+
+/**
+ * secureContextOf(trust), built on the first call and then reused. A build that throws (a PEM
+ * that does not parse) is not kept: it throws again where a request would have failed.
+ */
+export function lazySecureContext(trust: TlsTrust): () => SecureContext {
+    let built: SecureContext | undefined = undefined;
+    return () => (built ??= secureContextOf(trust));
+}
+
+export interface HttpsGetOptions extends TlsTrust {
+    /** Full URL, https only. */
+    readonly url: string;
+    /** Built by secureContextOf: then used instead of caPem, certPem and keyPem. */
+    readonly secureContext?: SecureContext;
     /** Sent as `Authorization: Bearer <token>`. */
     readonly token?: string;
     /** Name to verify the server certificate against, when it differs from the URL host. */
@@ -66,6 +90,10 @@ export function httpsRequest(opts: HttpsRequestOptions): Promise<HttpsResponse> 
             headers["Content-Type"] = opts.contentType ?? "application/json";
             headers["Content-Length"] = Buffer.byteLength(payload);
         }
+        // tls.connect takes secureContext as is; https's option type does not list it.
+        const trust: RequestOptions & { secureContext?: SecureContext } = opts.secureContext
+            ? { secureContext: opts.secureContext }
+            : { ca: opts.caPem, cert: opts.certPem, key: opts.keyPem };
         const req = request(
             {
                 protocol: "https:",
@@ -74,9 +102,7 @@ export function httpsRequest(opts: HttpsRequestOptions): Promise<HttpsResponse> 
                 path: `${url.pathname}${url.search}`,
                 method: opts.method ?? "GET",
                 headers,
-                ca: opts.caPem,
-                cert: opts.certPem,
-                key: opts.keyPem,
+                ...trust,
                 servername: opts.servername,
                 // A fresh connection per request: no agent outlives the call.
                 agent: false,

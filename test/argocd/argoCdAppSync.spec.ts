@@ -13,6 +13,7 @@ import {
 import { isArgoCdApiError, isArgoCdSyncError } from "../../components/argocd/errors";
 import { types } from "../../components/constants";
 import { createTestCa } from "../support/pki";
+import { recordTrustBuilds } from "../support/trustBuilds";
 import { virtualClock, type VirtualClock } from "../support/virtualClock";
 import {
     appHealth,
@@ -22,7 +23,6 @@ import {
     opFinished,
     opRetrying,
     opRunning,
-    recordTrustBuilds,
     startFakeArgoCd,
     SUCCEEDED,
     type FakeArgoCd,

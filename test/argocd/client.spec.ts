@@ -16,7 +16,8 @@ import {
 import { isArgoCdApiError, type ArgoCdApiError } from "../../components/argocd/errors";
 import { isTlsVerifyError } from "../../components/providers/httpsProbe";
 import { TLS_VERIFY_CODES } from "../../components/providers/tlsVerifyCodes";
-import { recordTrustBuilds, startFakeArgoCd, type FakeArgoCd } from "../support/fakeArgoCd";
+import { startFakeArgoCd, type FakeArgoCd } from "../support/fakeArgoCd";
+import { recordTrustBuilds } from "../support/trustBuilds";
 import { virtualClock, type VirtualClock } from "../support/virtualClock";
 
 async function rejects(p: Promise<unknown>): Promise<ArgoCdApiError> {

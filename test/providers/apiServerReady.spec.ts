@@ -10,6 +10,7 @@ import {
 } from "../../components/providers/apiServerReady";
 import { types } from "../../components/constants";
 import { createTestCa, TestCa, TestCert } from "../support/pki";
+import { recordTrustBuilds } from "../support/trustBuilds";
 import {
     buildKubeconfig,
     closedPort,
@@ -356,6 +357,18 @@ describe("ApiServerReadyProvider", function () {
         assert.equal((res.outs as ApiServerReadyOutputs).server, w.url);
         assert.equal(w.readyzTimes.length, 6);
         assert.match(lines.join("\n"), /last state: HTTP 502/);
+    });
+
+    it("builds each server's TLS context once per wait, not once per request", async function () {
+        const w = await workload([503, 503, 503, 200]);
+        const m = await management(workloadKubeconfig(w.url), { notFoundTimes: 2 });
+        const { provider } = recorder();
+        const built = await recordTrustBuilds(() =>
+            provider.create(inputs(mgmtKubeconfig(m, { token: TOKEN }))),
+        );
+        assert.equal(m.secretGets, 3);
+        assert.equal(w.readyzTimes.length, 4);
+        assert.deepEqual(built, [pki.mgmtCa.certPem, pki.wlCa.certPem]);
     });
 
     it("fails fast on management 401 without echoing the token", async function () {
