@@ -218,6 +218,8 @@ interface Ctx {
     /** TLS context of the management server, built once per create/update/read. */
     readonly mgmtTls: () => SecureContext;
     readonly secretName: string;
+    /** Time source of the wait and of each request's timeout. */
+    readonly clock: Clock;
 }
 
 /** TLS context of a kubeconfig's server and user, built on first use. */
@@ -246,6 +248,7 @@ async function lookupSecret(ctx: Ctx, timeoutMs: number): Promise<SecretLookup> 
             token: ctx.mgmt.auth.token,
             servername: ctx.mgmt.tlsServerName,
             timeoutMs,
+            clock: ctx.clock,
         });
     } catch (e) {
         if (isTlsVerifyError(e)) {
@@ -501,6 +504,7 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
                 inputs,
                 mgmt,
                 mgmtTls: tlsOf(mgmt),
+                clock: this.clock,
                 secretName: `${inputs.clusterName}${SECRET_SUFFIX}`,
             };
             return await fn(ctx);
@@ -593,6 +597,7 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
                         secureContext: targetTls(),
                         servername: target.tlsServerName,
                         timeoutMs: b.timeoutMs,
+                        clock: this.clock,
                     });
                     mismatch = undefined;
                     if (res.status === 200) {

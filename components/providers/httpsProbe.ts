@@ -4,6 +4,7 @@
 // value, and node:https and node:tls are imported by name so the serializer captures require().
 import { request, type RequestOptions } from "node:https";
 import { createSecureContext, type SecureContext } from "node:tls";
+import { systemClock, type Clock } from "./backoff";
 import { isTlsVerifyCode } from "./tlsVerifyCodes";
 
 /** What a request trusts and presents: the CA to verify the server with, and a client key. */
@@ -43,6 +44,8 @@ export interface HttpsGetOptions extends TlsTrust {
     readonly servername?: string;
     /** Whole-request deadline in milliseconds. */
     readonly timeoutMs: number;
+    /** Time source of timeoutMs. Default: the wall clock. */
+    readonly clock?: Clock;
 }
 
 export interface HttpsRequestOptions extends HttpsGetOptions {
@@ -79,8 +82,11 @@ export function httpsRequest(opts: HttpsRequestOptions): Promise<HttpsResponse> 
             reject(new Error(`refusing non-https URL ${url.origin}`));
             return;
         }
-        // Declared before the callbacks that clear it (the closure serializer needs that order).
-        let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+        // Declared before the callbacks that use them (the closure serializer needs that order).
+        const deadline = (opts.clock ?? systemClock).timeout(opts.timeoutMs);
+        let req: ReturnType<typeof request> | undefined = undefined;
+        const onDeadline = () => req?.destroy(timeoutError());
+        const done = () => deadline.removeEventListener("abort", onDeadline);
         const headers: Record<string, string | number> = { Accept: "application/json" };
         if (opts.token) {
             headers.Authorization = `Bearer ${opts.token}`;
@@ -94,7 +100,7 @@ export function httpsRequest(opts: HttpsRequestOptions): Promise<HttpsResponse> 
         const trust: RequestOptions & { secureContext?: SecureContext } = opts.secureContext
             ? { secureContext: opts.secureContext }
             : { ca: opts.caPem, cert: opts.certPem, key: opts.keyPem };
-        const req = request(
+        req = request(
             {
                 protocol: "https:",
                 hostname: hostOf(url),
@@ -107,7 +113,6 @@ export function httpsRequest(opts: HttpsRequestOptions): Promise<HttpsResponse> 
                 // A fresh connection per request: no agent outlives the call.
                 agent: false,
                 rejectUnauthorized: true,
-                timeout: opts.timeoutMs,
             },
             (res) => {
                 const chunks: Buffer[] = [];
@@ -115,29 +120,29 @@ export function httpsRequest(opts: HttpsRequestOptions): Promise<HttpsResponse> 
                 res.on("data", (c: Buffer) => {
                     size += c.length;
                     if (size > MAX_BODY_BYTES) {
-                        req.destroy(new Error(`response body exceeds ${MAX_BODY_BYTES} bytes`));
+                        req?.destroy(new Error(`response body exceeds ${MAX_BODY_BYTES} bytes`));
                         return;
                     }
                     chunks.push(c);
                 });
                 res.on("end", () => {
-                    clearTimeout(timer);
+                    done();
                     resolve({
                         status: res.statusCode ?? 0,
                         body: Buffer.concat(chunks).toString("utf8"),
                     });
                 });
                 res.on("error", (e) => {
-                    clearTimeout(timer);
+                    done();
                     reject(e);
                 });
             },
         );
-        // `timeout` above only covers socket idleness; this bounds the whole request.
-        timer = setTimeout(() => req.destroy(timeoutError()), opts.timeoutMs);
-        req.on("timeout", () => req.destroy(timeoutError()));
+        // The whole request, connection included, ends at the deadline (no socket idle timer:
+        // it would run on the wall clock and never fire first).
+        deadline.addEventListener("abort", onDeadline, { once: true });
         req.on("error", (e) => {
-            clearTimeout(timer);
+            done();
             reject(e);
         });
         req.end(payload);
