@@ -23,9 +23,11 @@ import { planRollout, runRollout } from "./rollout";
 import {
     discoverStacks,
     isProductionStack,
+    parseStackFile,
     readStackFile,
     secretsProviderOf,
     selectStacks,
+    type StackDoc,
 } from "./stacks";
 import { buildRunSummary, errorSummary } from "./summary";
 import { latestSummaryFile, readSummary, writeSummary, writeTextFile } from "./summaryFile";
@@ -86,14 +88,29 @@ function runReport(args: ReportArgs, deps: CliDeps): number {
     return ExitCode.Ok;
 }
 
+/** A stack's file, read and parsed on first use and then kept: one read per stack and run. */
+function stackDocs(workDir: string): (stack: string) => StackDoc | undefined {
+    const docs = new Map<string, StackDoc | undefined>();
+    return (stack) => {
+        if (!docs.has(stack)) {
+            docs.set(stack, parseStackFile(readStackFile(workDir, stack)));
+        }
+        return docs.get(stack);
+    };
+}
+
 /** Refuses destroy without --yes, and of production stacks without --allow-prod-destroy. */
-function checkDestroy(args: RunArgs, stacks: readonly string[]): void {
+function checkDestroy(
+    args: RunArgs,
+    stacks: readonly string[],
+    docOf: (stack: string) => StackDoc | undefined,
+): void {
     if (!args.yes) {
         throw new UsageError(
             `destroy deletes every resource of ${stacks.join(", ")}; pass --yes to confirm`,
         );
     }
-    const prod = stacks.filter((s) => isProductionStack(s, readStackFile(args.workDir, s)));
+    const prod = stacks.filter((s) => isProductionStack(s, docOf(s)));
     if (prod.length > 0 && !args.allowProdDestroy) {
         throw new UsageError(
             `destroy: refusing to destroy production stack(s) ${prod.join(", ")}; ` +
@@ -105,8 +122,9 @@ function checkDestroy(args: RunArgs, stacks: readonly string[]): void {
 async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
     const startedAt = deps.now();
     const selection = selectStacks(args.stacks, args.canary, discoverStacks(args.workDir));
+    const docOf = stackDocs(args.workDir);
     if (args.command === "destroy") {
-        checkDestroy(args, selection.stacks);
+        checkDestroy(args, selection.stacks, docOf);
     }
     const policies: Map<string, PolicyAttachment> =
         args.command === "preview" || args.command === "up"
@@ -116,7 +134,7 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
         args.backendUrl,
         args.workDir,
         deps.env,
-        selection.stacks.map((s) => secretsProviderOf(readStackFile(args.workDir, s))),
+        selection.stacks.map((s) => secretsProviderOf(docOf(s))),
     );
     const engine = await deps.connect(args.pulumiRoot, args.workDir);
     if (engineEnv.stateDir) {
@@ -166,10 +184,7 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
                             onNotice: (line) => deps.stderr(`[${stack}] recovery: ${line}\n`),
                             parallel:
                                 args.parallel ??
-                                regionParallelism(
-                                    readStackFile(args.workDir, stack),
-                                    os.availableParallelism(),
-                                ),
+                                regionParallelism(docOf(stack), os.availableParallelism()),
                         },
                         signal,
                         () => deps.now().getTime(),

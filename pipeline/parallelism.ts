@@ -5,8 +5,8 @@
 // every slot, nothing else of the region is created, not even later clusters' Cluster objects,
 // whose provisioning then starts only when a wait ends. So each wait gets a slot of its own on
 // top of the engine's default (pipeline/README.md, "Parallelism within a region").
-import * as yaml from "js-yaml";
 import { PROJECT } from "../components/constants";
+import type { StackDoc } from "./stacks";
 
 /** Slots a cluster may hold while waiting: the API server's readiness and the Argo CD sync. */
 export const WAITS_PER_CLUSTER = 2;
@@ -16,19 +16,13 @@ export function engineDefaultParallelism(cpus: number): number {
     return 4 * Math.max(1, cpus);
 }
 
-/** Number of clusters in a stack file's `cluster-fleet:clusters`; 0 when absent or unreadable. */
-export function clusterCount(stackYaml: string | undefined): number {
-    if (stackYaml === undefined) return 0;
-    try {
-        const doc = yaml.load(stackYaml) as { config?: Record<string, unknown> } | null;
-        const clusters = doc?.config?.[`${PROJECT}:clusters`];
-        return Array.isArray(clusters) ? clusters.length : 0;
-    } catch {
-        return 0; // the program reports a broken stack file with the field named
-    }
+/** Number of clusters in a stack file's `cluster-fleet:clusters`; 0 when absent or not a list. */
+export function clusterCount(doc: StackDoc | undefined): number {
+    const clusters = doc?.config?.[`${PROJECT}:clusters`];
+    return Array.isArray(clusters) ? clusters.length : 0;
 }
 
 /** `--parallel` for a region: the engine's default plus one slot per wait of every cluster. */
-export function regionParallelism(stackYaml: string | undefined, cpus: number): number {
-    return engineDefaultParallelism(cpus) + WAITS_PER_CLUSTER * clusterCount(stackYaml);
+export function regionParallelism(doc: StackDoc | undefined, cpus: number): number {
+    return engineDefaultParallelism(cpus) + WAITS_PER_CLUSTER * clusterCount(doc);
 }

@@ -69,18 +69,32 @@ function isProdValue(v: unknown): boolean {
     return typeof v === "string" && PROD_VALUE.test(v);
 }
 
+/** A stack file's YAML document, the parts the driver reads. */
+export interface StackDoc {
+    readonly secretsprovider?: unknown;
+    readonly config?: Record<string, unknown>;
+}
+
+/**
+ * Parses a stack file's text (undefined: no file) once for every reader below. Throws js-yaml's
+ * error on invalid YAML; a document that is not a mapping reads as an empty one.
+ */
+export function parseStackFile(stackYaml: string | undefined): StackDoc | undefined {
+    if (stackYaml === undefined) {
+        return undefined;
+    }
+    const doc: unknown = yaml.load(stackYaml);
+    return doc !== null && typeof doc === "object" ? (doc as StackDoc) : undefined;
+}
+
 /**
  * A stack is production when its name starts with "prod" or its config sets an `environment`
  * (a `<ns>:environment` key, or a field of an object-valued key) to "prod"/"production".
  */
-export function isProductionStack(name: string, stackYaml: string | undefined): boolean {
+export function isProductionStack(name: string, doc: StackDoc | undefined): boolean {
     if (PROD_NAME.test(name)) {
         return true;
     }
-    if (stackYaml === undefined) {
-        return false;
-    }
-    const doc = yaml.load(stackYaml) as { config?: Record<string, unknown> } | undefined;
     for (const [key, value] of Object.entries(doc?.config ?? {})) {
         const isEnvKey = key.split(":").pop() === "environment";
         const nested =
@@ -109,11 +123,7 @@ export function readStackFile(workDir: string, stack: string): string | undefine
  * The stack's secrets provider from its stack file (`secretsprovider:`), "passphrase" when the
  * file sets none or does not exist yet (the default of a self-managed backend's new stack).
  */
-export function secretsProviderOf(stackYaml: string | undefined): string {
-    if (stackYaml === undefined) {
-        return "passphrase";
-    }
-    const doc = yaml.load(stackYaml) as { secretsprovider?: unknown } | null;
+export function secretsProviderOf(doc: StackDoc | undefined): string {
     const p = doc?.secretsprovider;
     return typeof p === "string" && p !== "" ? p : "passphrase";
 }

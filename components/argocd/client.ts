@@ -8,8 +8,9 @@ import * as tls from "node:tls";
 import createClient, { type Client } from "openapi-fetch";
 import { Agent, fetch as undiciFetch } from "undici";
 import type { components, paths } from "./generated/argocd-api";
-import { backoffDelay, sleep } from "../providers/backoff";
+import { backoffDelay, systemClock, type Clock } from "../providers/backoff";
 import { redact } from "../providers/redact";
+import { isTlsVerifyCode } from "../providers/tlsVerifyCodes";
 import {
     argoCdApiError,
     isArgoCdApiError,
@@ -59,6 +60,8 @@ export interface ArgoCdClientOptions {
     readonly account?: string;
     readonly requestTimeoutMs?: number;
     readonly retry?: Partial<RetryTuning>;
+    /** Time source of retry delays and request timeouts. Default: the wall clock. */
+    readonly clock?: Clock;
 }
 
 export interface ArgoCdClient {
@@ -67,6 +70,7 @@ export interface ArgoCdClient {
     readonly api: ArgoCdApi;
     readonly requestTimeoutMs: number;
     readonly retry: RetryTuning;
+    readonly clock: Clock;
     /** Values redacted from every error this client raises. */
     readonly secrets: readonly string[];
     /** Closes the connection pool; call when the provider method is done. */
@@ -135,15 +139,17 @@ interface InvalidBody {
  * A 2xx answer must be JSON. It is read here so that a proxy's HTML page or a garbled body ends
  * as an "invalid-response" error with an excerpt, not as openapi-fetch's bare SyntaxError (which
  * would read as a network failure). Error answers pass through: callArgoCd reads them.
+ * The body is parsed once, here: the returned Response hands openapi-fetch the parsed value.
  */
 async function checkedJson(method: string, res: Response): Promise<Response> {
     if (!res.ok || res.status === 204 || method === "HEAD") {
         return res;
     }
     const text = await res.text();
+    let parsed: unknown = undefined;
     if (text.trim() !== "") {
         try {
-            JSON.parse(text);
+            parsed = JSON.parse(text);
         } catch {
             const details: InvalidBody = {
                 status: res.status,
@@ -156,11 +162,13 @@ async function checkedJson(method: string, res: Response): Promise<Response> {
             });
         }
     }
-    return new Response(text, {
-        status: res.status,
-        statusText: res.statusText,
-        headers: res.headers,
-    });
+    // openapi-fetch calls json() when Content-Length is set, else text() and JSON.parse again;
+    // so the length is set (the body may have come chunked) and json() returns `parsed`.
+    const headers = new Headers(res.headers);
+    headers.set("content-length", String(Buffer.byteLength(text)));
+    const out = new Response(text, { status: res.status, statusText: res.statusText, headers });
+    Object.defineProperty(out, "json", { value: async () => parsed });
+    return out;
 }
 
 function invalidBody(e: unknown): InvalidBody | undefined {
@@ -194,6 +202,7 @@ export function createArgoCdClient(opts: ArgoCdClientOptions): ArgoCdClient {
         api,
         requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
         retry: { ...DEFAULT_RETRY, ...opts.retry },
+        clock: opts.clock ?? systemClock,
         secrets: [opts.token],
         close: () => agent.close(),
     };
@@ -213,17 +222,6 @@ interface RawResult<T> {
     error?: unknown;
     response: Response;
 }
-
-// An array, not a Set: the closure serializer turns a module-level Set into a broken object.
-const TLS_CODES: readonly string[] = [
-    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-    "SELF_SIGNED_CERT_IN_CHAIN",
-    "DEPTH_ZERO_SELF_SIGNED_CERT",
-    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-    "ERR_TLS_CERT_ALTNAME_INVALID",
-    "CERT_HAS_EXPIRED",
-    "CERT_NOT_YET_VALID",
-];
 
 function errorChain(e: unknown): { text: string; code?: string; tls: boolean } {
     const parts: string[] = [];
@@ -245,7 +243,7 @@ function errorChain(e: unknown): { text: string; code?: string; tls: boolean } {
     return {
         text: parts.join(": ") || String(e),
         code,
-        tls: code ? TLS_CODES.includes(code) : false,
+        tls: isTlsVerifyCode(code),
     };
 }
 
@@ -298,7 +296,8 @@ export async function callArgoCd<T>(
     spec: CallSpec,
     send: (signal: AbortSignal) => Promise<RawResult<T>>,
 ): Promise<T> {
-    const started = Date.now();
+    const clock = client.clock;
+    const started = clock.now();
     const r = client.retry;
     const fail = (attempts: number, extra: Partial<ArgoCdApiErrorDetails>) =>
         argoCdApiError(
@@ -320,7 +319,7 @@ export async function callArgoCd<T>(
                 argoMessage: "the caller's deadline passed before the call could complete",
             });
         }
-        const perRequest = AbortSignal.timeout(spec.timeoutMs ?? client.requestTimeoutMs);
+        const perRequest = clock.timeout(spec.timeoutMs ?? client.requestTimeoutMs);
         const signal = spec.signal ? AbortSignal.any([perRequest, spec.signal]) : perRequest;
         let lastError: ReturnType<typeof argoCdApiError>;
         let limit = r.maxAttempts;
@@ -378,11 +377,11 @@ export async function callArgoCd<T>(
             }
         }
         const delay = Math.min(Math.max(backoffDelay(attempt - 1, r), minDelay), r.maxMs);
-        if (attempt >= limit || Date.now() - started + delay > r.maxTotalMs) {
+        if (attempt >= limit || clock.now() - started + delay > r.maxTotalMs) {
             throw lastError;
         }
         try {
-            await sleep(delay, spec.signal);
+            await clock.sleep(delay, spec.signal);
         } catch {
             throw lastError;
         }

@@ -8,7 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { DNS1123_LABEL } from "../config/checker";
 import { DYNAMIC_MODULE } from "../constants";
 import { backoffDelay, Clock, systemClock } from "./backoff";
-import { describeRequestError, httpsGet, isTlsVerifyError } from "./httpsProbe";
+import type { SecureContext } from "node:tls";
+import { describeRequestError, httpsGet, isTlsVerifyError, lazySecureContext } from "./httpsProbe";
 import { KubeconfigError, KubeconfigTarget, parseKubeconfig } from "./kubeconfig";
 import { redact } from "./redact";
 import { explainCertMismatch } from "./serverCertMismatch";
@@ -214,7 +215,16 @@ interface Ctx {
     readonly label: string;
     readonly inputs: Required<ApiServerReadyInputs>;
     readonly mgmt: KubeconfigTarget;
+    /** TLS context of the management server, built once per create/update/read. */
+    readonly mgmtTls: () => SecureContext;
     readonly secretName: string;
+    /** Time source of the wait and of each request's timeout. */
+    readonly clock: Clock;
+}
+
+/** TLS context of a kubeconfig's server and user, built on first use. */
+function tlsOf(t: KubeconfigTarget): () => SecureContext {
+    return lazySecureContext({ caPem: t.caPem, certPem: t.auth.certPem, keyPem: t.auth.keyPem });
 }
 
 const NO_SECRET_YET = "no kubeconfig Secret yet";
@@ -234,12 +244,11 @@ async function lookupSecret(ctx: Ctx, timeoutMs: number): Promise<SecretLookup> 
     try {
         res = await httpsGet({
             url: `${ctx.mgmt.server}${path}`,
-            caPem: ctx.mgmt.caPem,
-            certPem: ctx.mgmt.auth.certPem,
-            keyPem: ctx.mgmt.auth.keyPem,
+            secureContext: ctx.mgmtTls(),
             token: ctx.mgmt.auth.token,
             servername: ctx.mgmt.tlsServerName,
             timeoutMs,
+            clock: ctx.clock,
         });
     } catch (e) {
         if (isTlsVerifyError(e)) {
@@ -494,6 +503,8 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
                 label,
                 inputs,
                 mgmt,
+                mgmtTls: tlsOf(mgmt),
+                clock: this.clock,
                 secretName: `${inputs.clusterName}${SECRET_SUFFIX}`,
             };
             return await fn(ctx);
@@ -518,6 +529,8 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
         const deadline = start + timeoutSeconds * 1000;
         let kubeconfig: string | undefined;
         let target: KubeconfigTarget | undefined;
+        // The workload TLS context, built once per kubeconfig (a re-created Secret brings a new CA).
+        let targetTls: (() => SecureContext) | undefined;
         let endpoint = `(unknown until Secret ${ctx.inputs.namespace}/${ctx.secretName} exists)`;
         let last = NOT_CHECKED;
         // Set after a TLS verification error: the Secret may have been re-created with a new CA.
@@ -563,6 +576,7 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
                         kubeconfig = found.kubeconfig;
                         try {
                             target = workloadTarget(ctx, kubeconfig);
+                            targetTls = tlsOf(target);
                         } catch (e) {
                             throw Object.assign(e as Error, { workloadKubeconfig: kubeconfig });
                         }
@@ -575,16 +589,15 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
                     note(found.state, b.clipped);
                 }
             }
-            if (target && kubeconfig) {
+            if (target && targetTls && kubeconfig) {
                 const b = budget();
                 try {
                     const res = await httpsGet({
                         url: endpoint,
-                        caPem: target.caPem,
-                        certPem: target.auth.certPem,
-                        keyPem: target.auth.keyPem,
+                        secureContext: targetTls(),
                         servername: target.tlsServerName,
                         timeoutMs: b.timeoutMs,
+                        clock: this.clock,
                     });
                     mismatch = undefined;
                     if (res.status === 200) {

@@ -40,7 +40,7 @@ import {
 } from "../argocd/errors";
 import { DNS1123_LABEL } from "../config/checker";
 import { stableStringify } from "../stableJson";
-import { sleep } from "./backoff";
+import { systemClock, type Clock } from "./backoff";
 import { DYNAMIC_MODULE } from "../constants";
 
 /** Stack config key (project namespace `cluster-fleet`) holding the Argo CD API token, as a secret. */
@@ -228,6 +228,8 @@ export interface ArgoCdAppSyncProviderOptions {
     readonly pollIntervalMs?: number;
     readonly requestTimeoutMs?: number;
     readonly httpRetry?: Partial<RetryTuning>;
+    /** Time source of the deadlines, polls, retries and request timeouts. Default: the wall clock. */
+    readonly clock?: Clock;
 }
 
 interface RunContext {
@@ -248,12 +250,14 @@ export class ArgoCdAppSyncProvider implements pulumi.dynamic.ResourceProvider<
     private readonly pollIntervalMs: number;
     private readonly requestTimeoutMs?: number;
     private readonly httpRetry?: Partial<RetryTuning>;
+    private readonly clock: Clock;
 
     constructor(options: ArgoCdAppSyncProviderOptions = {}) {
         this.token = options.token;
         this.pollIntervalMs = options.pollIntervalMs ?? 5000;
         this.requestTimeoutMs = options.requestTimeoutMs;
         this.httpRetry = options.httpRetry;
+        this.clock = options.clock ?? systemClock;
     }
 
     async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
@@ -363,6 +367,7 @@ export class ArgoCdAppSyncProvider implements pulumi.dynamic.ResourceProvider<
             account: inputs.account,
             requestTimeoutMs: this.requestTimeoutMs,
             retry: this.httpRetry,
+            clock: this.clock,
         });
     }
 
@@ -377,14 +382,15 @@ export class ArgoCdAppSyncProvider implements pulumi.dynamic.ResourceProvider<
         const timeoutMs = (inputs.timeoutSeconds ?? DEFAULT_SYNC_TIMEOUT_SECONDS) * 1000;
         const client = this.client(inputs);
         const ref = appRef(inputs);
+        const started = this.clock.now();
         const ctx: RunContext = {
             client,
             inputs,
             ref,
             label: `Argo CD app ${ref.appNamespace}/${ref.name} (project ${ref.project}) at ${client.url}`,
-            started: Date.now(),
-            deadlineAt: Date.now() + timeoutMs,
-            deadline: AbortSignal.timeout(timeoutMs),
+            started,
+            deadlineAt: started + timeoutMs,
+            deadline: this.clock.timeout(timeoutMs),
         };
         try {
             await this.awaitCluster(ctx, "registered");
@@ -399,27 +405,27 @@ export class ArgoCdAppSyncProvider implements pulumi.dynamic.ResourceProvider<
     }
 
     private remainingMs(ctx: RunContext): number {
-        return ctx.deadlineAt - Date.now();
+        return ctx.deadlineAt - this.clock.now();
     }
 
     private async pause(ctx: RunContext, capAt: number): Promise<void> {
-        const ms = Math.max(0, Math.min(this.pollIntervalMs, capAt - Date.now()));
-        await sleep(ms);
+        const ms = Math.max(0, Math.min(this.pollIntervalMs, capAt - this.clock.now()));
+        await this.clock.sleep(ms);
     }
 
     private async awaitCluster(ctx: RunContext, until: "registered" | "successful"): Promise<void> {
         const server = normalizeUrl(ctx.inputs.clusterServer);
         const capSeconds =
             ctx.inputs.clusterReadyTimeoutSeconds ?? DEFAULT_CLUSTER_READY_TIMEOUT_SECONDS;
-        const capAt = Math.min(Date.now() + capSeconds * 1000, ctx.deadlineAt);
-        const t0 = Date.now();
+        const capAt = Math.min(this.clock.now() + capSeconds * 1000, ctx.deadlineAt);
+        const t0 = this.clock.now();
         for (;;) {
             const found = await this.withDeadline(ctx, () =>
                 listClusters(ctx.client, { server }, ctx.deadline),
             );
-            const waited = Math.round((Date.now() - t0) / 1000);
+            const waited = Math.round((this.clock.now() - t0) / 1000);
             if (found.length === 0) {
-                if (Date.now() >= capAt) {
+                if (this.clock.now() >= capAt) {
                     throw argoCdSyncError(
                         "cluster-missing",
                         `Cluster ${server} is not registered in Argo CD at ${ctx.client.url} ` +
@@ -446,7 +452,7 @@ export class ArgoCdAppSyncProvider implements pulumi.dynamic.ResourceProvider<
             if (until === "registered" || cs.status === "Successful") {
                 return;
             }
-            if (Date.now() >= capAt) {
+            if (this.clock.now() >= capAt) {
                 throw argoCdSyncError(
                     "cluster-not-ready",
                     `Argo CD at ${ctx.client.url} has not connected to cluster ${server} after ${waited}s: ` +
@@ -462,8 +468,8 @@ export class ArgoCdAppSyncProvider implements pulumi.dynamic.ResourceProvider<
     private async awaitVisible(ctx: RunContext): Promise<Application> {
         const capSeconds =
             ctx.inputs.appVisibleTimeoutSeconds ?? DEFAULT_APP_VISIBLE_TIMEOUT_SECONDS;
-        const capAt = Math.min(Date.now() + capSeconds * 1000, ctx.deadlineAt);
-        const t0 = Date.now();
+        const capAt = Math.min(this.clock.now() + capSeconds * 1000, ctx.deadlineAt);
+        const t0 = this.clock.now();
         for (;;) {
             // refresh=normal makes the controller re-compare now instead of at the next periodic
             // refresh (an app created before its cluster was registered would wait ~3 min).
@@ -473,11 +479,11 @@ export class ArgoCdAppSyncProvider implements pulumi.dynamic.ResourceProvider<
             if (app) {
                 return app;
             }
-            if (Date.now() >= capAt) {
+            if (this.clock.now() >= capAt) {
                 throw argoCdSyncError(
                     "app-not-visible",
                     `Application ${ctx.ref.appNamespace}/${ctx.ref.name} (project ${ctx.ref.project}) not visible ` +
-                        `in Argo CD at ${ctx.client.url} after ${Math.round((Date.now() - t0) / 1000)}s; ` +
+                        `in Argo CD at ${ctx.client.url} after ${Math.round((this.clock.now() - t0) / 1000)}s; ` +
                         "check that the Application was created in that namespace and project.",
                     ctx.client.secrets,
                 );
@@ -636,7 +642,7 @@ export class ArgoCdAppSyncProvider implements pulumi.dynamic.ResourceProvider<
     }
 
     private timeoutError(ctx: RunContext, app: Application | undefined): ArgoCdSyncError {
-        const elapsed = Math.round((Date.now() - ctx.started) / 1000);
+        const elapsed = Math.round((this.clock.now() - ctx.started) / 1000);
         const timeout = ctx.inputs.timeoutSeconds ?? DEFAULT_SYNC_TIMEOUT_SECONDS;
         const head = `Timed out after ${elapsed}s (timeoutSeconds=${timeout}) waiting for ${ctx.label} to be Synced and Healthy`;
         if (app && neverStarted(app)) {

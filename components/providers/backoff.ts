@@ -23,12 +23,15 @@ export function backoffDelay(
 }
 
 /**
- * Time source of a wait. Tests inject a virtual one, so that deadlines and grace periods count
- * the wait's own delays rather than race the machine's load.
+ * Time source of a wait. Tests inject a virtual one, so that deadlines, grace periods, retry
+ * delays and request timeouts count the wait's own steps rather than race the machine's load.
  */
 export interface Clock {
     now(): number;
-    sleep(ms: number): Promise<void>;
+    /** Waits `ms`; rejects early with the signal's reason when it aborts. */
+    sleep(ms: number, signal?: AbortSignal): Promise<void>;
+    /** A signal that aborts `ms` from now, like AbortSignal.timeout on this clock. */
+    timeout(ms: number): AbortSignal;
 }
 
 /** Sleeps `ms`, or rejects early with the signal's reason when it aborts. */
@@ -56,5 +59,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** The wall clock. Wrapped in arrow functions: native Date.now itself does not serialize. */
 export const systemClock: Clock = {
     now: () => Date.now(),
-    sleep: (ms) => sleep(ms),
+    sleep: (ms, signal) => sleep(ms, signal),
+    timeout: (ms) => AbortSignal.timeout(ms),
 };

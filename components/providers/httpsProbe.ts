@@ -1,23 +1,51 @@
 // One HTTPS request with TLS verified against a given CA, and a short description of why one
 // failed.
 // Free of Pulumi imports and of captured agents: dynamic providers serialize this module by
-// value, and node:https is imported by name so the serializer captures require("https").
-import { request } from "node:https";
+// value, and node:https and node:tls are imported by name so the serializer captures require().
+import { request, type RequestOptions } from "node:https";
+import { createSecureContext, type SecureContext } from "node:tls";
+import { systemClock, type Clock } from "./backoff";
+import { isTlsVerifyCode } from "./tlsVerifyCodes";
 
-export interface HttpsGetOptions {
-    /** Full URL, https only. */
-    readonly url: string;
+/** What a request trusts and presents: the CA to verify the server with, and a client key. */
+export interface TlsTrust {
     /** PEM CA bundle to verify the server against; undefined means Node's default roots. */
     readonly caPem?: string;
     /** Client certificate and key (PEM) for mTLS. */
     readonly certPem?: string;
     readonly keyPem?: string;
+}
+
+/**
+ * The TLS context of `trust`, for `HttpsGetOptions.secureContext`. Build it once and reuse it:
+ * otherwise every request builds one from the PEMs again (parsing the CA and the key).
+ */
+export function secureContextOf(trust: TlsTrust): SecureContext {
+    return createSecureContext({ ca: trust.caPem, cert: trust.certPem, key: trust.keyPem });
+}
+
+/**
+ * secureContextOf(trust), built on the first call and then reused. A build that throws (a PEM
+ * that does not parse) is not kept: it throws again where a request would have failed.
+ */
+export function lazySecureContext(trust: TlsTrust): () => SecureContext {
+    let built: SecureContext | undefined = undefined;
+    return () => (built ??= secureContextOf(trust));
+}
+
+export interface HttpsGetOptions extends TlsTrust {
+    /** Full URL, https only. */
+    readonly url: string;
+    /** Built by secureContextOf: then used instead of caPem, certPem and keyPem. */
+    readonly secureContext?: SecureContext;
     /** Sent as `Authorization: Bearer <token>`. */
     readonly token?: string;
     /** Name to verify the server certificate against, when it differs from the URL host. */
     readonly servername?: string;
     /** Whole-request deadline in milliseconds. */
     readonly timeoutMs: number;
+    /** Time source of timeoutMs. Default: the wall clock. */
+    readonly clock?: Clock;
 }
 
 export interface HttpsRequestOptions extends HttpsGetOptions {
@@ -54,8 +82,11 @@ export function httpsRequest(opts: HttpsRequestOptions): Promise<HttpsResponse> 
             reject(new Error(`refusing non-https URL ${url.origin}`));
             return;
         }
-        // Declared before the callbacks that clear it (the closure serializer needs that order).
-        let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+        // Declared before the callbacks that use them (the closure serializer needs that order).
+        const deadline = (opts.clock ?? systemClock).timeout(opts.timeoutMs);
+        let req: ReturnType<typeof request> | undefined = undefined;
+        const onDeadline = () => req?.destroy(timeoutError());
+        const done = () => deadline.removeEventListener("abort", onDeadline);
         const headers: Record<string, string | number> = { Accept: "application/json" };
         if (opts.token) {
             headers.Authorization = `Bearer ${opts.token}`;
@@ -65,7 +96,11 @@ export function httpsRequest(opts: HttpsRequestOptions): Promise<HttpsResponse> 
             headers["Content-Type"] = opts.contentType ?? "application/json";
             headers["Content-Length"] = Buffer.byteLength(payload);
         }
-        const req = request(
+        // tls.connect takes secureContext as is; https's option type does not list it.
+        const trust: RequestOptions & { secureContext?: SecureContext } = opts.secureContext
+            ? { secureContext: opts.secureContext }
+            : { ca: opts.caPem, cert: opts.certPem, key: opts.keyPem };
+        req = request(
             {
                 protocol: "https:",
                 hostname: hostOf(url),
@@ -73,14 +108,11 @@ export function httpsRequest(opts: HttpsRequestOptions): Promise<HttpsResponse> 
                 path: `${url.pathname}${url.search}`,
                 method: opts.method ?? "GET",
                 headers,
-                ca: opts.caPem,
-                cert: opts.certPem,
-                key: opts.keyPem,
+                ...trust,
                 servername: opts.servername,
                 // A fresh connection per request: no agent outlives the call.
                 agent: false,
                 rejectUnauthorized: true,
-                timeout: opts.timeoutMs,
             },
             (res) => {
                 const chunks: Buffer[] = [];
@@ -88,29 +120,29 @@ export function httpsRequest(opts: HttpsRequestOptions): Promise<HttpsResponse> 
                 res.on("data", (c: Buffer) => {
                     size += c.length;
                     if (size > MAX_BODY_BYTES) {
-                        req.destroy(new Error(`response body exceeds ${MAX_BODY_BYTES} bytes`));
+                        req?.destroy(new Error(`response body exceeds ${MAX_BODY_BYTES} bytes`));
                         return;
                     }
                     chunks.push(c);
                 });
                 res.on("end", () => {
-                    clearTimeout(timer);
+                    done();
                     resolve({
                         status: res.statusCode ?? 0,
                         body: Buffer.concat(chunks).toString("utf8"),
                     });
                 });
                 res.on("error", (e) => {
-                    clearTimeout(timer);
+                    done();
                     reject(e);
                 });
             },
         );
-        // `timeout` above only covers socket idleness; this bounds the whole request.
-        timer = setTimeout(() => req.destroy(timeoutError()), opts.timeoutMs);
-        req.on("timeout", () => req.destroy(timeoutError()));
+        // The whole request, connection included, ends at the deadline (no socket idle timer:
+        // it would run on the wall clock and never fire first).
+        deadline.addEventListener("abort", onDeadline, { once: true });
         req.on("error", (e) => {
-            clearTimeout(timer);
+            done();
             reject(e);
         });
         req.end(payload);
@@ -121,28 +153,9 @@ function timeoutError(): Error {
     return Object.assign(new Error("request timed out"), { code: "ETIMEDOUT" });
 }
 
-// Codes of certificate-verification failures (OpenSSL X509_V_ERR names plus Node's own). An
-// array, not a Set: a module-level Set does not survive closure serialization (the copy's
-// Set.prototype.has throws "incompatible receiver").
-const TLS_VERIFY_CODES: readonly string[] = [
-    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-    "UNABLE_TO_GET_ISSUER_CERT",
-    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-    "SELF_SIGNED_CERT_IN_CHAIN",
-    "DEPTH_ZERO_SELF_SIGNED_CERT",
-    "CERT_HAS_EXPIRED",
-    "CERT_NOT_YET_VALID",
-    "CERT_SIGNATURE_FAILURE",
-    "CERT_UNTRUSTED",
-    "CERT_REJECTED",
-    "INVALID_CA",
-    "ERR_TLS_CERT_ALTNAME_INVALID",
-];
-
 /** True when `err` is a failed verification of the server certificate. */
 export function isTlsVerifyError(err: unknown): boolean {
-    const code = (err as { code?: unknown })?.code;
-    return typeof code === "string" && TLS_VERIFY_CODES.includes(code);
+    return isTlsVerifyCode((err as { code?: unknown })?.code);
 }
 
 /**
@@ -169,7 +182,7 @@ export function describeRequestError(err: unknown): string {
         return "DNS lookup failed";
     }
     if (
-        TLS_VERIFY_CODES.includes(code) ||
+        isTlsVerifyCode(code) ||
         code.startsWith("ERR_SSL_") ||
         code.startsWith("ERR_TLS_") ||
         code === "EPROTO"

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { main, type CliDeps, type EngineAccess } from "../cli";
@@ -59,6 +60,28 @@ function harness(
             connect: connect ?? (async () => engine),
         },
     };
+}
+
+// The real fs module object: stacks.ts reads through it at call time.
+const realFs = createRequire(__filename)("node:fs") as typeof fs;
+
+/** Runs `fn` and returns the stack files (Pulumi.<stack>.yaml) it read, sorted, with repeats. */
+async function stackFileReads(fn: () => Promise<unknown>): Promise<string[]> {
+    const reads: string[] = [];
+    const original = realFs.readFileSync;
+    realFs.readFileSync = ((file: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
+        const name = path.basename(String(file));
+        if (/^Pulumi\.[^.]+\.ya?ml$/.test(name)) {
+            reads.push(name);
+        }
+        return (original as (...a: unknown[]) => unknown)(file, ...rest);
+    }) as typeof fs.readFileSync;
+    try {
+        await fn();
+    } finally {
+        realFs.readFileSync = original;
+    }
+    return reads.sort();
 }
 
 function readSummaryFile(file: string): RunSummary {
@@ -267,19 +290,24 @@ describe("pipeline/cli main", function () {
         }
     });
 
-    it("destroy with --yes --allow-prod-destroy runs in reverse order, canary last", async () => {
+    it("destroy with --yes --allow-prod-destroy runs in reverse order, canary last, reading each stack file once", async () => {
         const dir = program(["dev", "prod"]);
         const empty = { ...loadEvents("drift-dev-clean"), events: [] };
         const h = harness(dir, {
             dev: new FakeStack({ fixtures: { destroy: empty } }),
             prod: new FakeStack({ fixtures: { destroy: empty } }),
         });
-        const code = await main(["destroy", "--yes", "--allow-prod-destroy", "--quiet"], h.deps);
+        let code;
+        // destroy needs every file three times: production check, secrets provider, --parallel.
+        const reads = await stackFileReads(async () => {
+            code = await main(["destroy", "--yes", "--allow-prod-destroy", "--quiet"], h.deps);
+        });
         assert.equal(code, 0, h.err.join(""));
         assert.deepEqual(
             h.opened.map((o) => o.stack),
             ["prod", "dev"],
         );
+        assert.deepEqual(reads, ["Pulumi.dev.yaml", "Pulumi.prod.yaml"]);
     });
 
     it("report renders the newest summary without touching the engine", async () => {

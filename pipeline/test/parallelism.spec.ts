@@ -5,21 +5,24 @@ import {
     regionParallelism,
     WAITS_PER_CLUSTER,
 } from "../parallelism";
+import { parseStackFile } from "../stacks";
 
 const stackFile = (n: number) =>
-    "config:\n  cluster-fleet:region: r1\n  cluster-fleet:clusters:\n" +
-    Array.from(
-        { length: n },
-        (_, i) => `    - name: c${i}\n      kubernetesVersion: v1.34.4\n`,
-    ).join("");
+    parseStackFile(
+        "config:\n  cluster-fleet:region: r1\n  cluster-fleet:clusters:\n" +
+            Array.from(
+                { length: n },
+                (_, i) => `    - name: c${i}\n      kubernetesVersion: v1.34.4\n`,
+            ).join(""),
+    );
 
 describe("pipeline/parallelism", () => {
     it("counts the clusters of a stack file", () => {
         assert.equal(clusterCount(stackFile(10)), 10);
-        assert.equal(clusterCount("config:\n  cluster-fleet:region: r1\n"), 0);
+        assert.equal(clusterCount(parseStackFile("config:\n  cluster-fleet:region: r1\n")), 0);
         assert.equal(clusterCount(undefined), 0);
-        assert.equal(clusterCount("config: [unclosed"), 0);
-        assert.equal(clusterCount("config:\n  other:clusters: [a, b]\n"), 0);
+        assert.equal(clusterCount(parseStackFile("config:\n  cluster-fleet:clusters: c1\n")), 0);
+        assert.equal(clusterCount(parseStackFile("config:\n  other:clusters: [a, b]\n")), 0);
     });
 
     it("is the engine's default (4 per CPU) plus a slot per wait of every cluster", () => {

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import {
     discoverStacks,
     isProductionStack,
+    parseStackFile,
     readStackFile,
     secretsProviderOf,
     selectStacks,
@@ -64,34 +65,52 @@ describe("pipeline/stacks", () => {
         assert.equal(isProductionStack("prod-eu1", undefined), true);
         assert.equal(isProductionStack("production", undefined), true);
         assert.equal(isProductionStack("products", undefined), false);
-        assert.equal(isProductionStack("dev", "config:\n  cluster-fleet:region: eu1\n"), false);
         assert.equal(
-            isProductionStack("eu1", "config:\n  cluster-fleet:environment: prod\n"),
+            isProductionStack("dev", parseStackFile("config:\n  cluster-fleet:region: eu1\n")),
+            false,
+        );
+        assert.equal(
+            isProductionStack(
+                "eu1",
+                parseStackFile("config:\n  cluster-fleet:environment: prod\n"),
+            ),
             true,
         );
         assert.equal(
             isProductionStack(
                 "eu1",
-                "config:\n  cluster-fleet:region:\n    environment: production\n",
+                parseStackFile("config:\n  cluster-fleet:region:\n    environment: production\n"),
             ),
             true,
         );
         assert.equal(
-            isProductionStack("eu1", "config:\n  cluster-fleet:environment: dev\n"),
+            isProductionStack("eu1", parseStackFile("config:\n  cluster-fleet:environment: dev\n")),
             false,
         );
-        assert.equal(isProductionStack("eu1", ""), false);
+        assert.equal(isProductionStack("eu1", parseStackFile("")), false);
     });
 
     it("reads the secrets provider of a stack file, passphrase by default", () => {
         assert.equal(secretsProviderOf(undefined), "passphrase");
-        assert.equal(secretsProviderOf("encryptionsalt: v1:abc\nconfig: {}\n"), "passphrase");
+        assert.equal(
+            secretsProviderOf(parseStackFile("encryptionsalt: v1:abc\nconfig: {}\n")),
+            "passphrase",
+        );
         assert.equal(
             secretsProviderOf(
-                "secretsprovider: awskms://alias/fleet?region=eu-central-1\nencryptedkey: x\n",
+                parseStackFile(
+                    "secretsprovider: awskms://alias/fleet?region=eu-central-1\nencryptedkey: x\n",
+                ),
             ),
             "awskms://alias/fleet?region=eu-central-1",
         );
-        assert.equal(secretsProviderOf(""), "passphrase");
+        assert.equal(secretsProviderOf(parseStackFile("")), "passphrase");
+    });
+
+    it("parses a stack file once for all readers: no file, a scalar, or bad YAML", () => {
+        assert.equal(parseStackFile(undefined), undefined);
+        assert.equal(parseStackFile("just text"), undefined);
+        assert.deepEqual(parseStackFile("config: {}\n"), { config: {} });
+        assert.throws(() => parseStackFile("config: [unclosed"), { name: "YAMLException" });
     });
 });

@@ -13,6 +13,8 @@ import {
 import { isArgoCdApiError, isArgoCdSyncError } from "../../components/argocd/errors";
 import { types } from "../../components/constants";
 import { createTestCa } from "../support/pki";
+import { recordTrustBuilds } from "../support/trustBuilds";
+import { virtualClock, type VirtualClock } from "../support/virtualClock";
 import {
     appHealth,
     FAKE_CHART_VERSION,
@@ -21,7 +23,6 @@ import {
     opFinished,
     opRetrying,
     opRunning,
-    recordTrustBuilds,
     startFakeArgoCd,
     SUCCEEDED,
     type FakeArgoCd,
@@ -35,10 +36,8 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const SERVER = "https://10.0.0.10:6443";
 const APP = "cc-wc1";
 const PROJECT = "clusters";
-const FAST: ArgoCdAppSyncProviderOptions = {
-    pollIntervalMs: 20,
-    httpRetry: { baseMs: 5, maxMs: 20, maxTotalMs: 10_000 },
-};
+/** Argo CD's poll interval (the provider's default), in virtual milliseconds. */
+const POLL_MS = 5000;
 
 async function failure(p: Promise<unknown>): Promise<Error> {
     try {
@@ -52,6 +51,9 @@ async function failure(p: Promise<unknown>): Promise<Error> {
 
 describe("ArgoCdAppSyncProvider", () => {
     let fake: FakeArgoCd;
+    // Polls, retries, caps, deadlines and request timeouts all run on this clock: only the
+    // provider's own sleeps (and a test's advance()) move it, so machine load cannot.
+    let clock: VirtualClock;
 
     const inputs = (o: Partial<ArgoCdAppSyncInputs> = {}): ArgoCdAppSyncInputs => ({
         argocdUrl: fake.url,
@@ -63,13 +65,13 @@ describe("ArgoCdAppSyncProvider", () => {
         clusterServer: SERVER,
         trigger: "spec-hash-1",
         retry: { limit: 2, backoff: { duration: "5s", factor: 2, maxDuration: "3m" } },
-        timeoutSeconds: 20,
-        clusterReadyTimeoutSeconds: 5,
-        appVisibleTimeoutSeconds: 5,
+        timeoutSeconds: 300,
+        clusterReadyTimeoutSeconds: 60,
+        appVisibleTimeoutSeconds: 60,
         ...o,
     });
     const provider = (o: ArgoCdAppSyncProviderOptions = {}) =>
-        new ArgoCdAppSyncProvider({ token: fake.token, ...FAST, ...o });
+        new ArgoCdAppSyncProvider({ token: fake.token, clock, ...o });
     const assertNoToken = (text: string) => {
         assert.ok(!text.includes(fake.token), "token leaked");
         assert.ok(!text.includes(fake.token.split(".")[2]), "token signature leaked");
@@ -77,6 +79,7 @@ describe("ArgoCdAppSyncProvider", () => {
 
     beforeEach(async () => {
         fake = await startFakeArgoCd();
+        clock = virtualClock();
     });
     afterEach(async () => {
         await fake.close();
@@ -161,15 +164,27 @@ describe("ArgoCdAppSyncProvider", () => {
             const res = await provider().create(inputs());
             assert.equal((res.outs as ArgoCdAppSyncOutputs).healthStatus, "Healthy");
             const gets = fake.requests.filter((r) => r.path === `/api/v1/applications/${APP}`);
-            assert.ok(gets.length >= 4);
+            // Four refreshing GETs (three 404s), then the sync and two polls (Running, Succeeded).
+            assert.deepEqual(
+                gets.map((r) => r.query.get("refresh")),
+                ["normal", "normal", "normal", "normal", null, null],
+            );
             assert.equal(fake.count("POST", /sync$/), 1);
+            // One poll interval after each 404 and after Running: nothing waited longer.
+            assert.equal(clock.now(), 4 * POLL_MS);
         });
 
         it("fails when the app never becomes visible, naming namespace/name and project", async () => {
             fake.addCluster(SERVER);
-            const e = await failure(provider().create(inputs({ appVisibleTimeoutSeconds: 1 })));
+            const e = await failure(provider().create(inputs({ appVisibleTimeoutSeconds: 30 })));
             assert.ok(isArgoCdSyncError(e) && e.reason === "app-not-visible", e.message);
-            assert.match(e.message, /Application argocd\/cc-wc1 \(project clusters\) not visible/);
+            assert.match(
+                e.message,
+                /Application argocd\/cc-wc1 \(project clusters\) not visible .* after 30s/,
+            );
+            // Polled every 5 s for the whole cap (0, 5, ..., 30 s), and not a poll longer.
+            assert.equal(fake.count("GET", /^\/api\/v1\/applications\//), 7);
+            assert.equal(clock.now(), 30_000);
             assert.equal(fake.count("POST", /sync$/), 0);
         });
 
@@ -211,9 +226,12 @@ describe("ArgoCdAppSyncProvider", () => {
 
         it("fails when the cluster is not registered", async () => {
             fake.addCluster("https://10.0.0.99:6443");
-            const e = await failure(provider().create(inputs({ clusterReadyTimeoutSeconds: 1 })));
+            const e = await failure(provider().create(inputs({ clusterReadyTimeoutSeconds: 20 })));
             assert.ok(isArgoCdSyncError(e) && e.reason === "cluster-missing", e.message);
             assert.match(e.message, /Cluster https:\/\/10\.0\.0\.10:6443 is not registered/);
+            assert.match(e.message, /returned no match for 20s/);
+            assert.equal(fake.count("GET", /^\/api\/v1\/clusters$/), 5);
+            assert.equal(clock.now(), 20_000);
             assert.match(e.message, /`clusters, get`/);
         });
 
@@ -224,9 +242,14 @@ describe("ArgoCdAppSyncProvider", () => {
                 "Cluster has no applications and is not being monitored.",
             );
             fake.addApp(APP, PROJECT);
-            const e = await failure(provider().create(inputs({ clusterReadyTimeoutSeconds: 1 })));
+            const e = await failure(provider().create(inputs({ clusterReadyTimeoutSeconds: 20 })));
             assert.ok(isArgoCdSyncError(e) && e.reason === "cluster-not-ready", e.message);
+            assert.match(e.message, /has not connected to cluster .* after 20s/);
             assert.match(e.message, /connection state Unknown: Cluster has no applications/);
+            // One list to see it registered, then 0, 5, ..., 20 s waiting for Successful.
+            assert.equal(fake.count("GET", /^\/api\/v1\/clusters$/), 1 + 5);
+            assert.equal(clock.now(), 20_000);
+            assert.equal(fake.count("POST", /sync$/), 0);
         });
 
         it("fails fast when the sync Failed with retries exhausted, listing failing resources with waves", async () => {
@@ -319,13 +342,15 @@ describe("ArgoCdAppSyncProvider", () => {
                     ],
                 }),
             ];
-            // 3 s: the steps before the poll must finish first, even on a loaded machine.
-            const e = await failure(provider().create(inputs({ timeoutSeconds: 3 })));
+            const e = await failure(provider().create(inputs({ timeoutSeconds: 60 })));
             assert.ok(isArgoCdSyncError(e) && e.reason === "timeout", e.message);
             assert.match(
                 e.message,
-                /Timed out after \d+s \(timeoutSeconds=3\) waiting for Argo CD app argocd\/cc-wc1 \(project clusters\)/,
+                /Timed out after 60s \(timeoutSeconds=60\) waiting for Argo CD app argocd\/cc-wc1 \(project clusters\)/,
             );
+            // Polled every 5 s (0, 5, ..., 55 s) until the deadline at 60 s, not a poll longer.
+            assert.equal(clock.now(), 60_000);
+            assert.equal(fake.count("GET", /^\/api\/v1\/applications\//), 1 + 12);
             assert.match(e.message, /sync Synced, health Degraded, operation phase Succeeded/);
             assert.match(e.message, /last message: successfully synced/);
             assert.match(
@@ -339,10 +364,10 @@ describe("ArgoCdAppSyncProvider", () => {
             const fa = fake.addApp(APP, PROJECT);
             // The POST sets `operation`; no controller ever writes operationState.
             fa.onSync = [];
-            const e = await failure(provider().create(inputs({ timeoutSeconds: 3 })));
+            const e = await failure(provider().create(inputs({ timeoutSeconds: 60 })));
             assert.ok(isArgoCdSyncError(e) && e.reason === "timeout", e.message);
             assert.equal(fake.count("POST", /sync$/), 1);
-            assert.match(e.message, /Timed out after \d+s \(timeoutSeconds=3\)/);
+            assert.match(e.message, /Timed out after 60s \(timeoutSeconds=60\)/);
             assert.match(
                 e.message,
                 /accepted the sync \(operation set by user pulumi-ci\) but the application controller never started it/,
@@ -356,15 +381,24 @@ describe("ArgoCdAppSyncProvider", () => {
         it("a request still hanging at the deadline ends as a timeout, not a network error", async () => {
             fake.addCluster(SERVER);
             fake.addApp(APP, PROJECT);
-            // Never answered: only the provider's own deadline can end the call.
-            fake.inject({ method: "GET", path: /applications/, hang: true, times: 1 });
-            const e = await failure(provider().create(inputs({ timeoutSeconds: 3 })));
+            // Never answered. While it hangs, two minutes pass: the deadline (45 s) falls due
+            // before the request's own timeout (60 s for a refreshing GET), so only the deadline
+            // may end the call, and nothing may follow it.
+            fake.inject({
+                method: "GET",
+                path: /applications/,
+                hang: true,
+                times: 1,
+                onHang: () => clock.advance(120_000),
+            });
+            const e = await failure(provider().create(inputs({ timeoutSeconds: 45 })));
             assert.ok(isArgoCdSyncError(e) && e.reason === "timeout", e.message);
             assert.match(
                 e.message,
-                /Timed out \(timeoutSeconds=3\) while working on Argo CD app argocd\/cc-wc1/,
+                /Timed out \(timeoutSeconds=45\) while working on Argo CD app argocd\/cc-wc1/,
             );
             assert.match(e.message, /GET \/api\/v1\/applications\/\{name\}/);
+            assert.equal(fake.count("GET", /applications/), 1, "no retry after the deadline");
             assert.equal(fake.count("POST", /sync$/), 0);
         });
 
@@ -404,7 +438,7 @@ describe("ArgoCdAppSyncProvider", () => {
         });
 
         it("fails with a clear message when no token is configured", async () => {
-            const e = await failure(new ArgoCdAppSyncProvider(FAST).create(inputs()));
+            const e = await failure(new ArgoCdAppSyncProvider({ clock }).create(inputs()));
             assert.match(e.message, /pulumi config set --secret cluster-fleet:argocdToken/);
             assert.equal(fake.requests.length, 0);
         });
@@ -522,7 +556,7 @@ describe("ArgoCdAppSyncProvider", () => {
             fake.addCluster(SERVER);
             fake.addApp(APP, PROJECT);
             const asked: string[] = [];
-            const p = new ArgoCdAppSyncProvider(FAST);
+            const p = new ArgoCdAppSyncProvider({ clock });
             await p.configure({
                 config: {
                     get: (k: string) => {
@@ -646,8 +680,10 @@ describe("ArgoCdAppSyncProvider", () => {
 
     describe("serialization and secrets", () => {
         /** The provider as the provider host loads it, configured with the token from config. */
-        const serializedCopy = async (): Promise<ArgoCdAppSyncProvider> => {
-            const p = new ArgoCdAppSyncProvider(FAST);
+        const serializedCopy = async (
+            options: ArgoCdAppSyncProviderOptions = { clock },
+        ): Promise<ArgoCdAppSyncProvider> => {
+            const p = new ArgoCdAppSyncProvider(options);
             const sf = await pulumi.runtime.serializeFunction(() => p);
             assertNoToken(sf.text);
             const copy = requireFromString(sf.text).handler() as ArgoCdAppSyncProvider;
@@ -685,6 +721,10 @@ describe("ArgoCdAppSyncProvider", () => {
             assert.ok(isArgoCdApiError(t) && t.reason === "tls", t.message);
             assert.ok(isArgoCdApiError(e) && e.reason === "permission-denied", e.message);
             assertNoToken(e.message);
+            // With the production clock (wall time, real request timeouts) too.
+            const real = await serializedCopy({});
+            const r = await real.read(res.id, res.outs as ArgoCdAppSyncOutputs);
+            assert.equal(r.props?.healthStatus, "Healthy");
         });
 
         it("the serialized copy builds the TLS trust once for its CA across create and update", async () => {

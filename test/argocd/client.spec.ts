@@ -2,6 +2,7 @@
 import * as assert from "node:assert/strict";
 import {
     accountFromToken,
+    callArgoCd,
     createArgoCdClient,
     getApplication,
     getClusterByServer,
@@ -13,9 +14,11 @@ import {
     type ArgoCdClientOptions,
 } from "../../components/argocd/client";
 import { isArgoCdApiError, type ArgoCdApiError } from "../../components/argocd/errors";
-import { recordTrustBuilds, startFakeArgoCd, type FakeArgoCd } from "../support/fakeArgoCd";
-
-const FAST = { baseMs: 5, maxMs: 20, maxTotalMs: 10_000 };
+import { isTlsVerifyError } from "../../components/providers/httpsProbe";
+import { TLS_VERIFY_CODES } from "../../components/providers/tlsVerifyCodes";
+import { startFakeArgoCd, type FakeArgoCd } from "../support/fakeArgoCd";
+import { recordTrustBuilds } from "../support/trustBuilds";
+import { virtualClock, type VirtualClock } from "../support/virtualClock";
 
 async function rejects(p: Promise<unknown>): Promise<ArgoCdApiError> {
     try {
@@ -29,6 +32,8 @@ async function rejects(p: Promise<unknown>): Promise<ArgoCdApiError> {
 
 describe("Argo CD client", () => {
     let fake: FakeArgoCd;
+    // Retry delays and request timeouts run on this clock (default tuning, virtual time).
+    let clock: VirtualClock;
     const clients: ArgoCdClient[] = [];
     const client = (o: Partial<ArgoCdClientOptions> = {}) => {
         const c = createArgoCdClient({
@@ -36,7 +41,7 @@ describe("Argo CD client", () => {
             token: fake.token,
             caPem: fake.caPem,
             account: "pulumi-ci",
-            retry: FAST,
+            clock,
             ...o,
         });
         clients.push(c);
@@ -45,6 +50,7 @@ describe("Argo CD client", () => {
 
     beforeEach(async () => {
         fake = await startFakeArgoCd();
+        clock = virtualClock();
     });
     afterEach(async () => {
         await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -75,6 +81,25 @@ describe("Argo CD client", () => {
             assert.equal(e.attempts, 1);
             assert.match(e.message, /argocd\.caCert/);
             assert.equal(fake.requests.length, 0);
+        });
+
+        it("fails at once on every certificate-verification code, the same set as the readiness probe's", async () => {
+            const c = client();
+            for (const code of TLS_VERIFY_CODES) {
+                let sends = 0;
+                // undici's shape: "fetch failed" with the TLS socket's error as the cause.
+                const e = await rejects(
+                    callArgoCd(c, { operation: "GET /api/version" }, async () => {
+                        sends++;
+                        throw new TypeError("fetch failed", {
+                            cause: Object.assign(new Error("certificate verify failed"), { code }),
+                        });
+                    }),
+                );
+                assert.equal(e.reason, "tls", code);
+                assert.equal(sends, 1, `${code} was retried`);
+                assert.ok(isTlsVerifyError({ code }), code);
+            }
         });
 
         it("401 for an expired token: no retry, says how to regenerate, never shows the token", async () => {
@@ -123,16 +148,18 @@ describe("Argo CD client", () => {
             fake.inject({
                 path: /version/,
                 status: 429,
-                headers: { "Retry-After": "0" },
+                headers: { "Retry-After": "20" },
                 times: 2,
             });
             assert.equal(await getVersion(client()), "v3.5.1+109ca7c");
             assert.equal(fake.count("GET", /version/), 3);
+            // The backoff alone would wait at most 1 s, then 2 s.
+            assert.equal(clock.now(), 40_000);
         });
 
         it("gives up after maxAttempts with the attempt count and 'no change made'", async () => {
             fake.inject({ path: /version/, status: 503, times: 100 });
-            const e = await rejects(getVersion(client({ retry: { ...FAST, maxAttempts: 4 } })));
+            const e = await rejects(getVersion(client({ retry: { maxAttempts: 4 } })));
             assert.equal(e.reason, "unavailable");
             assert.equal(e.attempts, 4);
             assert.equal(fake.count("GET", /version/), 4);
@@ -146,7 +173,7 @@ describe("Argo CD client", () => {
             fake.inject({ method: "POST", path: /sync$/, destroy: true, times: 100 });
             const ref = { name: "cc-wc1", project: "clusters", appNamespace: "argocd" };
             const e = await rejects(
-                syncApplication(client({ retry: { ...FAST, maxAttempts: 2 } }), ref, {}),
+                syncApplication(client({ retry: { maxAttempts: 2 } }), ref, {}),
             );
             assert.equal(e.reason, "network");
             assert.match(
@@ -166,27 +193,37 @@ describe("Argo CD client", () => {
                 },
                 times: 100,
             });
-            const e = await rejects(
-                getVersion(client({ retry: { ...FAST, maxInternalErrorAttempts: 2 } })),
-            );
+            const e = await rejects(getVersion(client({ retry: { maxInternalErrorAttempts: 2 } })));
             assert.equal(e.reason, "internal");
             assert.equal(fake.count("GET", /version/), 2);
             assert.match(e.message, /dial tcp/);
         });
 
         it("applies a per-request timeout and retries it", async () => {
-            // The first answer never comes: only the per-request timeout ends that attempt. The
-            // timeout is generous so that a loaded machine still answers the retry within it.
-            fake.inject({ path: /version/, hang: true, times: 1 });
-            assert.equal(await getVersion(client({ requestTimeoutMs: 1000 })), "v3.5.1+109ca7c");
-            assert.ok(fake.count("GET", /version/) >= 2);
-            fake.inject({ path: /version/, hang: true, times: 100 });
+            // The first answer never comes: while it hangs, the request's timeout passes (and only
+            // that), so only the per-request timeout can end that attempt. The timeouts are longer
+            // than the test's own: one on the wall clock would never end in time.
+            fake.inject({
+                path: /version/,
+                hang: true,
+                times: 1,
+                onHang: () => clock.advance(90_000),
+            });
+            const c = client({ requestTimeoutMs: 90_000 });
+            assert.equal(await getVersion(c), "v3.5.1+109ca7c");
+            assert.equal(fake.count("GET", /version/), 2);
+            fake.inject({
+                path: /version/,
+                hang: true,
+                times: 100,
+                onHang: () => clock.advance(120_000),
+            });
             const e = await rejects(
-                getVersion(client({ requestTimeoutMs: 200, retry: { ...FAST, maxAttempts: 2 } })),
+                getVersion(client({ requestTimeoutMs: 120_000, retry: { maxAttempts: 2 } })),
             );
             assert.equal(e.reason, "timeout");
             assert.equal(e.attempts, 2);
-            assert.match(e.message, /no response within 200 ms/);
+            assert.match(e.message, /no response within 120000 ms/);
         });
 
         it("does not retry 400/403/404", async () => {
@@ -216,7 +253,7 @@ describe("Argo CD client", () => {
                 headers: { "Content-Type": "text/html" },
                 times: 100,
             });
-            const e = await rejects(getVersion(client({ retry: { ...FAST, maxAttempts: 2 } })));
+            const e = await rejects(getVersion(client({ retry: { maxAttempts: 2 } })));
             assert.equal(e.reason, "unavailable");
             assert.match(
                 e.message,
@@ -278,6 +315,38 @@ describe("Argo CD client", () => {
             assert.match(e.message, /HTML page: Sign in Sign in with SSO/);
             assert.match(e.message, /may have taken effect/);
             assert.equal(fake.count("POST", /sync$/), 1);
+        });
+
+        it("a 2xx body is parsed once (the JSON check's parse is the one the caller gets)", async () => {
+            fake.addApp("cc-wc1", "clusters");
+            const ref = { name: "cc-wc1", project: "clusters", appNamespace: "argocd" };
+            const c = client();
+            const parse = JSON.parse;
+            const json = Object.getOwnPropertyDescriptor(Response.prototype, "json")!;
+            let bodyParses = 0;
+            let responseJson = 0;
+            JSON.parse = ((text: string, reviver?: Parameters<typeof parse>[1]) => {
+                if (typeof text === "string" && text.includes('"cc-wc1"')) {
+                    bodyParses++;
+                }
+                return parse(text, reviver);
+            }) as typeof JSON.parse;
+            Object.defineProperty(Response.prototype, "json", {
+                ...json,
+                value: function (this: Response) {
+                    responseJson++;
+                    return (json.value as () => Promise<unknown>).call(this);
+                },
+            });
+            let app;
+            try {
+                app = await getApplication(c, ref);
+            } finally {
+                JSON.parse = parse;
+                Object.defineProperty(Response.prototype, "json", json);
+            }
+            assert.equal(app?.metadata?.name, "cc-wc1");
+            assert.deepEqual({ bodyParses, responseJson }, { bodyParses: 1, responseJson: 0 });
         });
 
         it("an empty 200 body is no error", async () => {

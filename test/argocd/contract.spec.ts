@@ -13,6 +13,7 @@ import {
 } from "../../components/argocd/client";
 import { ArgoCdAppSyncProvider } from "../../components/providers/argoCdAppSync";
 import { startFakeArgoCd, type RecordedRequest } from "../support/fakeArgoCd";
+import { virtualClock } from "../support/virtualClock";
 
 const SPEC_PATH = path.resolve(__dirname, "..", "..", "..", "shared", "argocd", "swagger.json");
 
@@ -235,8 +236,8 @@ describe("Argo CD API contract (../shared/argocd/swagger.json)", () => {
             fake.addApp("cc-wc1", "clusters");
             const provider = new ArgoCdAppSyncProvider({
                 token: fake.token,
-                pollIntervalMs: 10,
-                httpRetry: { baseMs: 5, maxMs: 10 },
+                // Production polls and retries, in virtual time.
+                clock: virtualClock(),
             });
             await provider.create({
                 argocdUrl: fake.url,

@@ -10,6 +10,8 @@ import {
 } from "../../components/providers/apiServerReady";
 import { types } from "../../components/constants";
 import { createTestCa, TestCa, TestCert } from "../support/pki";
+import { recordTrustBuilds } from "../support/trustBuilds";
+import { virtualClock } from "../support/virtualClock";
 import {
     buildKubeconfig,
     closedPort,
@@ -114,28 +116,18 @@ describe("ApiServerReadyProvider", function () {
         };
     }
 
-    // Deadlines count the wait's own delays, not the machine's load: each sleep advances the
-    // clock at once (the requests themselves still take real time).
-    function virtualClock() {
-        let offset = 0;
-        return {
-            now: () => Date.now() + offset,
-            sleep: async (ms: number) => {
-                offset += ms;
-                await new Promise((resolve) => setImmediate(resolve));
-            },
-        };
-    }
-
+    // Deadlines, grace periods and request timeouts count the wait's own delays, not the
+    // machine's load: only the provider's sleeps (and a test's advance()) move this clock.
     function recorder(tlsMismatchGraceMs?: number) {
         const lines: string[] = [];
+        const clock = virtualClock();
         const provider = new ApiServerReadyProvider({
             progress: (l) => lines.push(l),
             progressIntervalMs: 0,
             tlsMismatchGraceMs,
-            clock: virtualClock(),
+            clock,
         });
-        return { lines, provider };
+        return { lines, provider, clock };
     }
 
     async function rejection(p: Promise<unknown>): Promise<Error> {
@@ -331,8 +323,14 @@ describe("ApiServerReadyProvider", function () {
     });
 
     it("reports timeout when the endpoint accepts connections but never answers", async function () {
+        const { provider, clock } = recorder();
         const sockets: Socket[] = [];
-        const silent = createTcpServer((sock) => sockets.push(sock));
+        // It accepts each connection and stays silent while a whole request timeout (10 s)
+        // passes; a timeout on the wall clock would outlast the test.
+        const silent = createTcpServer((sock) => {
+            sockets.push(sock);
+            clock.advance(10_000);
+        });
         await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
         closers.push(async () => {
             sockets.forEach((sock) => sock.destroy());
@@ -340,11 +338,13 @@ describe("ApiServerReadyProvider", function () {
         });
         const url = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;
         const m = await management(workloadKubeconfig(url));
-        const { provider } = recorder();
         const err = await rejection(
-            provider.create(inputs(mgmtKubeconfig(m, { token: TOKEN }), { timeoutSeconds: 2 })),
+            provider.create(inputs(mgmtKubeconfig(m, { token: TOKEN }), { timeoutSeconds: 60 })),
         );
+        assert.match(err.message, /not ready within 60s/);
         assert.match(err.message, /last state: timeout/);
+        // Each probe waited out its 10 s, then the next one started: 6 fit into 60 s.
+        assert.equal(sockets.length, 6);
     });
 
     it("rides out flapping 5xx answers until /readyz returns 200", async function () {
@@ -355,6 +355,18 @@ describe("ApiServerReadyProvider", function () {
         assert.equal((res.outs as ApiServerReadyOutputs).server, w.url);
         assert.equal(w.readyzTimes.length, 6);
         assert.match(lines.join("\n"), /last state: HTTP 502/);
+    });
+
+    it("builds each server's TLS context once per wait, not once per request", async function () {
+        const w = await workload([503, 503, 503, 200]);
+        const m = await management(workloadKubeconfig(w.url), { notFoundTimes: 2 });
+        const { provider } = recorder();
+        const built = await recordTrustBuilds(() =>
+            provider.create(inputs(mgmtKubeconfig(m, { token: TOKEN }))),
+        );
+        assert.equal(m.secretGets, 3);
+        assert.equal(w.readyzTimes.length, 4);
+        assert.deepEqual(built, [pki.mgmtCa.certPem, pki.wlCa.certPem]);
     });
 
     it("fails fast on management 401 without echoing the token", async function () {

@@ -9,7 +9,6 @@
 // namespace (the destination's for cluster-scoped objects) and a hookPhase, and only hooks a
 // hookType. Scripted entries are completed to that shape (realSyncResult, realResources).
 import * as https from "node:https";
-import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import type { components } from "../../components/argocd/generated/argocd-api";
 import { createTestCa } from "./pki";
@@ -51,6 +50,8 @@ export interface Fault {
     readonly delayMs?: number;
     /** Never answer (the connection stays open until the server closes): for timeouts. */
     readonly hang?: boolean;
+    /** Called when a request is left hanging: a test on a virtual clock advances it here. */
+    readonly onHang?: () => void;
     times: number;
 }
 
@@ -286,31 +287,6 @@ export const SUCCEEDED = opFinished("Succeeded", "successfully synced (all tasks
     health: "Healthy",
 });
 
-type CreateSecureContext = (typeof import("node:tls"))["createSecureContext"];
-// The real module object (an `import * as` namespace is read-only): Node's tls.connect builds
-// each connection's context through this export unless it is handed one.
-const tlsModule = createRequire(__filename)("node:tls") as {
-    createSecureContext: CreateSecureContext;
-};
-
-/** Runs `fn` while recording the `ca` option of every TLS context built, and returns them. */
-export async function recordTrustBuilds(fn: () => Promise<unknown>): Promise<unknown[]> {
-    const built: unknown[] = [];
-    const original = tlsModule.createSecureContext;
-    tlsModule.createSecureContext = (o) => {
-        if (o?.ca !== undefined) {
-            built.push(o.ca);
-        }
-        return original(o);
-    };
-    try {
-        await fn();
-    } finally {
-        tlsModule.createSecureContext = original;
-    }
-    return built;
-}
-
 // ---- Server ------------------------------------------------------------------------------------
 
 export async function startFakeArgoCd(
@@ -526,6 +502,7 @@ export async function startFakeArgoCd(
                     route(method, u.pathname, u.searchParams, body, res);
                 };
                 if (f.hang) {
+                    f.onHang?.();
                     return;
                 }
                 if (f.delayMs) {
