@@ -571,7 +571,8 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
                 const b = budget();
                 const found = await lookupSecret(ctx, b.timeoutMs);
                 if (found.kind === "found") {
-                    if (found.kubeconfig !== kubeconfig) {
+                    // No target: the Secret was gone, and may come back with the same content.
+                    if (found.kubeconfig !== kubeconfig || !target) {
                         mismatch = undefined;
                         kubeconfig = found.kubeconfig;
                         try {

@@ -310,6 +310,26 @@ describe("ApiServerReadyProvider", function () {
         assert.equal(w.readyzTimes.length, 1);
     });
 
+    it("probes again when a Secret deleted after a TLS error comes back unchanged", async function () {
+        // The VIP briefly answers with a certificate from another CA; then CAPI re-creates the
+        // Secret with the same content, and the right server answers.
+        const w = await workload([200], pki.otherServer);
+        const wlKc = workloadKubeconfig(w.url);
+        const m = await management(wlKc);
+        const { provider } = recorder();
+        m.beforeSecretGet = (n) => {
+            if (n === 2) m.setKubeconfig(undefined);
+            if (n === 3) {
+                m.setKubeconfig(wlKc);
+                w.setServerCert(pki.wlServer);
+            }
+        };
+        const res = await provider.create(inputs(mgmtKubeconfig(m, { token: TOKEN })));
+        assert.equal((res.outs as ApiServerReadyOutputs).kubeconfig, wlKc);
+        assert.equal(m.secretGets, 3);
+        assert.equal(w.readyzTimes.length, 1);
+    });
+
     it("reports connection refused when nothing listens at the endpoint", async function () {
         const port = await closedPort();
         const wlKc = workloadKubeconfig(`https://127.0.0.1:${port}`);

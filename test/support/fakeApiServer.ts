@@ -201,6 +201,8 @@ export interface FakeWorkload {
     readonly readyzTimes: number[];
     /** From now on /readyz answers `status`. */
     setStatus(status: number): void;
+    /** From now on new connections get this certificate. */
+    setServerCert(cert: TestCert): void;
     close(): Promise<void>;
 }
 
@@ -227,6 +229,9 @@ export async function startFakeWorkload(opts: FakeWorkloadOptions): Promise<Fake
         readyzTimes,
         setStatus(status) {
             statuses = [status];
+        },
+        setServerCert(cert) {
+            server.setSecureContext({ cert: cert.certPem, key: cert.keyPem });
         },
         close: running.close,
     };
