@@ -15,7 +15,11 @@
 // Env: LAB_HOME, LAB_BENCH_MGMT_KUBECONFIG, LAB_BENCH_WORKLOAD_KUBECONFIG (set by the script);
 // BENCH_ENGINE_SIZES (1,10,50), BENCH_ENGINE_VARIANTS (stock,patched), BENCH_ENGINE_REPS (1),
 // BENCH_ENGINE_DELAY_SECONDS (120: CAPI's kubeconfig appears this long after the Cluster),
-// BENCH_ENGINE_OUT (a JSON file for the raw figures), BENCH_ENGINE_KEEP=1 keeps the work dirs.
+// BENCH_ENGINE_OUT (a JSON file for the raw figures), BENCH_ENGINE_KEEP=1 keeps the work dirs,
+// BENCH_ENGINE_PROFILE=<dir>: the engine runs with `--profiling <dir>/<n>-<variant>-<op>`, i.e.
+// writes <prefix>.<pid>.{cpu,mem,trace} per CLI call (`go tool pprof -top <pulumi> <file>.cpu`);
+// off by default (profiling costs CPU and the trace is large).
+// After each `up` the checkpoint's size is printed per resource type (bench/checkpointSize.ts).
 import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -28,6 +32,8 @@ import type { RunSummary } from "../pipeline/summary";
 import { labRegionStackFile } from "./labRegion";
 import { ProcessTreeSampler, byRole } from "./procTree";
 import { startCapiSim } from "../test/e2e/support/capiSim";
+import { PROJECT } from "../components/constants";
+import { CheckpointSize, checkpointFile, checkpointLines, checkpointSize } from "./checkpointSize";
 
 interface Variant {
     readonly name: string;
@@ -54,6 +60,7 @@ interface RunFigures {
     readonly up: OpFigures;
     readonly destroy: OpFigures;
     readonly loadAtStart: number[];
+    readonly checkpoint: CheckpointSize;
 }
 
 const env = labEnv("the bench through scripts/lab/bench-engine.sh");
@@ -102,6 +109,25 @@ function startSim(p: LabProject, delaySeconds: number): ChildProcess {
     );
 }
 
+const PROFILE_PREFIX = "BENCH_ENGINE_PROFILE_PREFIX";
+
+/**
+ * A Pulumi root whose bin/pulumi is the lab's CLI with `--profiling $BENCH_ENGINE_PROFILE_PREFIX`
+ * (the driver's --pulumi-root), or the lab's own root when not profiling.
+ */
+function pulumiRoot(p: LabProject): string {
+    if (!process.env.BENCH_ENGINE_PROFILE) return env("LAB_HOME");
+    const root = path.join(p.root, "profiling-cli");
+    fs.mkdirSync(path.join(root, "bin"), { recursive: true });
+    const real = path.join(env("LAB_HOME"), "bin", "pulumi");
+    fs.writeFileSync(
+        path.join(root, "bin", "pulumi"),
+        `#!/bin/sh\nexec "${real}" --profiling "$${PROFILE_PREFIX}" "$@"\n`,
+        { mode: 0o755 },
+    );
+    return root;
+}
+
 /** One driver run, sampled; fails unless it succeeded (and, for up, ran the variant's SDK). */
 async function measured(
     p: LabProject,
@@ -113,10 +139,15 @@ async function measured(
         ...(command === "destroy" ? ["--yes"] : []),
         ...(v.parallel ? ["--parallel", String(v.parallel)] : []),
     ];
-    const argv = driverArgv(p, env("LAB_HOME"), label, command, STACK, args);
+    const argv = driverArgv(p, pulumiRoot(p), label, command, STACK, args);
+    const profileDir = process.env.BENCH_ENGINE_PROFILE;
+    if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
     const started = start(process.execPath, argv, {
         cwd: REPO_ROOT,
-        env: p.env,
+        env: {
+            ...p.env,
+            ...(profileDir ? { [PROFILE_PREFIX]: path.resolve(profileDir, label) } : {}),
+        },
         timeoutMs: 60 * 60_000,
         logFile: path.join(p.logDir, `${label}.log`),
     });
@@ -167,10 +198,12 @@ async function runOne(n: number, v: Variant, delaySeconds: number): Promise<RunF
     try {
         const up = await measured(p, `01-up-${n}-${v.name}`, "up", v);
         console.log(`  ${n} ${v.name}: ${opLine("up", up)}`);
+        const checkpoint = checkpointSize(checkpointFile(p.stateDir, PROJECT, STACK));
+        for (const line of checkpointLines(checkpoint)) console.log(`    ${line}`);
         const destroy = await measured(p, `02-destroy-${n}-${v.name}`, "destroy", v);
         console.log(`  ${n} ${v.name}: ${opLine("destroy", destroy)}`);
         ok = true;
-        return { n, variant: v.name, up, destroy, loadAtStart };
+        return { n, variant: v.name, up, destroy, loadAtStart, checkpoint };
     } finally {
         sim.stdin?.end();
         sim.kill("SIGTERM");
