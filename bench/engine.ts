@@ -7,7 +7,9 @@
 //   patched    as the repository is: patched SDK, Pulumi.yaml as it is
 //   patched:N  the same with the driver's --parallel N (8 = the engine's default on 2 CPUs);
 //              without :N the driver's own default (4 per CPU + 2 per cluster)
-//   ...@A+B    only at sizes A and B (e.g. patched:8@10)
+//   ...+skipcp the same with the driver's --skip-checkpoints (the engine writes the checkpoint
+//              only at the end of the operation; see pipeline/README.md for what that risks)
+//   ...@A+B    only at sizes A and B (e.g. patched:8@10, patched+skipcp@20+50)
 // Per run: wall time, and peak RSS and CPU of the engine (the `pulumi` CLI), the program (the
 // node process the language host starts) and all processes, sampled from /proc
 // (bench/procTree.ts). Figures only; nothing here asserts on time.
@@ -39,6 +41,8 @@ interface Variant {
     readonly name: string;
     readonly stockSdk: boolean;
     readonly parallel?: number;
+    /** The driver's --skip-checkpoints. */
+    readonly skipCheckpoints: boolean;
     /** Only at these sizes; every size when undefined. */
     readonly sizes?: readonly number[];
 }
@@ -66,17 +70,19 @@ interface RunFigures {
 const env = labEnv("the bench through scripts/lab/bench-engine.sh");
 
 function parseVariant(spec: string): Variant {
-    const m = /^((stock|patched)(?::(\d+))?)(?:@(\d+(?:\+\d+)*))?$/.exec(spec.trim());
+    const m = /^((stock|patched)(?::(\d+))?(\+skipcp)?)(?:@(\d+(?:\+\d+)*))?$/.exec(spec.trim());
     if (!m) {
         throw new Error(
-            `BENCH_ENGINE_VARIANTS: "${spec}" is not stock, patched or patched:N, optionally @A+B`,
+            `BENCH_ENGINE_VARIANTS: "${spec}" is not stock, patched or patched:N, optionally ` +
+                `+skipcp, optionally @A+B`,
         );
     }
     return {
         name: m[1],
         stockSdk: m[2] === "stock",
         parallel: m[3] ? Number(m[3]) : undefined,
-        sizes: m[4]?.split("+").map(Number),
+        skipCheckpoints: m[4] !== undefined,
+        sizes: m[5]?.split("+").map(Number),
     };
 }
 
@@ -138,6 +144,7 @@ async function measured(
     const args = [
         ...(command === "destroy" ? ["--yes"] : []),
         ...(v.parallel ? ["--parallel", String(v.parallel)] : []),
+        ...(v.skipCheckpoints ? ["--skip-checkpoints"] : []),
     ];
     const argv = driverArgv(p, pulumiRoot(p), label, command, STACK, args);
     const profileDir = process.env.BENCH_ENGINE_PROFILE;
@@ -198,7 +205,11 @@ async function runOne(n: number, v: Variant, delaySeconds: number): Promise<RunF
     try {
         const up = await measured(p, `01-up-${n}-${v.name}`, "up", v);
         console.log(`  ${n} ${v.name}: ${opLine("up", up)}`);
-        const checkpoint = checkpointSize(checkpointFile(p.stateDir, PROJECT, STACK));
+        const stackFile = checkpointFile(p.stateDir, PROJECT, STACK);
+        const checkpoint = checkpointSize(stackFile);
+        if (process.env.BENCH_ENGINE_KEEP === "1") {
+            fs.copyFileSync(stackFile, path.join(p.root, "checkpoint-after-up.json"));
+        }
         for (const line of checkpointLines(checkpoint)) console.log(`    ${line}`);
         const destroy = await measured(p, `02-destroy-${n}-${v.name}`, "destroy", v);
         console.log(`  ${n} ${v.name}: ${opLine("destroy", destroy)}`);
