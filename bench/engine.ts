@@ -165,9 +165,21 @@ async function measured(
     const summary = fs.existsSync(summaryFile)
         ? (JSON.parse(fs.readFileSync(summaryFile, "utf8")) as RunSummary)
         : undefined;
+    const c = summary?.regions[0]?.changes;
+    const figures: OpFigures = {
+        wallSeconds: result.ms / 1000,
+        roles: Object.fromEntries(byRole(procs)),
+        cpuSeconds: procs.reduce((s, x) => s + x.cpuSeconds, 0),
+        changes: c ? c.create + c.update + c.delete + c.replace : 0,
+    };
     if (result.code !== 0 || summary?.exitCode !== 0) {
+        // The figures up to the failure still say where the time went.
+        const errors = summary?.regions[0]?.errors ?? [];
         throw new Error(
-            `${label} failed (exit ${result.code}), logs in ${p.logDir}:\n${tail(result, 40)}`,
+            `${label} failed (exit ${result.code}): ${opLine(command, figures)}; ` +
+                `${errors.length} error(s), first: ${errors[0]?.message.slice(0, 300) ?? "-"}; ` +
+                `logs in ${p.logDir}:\n` +
+                tail(result, 15),
         );
     }
     if (command === "up") {
@@ -178,13 +190,7 @@ async function measured(
             throw new Error(`${label}: not exactly one program on the ${v.name} SDK:\n${seen}`);
         }
     }
-    const c = summary.regions[0].changes;
-    return {
-        wallSeconds: result.ms / 1000,
-        roles: Object.fromEntries(byRole(procs)),
-        cpuSeconds: procs.reduce((s, x) => s + x.cpuSeconds, 0),
-        changes: c.create + c.update + c.delete + c.replace,
-    };
+    return figures;
 }
 
 async function runOne(n: number, v: Variant, delaySeconds: number): Promise<RunFigures> {
