@@ -7,7 +7,9 @@
 //   patched    as the repository is: patched SDK, Pulumi.yaml as it is
 //   patched:N  the same with the driver's --parallel N (8 = the engine's default on 2 CPUs);
 //              without :N the driver's own default (4 per CPU + 2 per cluster)
-//   ...@A+B    only at sizes A and B (e.g. patched:8@10)
+//   ...+skipcp the same with the driver's --skip-checkpoints (the engine writes the checkpoint
+//              only at the end of the operation; see pipeline/README.md for what that risks)
+//   ...@A+B    only at sizes A and B (e.g. patched:8@10, patched+skipcp@20+50)
 // Per run: wall time, and peak RSS and CPU of the engine (the `pulumi` CLI), the program (the
 // node process the language host starts) and all processes, sampled from /proc
 // (bench/procTree.ts). Figures only; nothing here asserts on time.
@@ -15,7 +17,11 @@
 // Env: LAB_HOME, LAB_BENCH_MGMT_KUBECONFIG, LAB_BENCH_WORKLOAD_KUBECONFIG (set by the script);
 // BENCH_ENGINE_SIZES (1,10,50), BENCH_ENGINE_VARIANTS (stock,patched), BENCH_ENGINE_REPS (1),
 // BENCH_ENGINE_DELAY_SECONDS (120: CAPI's kubeconfig appears this long after the Cluster),
-// BENCH_ENGINE_OUT (a JSON file for the raw figures), BENCH_ENGINE_KEEP=1 keeps the work dirs.
+// BENCH_ENGINE_OUT (a JSON file for the raw figures), BENCH_ENGINE_KEEP=1 keeps the work dirs,
+// BENCH_ENGINE_PROFILE=<dir>: the engine runs with `--profiling <dir>/<n>-<variant>-<op>`, i.e.
+// writes <prefix>.<pid>.{cpu,mem,trace} per CLI call (`go tool pprof -top <pulumi> <file>.cpu`);
+// off by default (profiling costs CPU and the trace is large).
+// After each `up` the checkpoint's size is printed per resource type (bench/checkpointSize.ts).
 import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -28,11 +34,15 @@ import type { RunSummary } from "../pipeline/summary";
 import { labRegionStackFile } from "./labRegion";
 import { ProcessTreeSampler, byRole } from "./procTree";
 import { startCapiSim } from "../test/e2e/support/capiSim";
+import { PROJECT } from "../components/constants";
+import { CheckpointSize, checkpointFile, checkpointLines, checkpointSize } from "./checkpointSize";
 
 interface Variant {
     readonly name: string;
     readonly stockSdk: boolean;
     readonly parallel?: number;
+    /** The driver's --skip-checkpoints. */
+    readonly skipCheckpoints: boolean;
     /** Only at these sizes; every size when undefined. */
     readonly sizes?: readonly number[];
 }
@@ -54,22 +64,25 @@ interface RunFigures {
     readonly up: OpFigures;
     readonly destroy: OpFigures;
     readonly loadAtStart: number[];
+    readonly checkpoint: CheckpointSize;
 }
 
 const env = labEnv("the bench through scripts/lab/bench-engine.sh");
 
 function parseVariant(spec: string): Variant {
-    const m = /^((stock|patched)(?::(\d+))?)(?:@(\d+(?:\+\d+)*))?$/.exec(spec.trim());
+    const m = /^((stock|patched)(?::(\d+))?(\+skipcp)?)(?:@(\d+(?:\+\d+)*))?$/.exec(spec.trim());
     if (!m) {
         throw new Error(
-            `BENCH_ENGINE_VARIANTS: "${spec}" is not stock, patched or patched:N, optionally @A+B`,
+            `BENCH_ENGINE_VARIANTS: "${spec}" is not stock, patched or patched:N, optionally ` +
+                `+skipcp, optionally @A+B`,
         );
     }
     return {
         name: m[1],
         stockSdk: m[2] === "stock",
         parallel: m[3] ? Number(m[3]) : undefined,
-        sizes: m[4]?.split("+").map(Number),
+        skipCheckpoints: m[4] !== undefined,
+        sizes: m[5]?.split("+").map(Number),
     };
 }
 
@@ -102,6 +115,25 @@ function startSim(p: LabProject, delaySeconds: number): ChildProcess {
     );
 }
 
+const PROFILE_PREFIX = "BENCH_ENGINE_PROFILE_PREFIX";
+
+/**
+ * A Pulumi root whose bin/pulumi is the lab's CLI with `--profiling $BENCH_ENGINE_PROFILE_PREFIX`
+ * (the driver's --pulumi-root), or the lab's own root when not profiling.
+ */
+function pulumiRoot(p: LabProject): string {
+    if (!process.env.BENCH_ENGINE_PROFILE) return env("LAB_HOME");
+    const root = path.join(p.root, "profiling-cli");
+    fs.mkdirSync(path.join(root, "bin"), { recursive: true });
+    const real = path.join(env("LAB_HOME"), "bin", "pulumi");
+    fs.writeFileSync(
+        path.join(root, "bin", "pulumi"),
+        `#!/bin/sh\nexec "${real}" --profiling "$${PROFILE_PREFIX}" "$@"\n`,
+        { mode: 0o755 },
+    );
+    return root;
+}
+
 /** One driver run, sampled; fails unless it succeeded (and, for up, ran the variant's SDK). */
 async function measured(
     p: LabProject,
@@ -112,11 +144,17 @@ async function measured(
     const args = [
         ...(command === "destroy" ? ["--yes"] : []),
         ...(v.parallel ? ["--parallel", String(v.parallel)] : []),
+        ...(v.skipCheckpoints ? ["--skip-checkpoints"] : []),
     ];
-    const argv = driverArgv(p, env("LAB_HOME"), label, command, STACK, args);
+    const argv = driverArgv(p, pulumiRoot(p), label, command, STACK, args);
+    const profileDir = process.env.BENCH_ENGINE_PROFILE;
+    if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
     const started = start(process.execPath, argv, {
         cwd: REPO_ROOT,
-        env: p.env,
+        env: {
+            ...p.env,
+            ...(profileDir ? { [PROFILE_PREFIX]: path.resolve(profileDir, label) } : {}),
+        },
         timeoutMs: 60 * 60_000,
         logFile: path.join(p.logDir, `${label}.log`),
     });
@@ -127,9 +165,21 @@ async function measured(
     const summary = fs.existsSync(summaryFile)
         ? (JSON.parse(fs.readFileSync(summaryFile, "utf8")) as RunSummary)
         : undefined;
+    const c = summary?.regions[0]?.changes;
+    const figures: OpFigures = {
+        wallSeconds: result.ms / 1000,
+        roles: Object.fromEntries(byRole(procs)),
+        cpuSeconds: procs.reduce((s, x) => s + x.cpuSeconds, 0),
+        changes: c ? c.create + c.update + c.delete + c.replace : 0,
+    };
     if (result.code !== 0 || summary?.exitCode !== 0) {
+        // The figures up to the failure still say where the time went.
+        const errors = summary?.regions[0]?.errors ?? [];
         throw new Error(
-            `${label} failed (exit ${result.code}), logs in ${p.logDir}:\n${tail(result, 40)}`,
+            `${label} failed (exit ${result.code}): ${opLine(command, figures)}; ` +
+                `${errors.length} error(s), first: ${errors[0]?.message.slice(0, 300) ?? "-"}; ` +
+                `logs in ${p.logDir}:\n` +
+                tail(result, 15),
         );
     }
     if (command === "up") {
@@ -140,13 +190,7 @@ async function measured(
             throw new Error(`${label}: not exactly one program on the ${v.name} SDK:\n${seen}`);
         }
     }
-    const c = summary.regions[0].changes;
-    return {
-        wallSeconds: result.ms / 1000,
-        roles: Object.fromEntries(byRole(procs)),
-        cpuSeconds: procs.reduce((s, x) => s + x.cpuSeconds, 0),
-        changes: c.create + c.update + c.delete + c.replace,
-    };
+    return figures;
 }
 
 async function runOne(n: number, v: Variant, delaySeconds: number): Promise<RunFigures> {
@@ -167,10 +211,16 @@ async function runOne(n: number, v: Variant, delaySeconds: number): Promise<RunF
     try {
         const up = await measured(p, `01-up-${n}-${v.name}`, "up", v);
         console.log(`  ${n} ${v.name}: ${opLine("up", up)}`);
+        const stackFile = checkpointFile(p.stateDir, PROJECT, STACK);
+        const checkpoint = checkpointSize(stackFile);
+        if (process.env.BENCH_ENGINE_KEEP === "1") {
+            fs.copyFileSync(stackFile, path.join(p.root, "checkpoint-after-up.json"));
+        }
+        for (const line of checkpointLines(checkpoint)) console.log(`    ${line}`);
         const destroy = await measured(p, `02-destroy-${n}-${v.name}`, "destroy", v);
         console.log(`  ${n} ${v.name}: ${opLine("destroy", destroy)}`);
         ok = true;
-        return { n, variant: v.name, up, destroy, loadAtStart };
+        return { n, variant: v.name, up, destroy, loadAtStart, checkpoint };
     } finally {
         sim.stdin?.end();
         sim.kill("SIGTERM");

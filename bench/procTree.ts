@@ -39,30 +39,39 @@ function read(file: string): string | undefined {
     }
 }
 
-/**
- * pid -> the fields of /proc/PID/stat after the command name (which is in parentheses and may
- * contain anything), for every process now: index 0 is field 3 (state), 1 the parent pid.
- */
-function stats(): Map<number, string[]> {
-    const out = new Map<number, string[]>();
+/** /proc/PID/stat: the command name (changes when the process execs) and the fields after it. */
+interface Stat {
+    readonly comm: string;
+    /** Index 0 is field 3 (state), 1 the parent pid. */
+    readonly fields: string[];
+}
+
+/** pid -> its stat for every process now (the name is in parentheses and may contain anything). */
+function stats(): Map<number, Stat> {
+    const out = new Map<number, Stat>();
     for (const name of fs.readdirSync("/proc")) {
         if (!/^\d+$/.test(name)) continue;
         const stat = read(`/proc/${name}/stat`);
-        if (stat) out.set(Number(name), stat.slice(stat.lastIndexOf(")") + 2).split(" "));
+        if (!stat) continue;
+        const close = stat.lastIndexOf(")");
+        out.set(Number(name), {
+            comm: stat.slice(stat.indexOf("(") + 1, close),
+            fields: stat.slice(close + 2).split(" "),
+        });
     }
     return out;
 }
 
 /** `root` and every process below it, with their stat fields. */
-function descendants(root: number, all: Map<number, string[]>): [number, string[]][] {
+function descendants(root: number, all: Map<number, Stat>): [number, Stat][] {
     const byParent = new Map<number, number[]>();
-    for (const [pid, fields] of all) {
+    for (const [pid, { fields }] of all) {
         const ppid = Number(fields[1]);
         const kids = byParent.get(ppid);
         if (kids) kids.push(pid);
         else byParent.set(ppid, [pid]);
     }
-    const out: [number, string[]][] = [];
+    const out: [number, Stat][] = [];
     const todo = [root];
     while (todo.length > 0) {
         const pid = todo.pop()!;
@@ -76,6 +85,7 @@ function descendants(root: number, all: Map<number, string[]>): [number, string[
 /** Samples the tree under `root` every `intervalMs` until stopped. */
 export class ProcessTreeSampler {
     private readonly seen = new Map<number, ProcessFigures>();
+    private readonly comms = new Map<number, string>();
     private readonly timer: NodeJS.Timeout;
 
     constructor(
@@ -87,11 +97,12 @@ export class ProcessTreeSampler {
     }
 
     private sample(): void {
-        for (const [pid, fields] of descendants(this.root, stats())) {
+        for (const [pid, { comm, fields }] of descendants(this.root, stats())) {
             const status = read(`/proc/${pid}/status`);
             if (!status) continue;
             let f = this.seen.get(pid);
-            if (!f) {
+            // A process seen before its exec (a wrapper script) is taken again as what it became.
+            if (!f || this.comms.get(pid) !== comm) {
                 const argv = (read(`/proc/${pid}/cmdline`) ?? "").split("\0").filter(Boolean);
                 f = {
                     pid,
@@ -101,6 +112,7 @@ export class ProcessTreeSampler {
                     cpuSeconds: 0,
                 };
                 this.seen.set(pid, f);
+                this.comms.set(pid, comm);
             }
             const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status);
             if (hwm) f.peakRssMiB = Math.max(f.peakRssMiB, Number(hwm[1]) / 1024);

@@ -28,6 +28,8 @@ export interface RunArgs {
     readonly expectNoChanges: boolean;
     readonly yes: boolean;
     readonly allowProdDestroy: boolean;
+    /** up/destroy: the engine writes the checkpoint only at the end (environment.ts checkpointEnv). */
+    readonly skipCheckpoints: boolean;
     readonly quiet: boolean;
 }
 
@@ -70,6 +72,9 @@ Options:
   --expect-no-changes   preview: exit 4 when any region has changes
   --yes                 destroy: confirm
   --allow-prod-destroy  destroy: allow production stacks
+  --skip-checkpoints    up/destroy: write the state only when the operation ends, not after
+                        every step (much less engine CPU on large regions; a killed or crashed
+                        engine loses the record of everything that run did: pipeline/README.md)
   --quiet               do not stream engine output
   -h, --help            this text
 
@@ -131,6 +136,7 @@ const OPTIONS = {
     "expect-no-changes": { type: "boolean" },
     yes: { type: "boolean" },
     "allow-prod-destroy": { type: "boolean" },
+    "skip-checkpoints": { type: "boolean" },
     quiet: { type: "boolean" },
     help: { type: "boolean", short: "h" },
 } as const;
@@ -153,9 +159,9 @@ const ENGINE_OPTIONS: readonly OptionName[] = [
 /** Options each command accepts beyond --work-dir and --help. */
 const ALLOWED: Record<EngineCommand | "report", readonly OptionName[]> = {
     preview: [...ENGINE_OPTIONS, "expect-no-changes"],
-    up: ENGINE_OPTIONS,
+    up: [...ENGINE_OPTIONS, "skip-checkpoints"],
     drift: ENGINE_OPTIONS,
-    destroy: [...ENGINE_OPTIONS, "yes", "allow-prod-destroy"],
+    destroy: [...ENGINE_OPTIONS, "yes", "allow-prod-destroy", "skip-checkpoints"],
     report: ["summary", "report"],
 };
 
@@ -250,6 +256,7 @@ export function parsePipelineArgs(
         expectNoChanges: values["expect-no-changes"] ?? false,
         yes: values.yes ?? false,
         allowProdDestroy: values["allow-prod-destroy"] ?? false,
+        skipCheckpoints: values["skip-checkpoints"] ?? false,
         quiet: values.quiet ?? false,
     };
 }

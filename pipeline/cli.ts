@@ -12,7 +12,7 @@ import {
     type ReportArgs,
     type RunArgs,
 } from "./args";
-import { displayBackend, resolveEngineEnvironment } from "./environment";
+import { checkpointEnv, displayBackend, resolveEngineEnvironment } from "./environment";
 import { ExitCode } from "./exitCodes";
 import { resolvePolicies, type PolicyAttachment } from "./policyFiles";
 import { regionParallelism } from "./parallelism";
@@ -136,6 +136,14 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
         deps.env,
         selection.stacks.map((s) => secretsProviderOf(docOf(s))),
     );
+    const envVars = { ...engineEnv.envVars, ...checkpointEnv(args.skipCheckpoints) };
+    if (args.skipCheckpoints) {
+        deps.stderr(
+            "--skip-checkpoints: the engine writes each region's state only when its " +
+                `${args.command} ends; if it is killed or crashes, that region's state will not ` +
+                "know what this run created or deleted\n",
+        );
+    }
     const engine = await deps.connect(args.pulumiRoot, args.workDir);
     if (engineEnv.stateDir) {
         fs.mkdirSync(engineEnv.stateDir, { recursive: true });
@@ -174,7 +182,7 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
                 const out = args.quiet ? undefined : prefixedLines(`[${stack}] `, deps.stderr);
                 try {
                     return await runRegion(
-                        engine.opener(stack, args.command, engineEnv.envVars),
+                        engine.opener(stack, args.command, envVars),
                         {
                             stack,
                             command: args.command,

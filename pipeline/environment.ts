@@ -84,3 +84,14 @@ export function displayBackend(url: string): string {
         return url.replace(/\/\/[^@/]*@/, "//").replace(/\?.*$/, "");
     }
 }
+
+/**
+ * The engine's checkpoint writes. By default it rewrites the whole checkpoint after every
+ * resource step (crash-safe; the CPU grows with steps x checkpoint size). With `skip`
+ * (--skip-checkpoints) it writes only when the operation ends, also when it fails or is
+ * cancelled, but a killed or crashed engine leaves the state as it was before the run. Always
+ * set, so an inherited PULUMI_SKIP_CHECKPOINTS never turns it on unasked.
+ */
+export function checkpointEnv(skip: boolean): Record<string, string> {
+    return { PULUMI_SKIP_CHECKPOINTS: skip ? "true" : "false" };
+}

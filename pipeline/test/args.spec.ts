@@ -30,6 +30,7 @@ describe("pipeline/args", () => {
             expectNoChanges: false,
             yes: false,
             allowProdDestroy: false,
+            skipCheckpoints: false,
             quiet: false,
         });
     });
@@ -82,6 +83,8 @@ describe("pipeline/args", () => {
         assert.equal(run(["preview", "--expect-no-changes"]).expectNoChanges, true);
         assert.equal(run(["up", "--parallel", "40"]).parallel, 40);
         assert.equal(run(["destroy", "--yes", "--parallel", "1"]).parallel, 1);
+        assert.equal(run(["up", "--skip-checkpoints"]).skipCheckpoints, true);
+        assert.equal(run(["destroy", "--yes", "--skip-checkpoints"]).skipCheckpoints, true);
     });
 
     it("parses report and help", () => {
@@ -117,6 +120,9 @@ describe("pipeline/args", () => {
         );
         usage(["up", "--expect-no-changes"], /--expect-no-changes does not apply to "up"/);
         usage(["preview", "--yes"], /--yes does not apply to "preview"/);
+        // preview and drift write no checkpoint: the flag would only mislead there.
+        usage(["preview", "--skip-checkpoints"], /--skip-checkpoints does not apply to "preview"/);
+        usage(["drift", "--skip-checkpoints"], /--skip-checkpoints does not apply to "drift"/);
         usage(["report", "--stacks", "dev"], /--stacks does not apply to "report"/);
         usage(["up", "--summary", "a", "--summary", "b"], /--summary: give one file/);
     });

@@ -139,6 +139,7 @@ describe("pipeline/cli main", function () {
         assert.deepEqual(h.opened[0].env, {
             PULUMI_BACKEND_URL: `file://${dir}/.pulumi-state`,
             PULUMI_SKIP_UPDATE_CHECK: "true",
+            PULUMI_SKIP_CHECKPOINTS: "false",
         });
         assert.ok(h.err.includes("[prod] preview: policy-violation (1.0 s)\n"), h.err.join(""));
     });
@@ -163,6 +164,30 @@ describe("pipeline/cli main", function () {
             [given.dev.calls[0].opts.parallel, given.prod.calls[0].opts.parallel],
             [5, 5],
         );
+    });
+
+    it("up --skip-checkpoints: the engine gets PULUMI_SKIP_CHECKPOINTS and the log says what it risks", async () => {
+        const dir = program();
+        const fakes = {
+            dev: new FakeStack({ fixtures: { up: loadEvents("up-dev-success") } }),
+            prod: new FakeStack({ fixtures: { up: loadEvents("up-dev-success") } }),
+        };
+        // An inherited value does not turn it on: without the flag the driver sets "false".
+        const env = { PULUMI_CONFIG_PASSPHRASE: "test", PULUMI_SKIP_CHECKPOINTS: "true" };
+        const plain = harness(dir, fakes, env);
+        assert.equal(await main(["up", "--quiet"], plain.deps), 0);
+        assert.deepEqual(
+            plain.opened.map((o) => o.env.PULUMI_SKIP_CHECKPOINTS),
+            ["false", "false"],
+        );
+        assert.ok(!plain.err.join("").includes("--skip-checkpoints"), plain.err.join(""));
+        const h = harness(dir, fakes, env);
+        assert.equal(await main(["up", "--quiet", "--skip-checkpoints"], h.deps), 0);
+        assert.deepEqual(
+            h.opened.map((o) => o.env.PULUMI_SKIP_CHECKPOINTS),
+            ["true", "true"],
+        );
+        assert.match(h.err.join(""), /--skip-checkpoints: .*killed or crashes/);
     });
 
     it("drift: drift in one region exits 4", async () => {

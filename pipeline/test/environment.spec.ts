@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { displayBackend, resolveEngineEnvironment } from "../environment";
+import { checkpointEnv, displayBackend, resolveEngineEnvironment } from "../environment";
 import { UsageError } from "../usageError";
 
 describe("pipeline/environment", () => {
@@ -94,5 +94,10 @@ describe("pipeline/environment", () => {
             "https://state.example.net/fleet",
         );
         assert.equal(displayBackend("file:///repo/.pulumi-state"), "file:///repo/.pulumi-state");
+    });
+
+    it("sets PULUMI_SKIP_CHECKPOINTS either way, so only --skip-checkpoints turns it on", () => {
+        assert.deepEqual(checkpointEnv(true), { PULUMI_SKIP_CHECKPOINTS: "true" });
+        assert.deepEqual(checkpointEnv(false), { PULUMI_SKIP_CHECKPOINTS: "false" });
     });
 });
