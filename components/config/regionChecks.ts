@@ -4,7 +4,15 @@
 import { overlaps } from "../intervals";
 import { RegionIpPlan, parseRange } from "../ipPlan";
 import { Checker } from "./checker";
-import { GeneratedName, NameCollision, generatedNames, nameCollisions } from "./generatedNames";
+import { NamedCluster, collisionCandidates } from "./collisionCandidates";
+import {
+    GeneratedName,
+    NameCollision,
+    NameInputs,
+    NameSettings,
+    generatedNames,
+    nameCollisions,
+} from "./generatedNames";
 import { ArgocdConfig, BgpConfig, ClusterConfig, ManagementConfig, NetworkConfig } from "./types";
 
 /** Service networks are per cluster (not routed), but must not hide the node subnet. */
@@ -39,31 +47,26 @@ export function checkGeneratedNames(
     manageInventory: boolean,
 ): void {
     if (!c.ok("management.namespace") || !c.ok("argocd.namespace")) return;
-    const sshRouters = bgp.routers.filter((r) => r.ssh && r.name).map((r) => r.name);
+    const settings: NameSettings = {
+        managementNamespace: management.namespace,
+        argocdNamespace: argocd.namespace,
+        sshRouters: bgp.routers.filter((r) => r.ssh && r.name).map((r) => r.name),
+        manageSync: argocd.manageSync,
+        manageInventory,
+    };
     const what = new Map<string, string>();
-    // One array filled in place: flatMap over ~50 names a cluster is slow at thousands of clusters.
     const names: GeneratedName[] = [];
-    clusters.forEach((cl, i) => {
-        const p = `clusters[${i}]`;
-        if (!cl.name || !c.ok(`${p}.name`)) return;
-        what.set(`${p}.name`, `cluster "${cl.name}"`);
-        // Invalid or duplicate pool names are reported already; the others keep their config index.
-        const poolIndexes = cl.workerPools.flatMap((wp, j) => {
-            what.set(`${p}.workerPools[${j}].name`, `pool "${wp.name}" of cluster "${cl.name}"`);
-            return wp.name && c.ok(`${p}.workerPools[${j}].name`) ? [j] : [];
-        });
-        const own = generatedNames({
-            cluster: { name: cl.name, workerPools: poolIndexes.map((j) => cl.workerPools[j]) },
-            path: p,
-            poolIndexes,
-            managementNamespace: management.namespace,
-            argocdNamespace: argocd.namespace,
-            sshRouters,
-            manageSync: argocd.manageSync,
-            manageInventory,
-        });
-        for (const g of own) names.push(g);
-    });
+    for (const n of namedClusters(c, clusters, settings)) {
+        what.set(`${n.path}.name`, `cluster "${n.cluster.name}"`);
+        n.cluster.workerPools.forEach((wp, j) =>
+            what.set(
+                `${n.path}.workerPools[${n.poolIndexes[j]}].name`,
+                `pool "${wp.name}" of cluster "${n.cluster.name}"`,
+            ),
+        );
+        // One array filled in place: flatMap is slow at thousands of names.
+        for (const g of generatedNames(n)) names.push(g);
+    }
     // One issue per pair of colliding keys; a Kubernetes object clash reads best, so it leads.
     const byPair = new Map<string, NameCollision[]>();
     for (const x of nameCollisions(names)) {
@@ -83,6 +86,39 @@ export function checkGeneratedNames(
                 `every other cluster's names`,
         );
     }
+}
+
+/**
+ * The name inputs of the clusters that may share a generated name with another config key, in
+ * config order (collisionCandidates.ts: the others cannot change the collisions found). Clusters
+ * and pools whose names were reported already are left out; pools keep their config index.
+ */
+function namedClusters(
+    c: Checker,
+    clusters: readonly ClusterConfig[],
+    settings: NameSettings,
+): (NameInputs & { poolIndexes: readonly number[] })[] {
+    const valid: { i: number; cluster: NamedCluster; poolIndexes: number[] }[] = [];
+    clusters.forEach((cl, i) => {
+        const p = `clusters[${i}]`;
+        if (!cl.name || !c.ok(`${p}.name`)) return;
+        const poolIndexes: number[] = [];
+        cl.workerPools.forEach((wp, j) => {
+            if (wp.name && c.ok(`${p}.workerPools[${j}].name`)) poolIndexes.push(j);
+        });
+        const workerPools =
+            poolIndexes.length === cl.workerPools.length
+                ? cl.workerPools
+                : poolIndexes.map((j) => cl.workerPools[j]);
+        valid.push({ i, cluster: { name: cl.name, workerPools }, poolIndexes });
+    });
+    const candidate = collisionCandidates(
+        valid.map((v) => v.cluster),
+        settings,
+    );
+    return valid
+        .filter((_, k) => candidate[k])
+        .map((v) => ({ ...settings, ...v, path: `clusters[${v.i}]` }));
 }
 
 /** Routers and nameservers in the node subnet must never be handed to a machine or be a VIP. */
