@@ -16,6 +16,8 @@ export interface IpPlanRequest {
     readonly name: string;
     /** Pinned block CIDR, if any. */
     readonly addressBlock?: string;
+    /** addressBlock parsed, when the caller has already (parseRange(addressBlock)). */
+    readonly block?: Interval;
     /** Pinned VIP, if any (must lie outside every cluster block). */
     readonly vip?: string;
     /** Addresses the pool must hold: control plane + workers + rollout surge. */
@@ -156,7 +158,7 @@ export function planRegion(
     const unusable: { req: IpPlanRequest; prefix: number; problem: string }[] = [];
     for (const req of requests) {
         if (req.addressBlock) {
-            const block = parseRange(req.addressBlock);
+            const block = req.block ?? parseRange(req.addressBlock);
             const bitmask = Number(req.addressBlock.split("/")[1]);
             if (long2ip(block.lo) !== req.addressBlock.split("/")[0]) {
                 issues.push({

@@ -46,15 +46,18 @@ export const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 export const DURATION = /^\d+(s|m|h)$/;
 /** Git repository URLs Argo CD can pull over TLS or SSH. */
 export const REPO_URL = /^https:\/\/\S+$|^ssh:\/\/\S+$|^git@\S+$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+const IPV4 = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
+/** One match, no split: the config path checks several CIDRs per cluster. */
+const CIDR = new RegExp(`^${OCTET}(\\.${OCTET}){3}/(\\d{1,2})$`);
 
 export function isIpv4(s: string): boolean {
     return IPV4.test(s);
 }
 
 export function isCidr(s: string): boolean {
-    const [ip, bits, ...rest] = s.split("/");
-    return rest.length === 0 && isIpv4(ip) && /^\d{1,2}$/.test(bits ?? "") && Number(bits) <= 32;
+    const m = CIDR.exec(s);
+    return m !== null && Number(m[m.length - 1]) <= 32;
 }
 
 /** Levenshtein distance, for "did you mean" hints on misspelt keys. */

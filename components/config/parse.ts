@@ -7,11 +7,19 @@ import {
     TIGERA_OPERATOR_CHART_REPO,
     chartRepoProblem,
 } from "../argocd/clusterConfigApp";
-import { DisjointIntervals, overlaps } from "../intervals";
-import { IpPlanError, IpPlanRequest, RegionIpPlan, parseRange, planRegion } from "../ipPlan";
+import { DisjointIntervals, Interval, overlaps } from "../intervals";
+import {
+    IpPlanError,
+    IpPlanRequest,
+    RegionIpPlan,
+    long2ip,
+    parseRange,
+    planRegion,
+} from "../ipPlan";
 import { RESERVED_CLUSTER_SECRET_LABELS } from "../argocd/clusterSecret";
 import { vmFolderPaths } from "../vsphere/preflight";
 import {
+    ClusterRanges,
     checkGeneratedNames,
     checkHostAddresses,
     checkNamespaces,
@@ -161,9 +169,11 @@ function parseRegion(
         );
     }
 
-    const clusters = c
+    const parsed = c
         .array("clusters", raw.clusters)
         .map((v, i) => parseCluster(c, `clusters[${i}]`, v, environment, vsphere));
+    const clusters = parsed.map((p) => p.config);
+    const ranges = parsed.map((p) => p.ranges);
     if (Array.isArray(raw.clusters) && raw.clusters.length === 0) {
         c.fail(
             "clusters",
@@ -172,8 +182,8 @@ function parseRegion(
                 "`pulumi state unprotect`)",
         );
     }
-    checkClusterSet(c, clusters, network);
-    checkServiceCidrs(c, clusters, network);
+    checkClusterSet(c, clusters, network, ranges);
+    checkServiceCidrs(c, clusters, network, ranges);
     checkNamespaces(c, management, argocd);
     checkGeneratedNames(c, clusters, management, argocd, bgp, vsphere.manageInventory);
     clusters.forEach((cl, i) => {
@@ -189,7 +199,7 @@ function parseRegion(
 
     // The IP plan runs on the part of the input that is valid, so its problems are listed
     // together with the field errors; nothing is planned from a substituted fallback.
-    const plan = withPlan ? planValidPart(c, network, clusters, stack) : undefined;
+    const plan = withPlan ? planValidPart(c, network, clusters, ranges, stack) : undefined;
     if (plan) checkHostAddresses(c, network, bgp, plan);
     c.throwIfAny();
 
@@ -215,8 +225,13 @@ export function ipPlanRequests(clusters: readonly ClusterConfig[]): IpPlanReques
     return clusters.map((cl, i) => planRequest(cl, `clusters[${i}]`, addressesNeeded(cl)));
 }
 
-function planRequest(cl: ClusterConfig, path: string, needed: number): IpPlanRequest {
-    return { name: cl.name, addressBlock: cl.addressBlock, vip: cl.vip, needed, path };
+function planRequest(
+    cl: ClusterConfig,
+    path: string,
+    needed: number,
+    block?: Interval,
+): IpPlanRequest {
+    return { name: cl.name, addressBlock: cl.addressBlock, block, vip: cl.vip, needed, path };
 }
 
 /** Runs the IP plan over every cluster whose plan inputs are valid; undefined if it cannot run. */
@@ -224,6 +239,7 @@ function planValidPart(
     c: Checker,
     network: NetworkConfig,
     clusters: readonly ClusterConfig[],
+    ranges: readonly ClusterRanges[],
     stack?: string,
 ): RegionIpPlan | undefined {
     const networkOk = ["subnet", "gateway", "reserved", "clusterBlockPrefix"].every((k) =>
@@ -237,7 +253,7 @@ function planValidPart(
         const sized = c.ok(`${p}.controlPlane`) && c.ok(`${p}.workerPools`);
         // A cluster whose sizes are invalid is placed but not measured: its fallbacks would
         // only produce a second, false "pool too small".
-        requests.push(planRequest(cl, p, sized ? addressesNeeded(cl) : 0));
+        requests.push(planRequest(cl, p, sized ? addressesNeeded(cl) : 0, ranges[i].block));
     });
     try {
         return planRegion(network, requests, stack);
@@ -687,7 +703,7 @@ function parseCluster(
     v: unknown,
     env: Environment,
     vsphere: VsphereConfig,
-): ClusterConfig {
+): { config: ClusterConfig; ranges: ClusterRanges } {
     const o = c.object(p, v, [
         "name",
         "kubernetesVersion",
@@ -780,31 +796,51 @@ function parseCluster(
     const addressBlock =
         o.addressBlock === undefined ? undefined : c.cidr(`${p}.addressBlock`, o.addressBlock);
     const vip = o.vip === undefined ? undefined : c.ip(`${p}.vip`, o.vip);
-    return {
+    const pod = podNetwork(c, p, o.podCidr, { controlPlane, workerPools });
+    const service = serviceNetwork(c, `${p}.serviceCidr`, o.serviceCidr ?? "10.96.0.0/12");
+    const config: ClusterConfig = {
         name,
         kubernetesVersion,
         controlPlane,
         workerPools,
         addressBlock,
         vip,
-        podCidr: podNetwork(c, p, o.podCidr, { controlPlane, workerPools }),
-        serviceCidr: serviceNetwork(c, `${p}.serviceCidr`, o.serviceCidr ?? "10.96.0.0/12"),
+        podCidr: pod.s,
+        serviceCidr: service.s,
         bgp: { asNumber },
         labels: parseClusterLabels(c, `${p}.labels`, o.labels),
     };
+    const blockOk = addressBlock && c.ok(`${p}.addressBlock`);
+    return {
+        config,
+        ranges: {
+            pod: pod.range,
+            service: service.range,
+            block: blockOk ? parseRange(addressBlock) : undefined,
+        },
+    };
 }
 
-/** A routed network given as a CIDR: its address must be the network address. `prefix` is set
- *  only when the CIDR is valid. */
-function networkCidr(c: Checker, path: string, v: unknown): { s: string; prefix?: number } {
+/** A CIDR as configured; `prefix` and `range` only when it is a CIDR without host bits. */
+interface ParsedCidr {
+    readonly s: string;
+    readonly prefix?: number;
+    readonly range?: Interval;
+}
+
+/** A routed network given as a CIDR: its address must be the network address. */
+function networkCidr(c: Checker, path: string, v: unknown): ParsedCidr {
     const s = c.cidr(path, v);
     if (!s || !c.ok(path)) return { s };
-    const nm = new Netmask(s);
-    if (nm.base !== s.split("/")[0]) {
-        c.fail(path, `${s} has host bits set; use ${nm.base}/${nm.bitmask}`);
+    const slash = s.indexOf("/");
+    const prefix = Number(s.slice(slash + 1));
+    const range = parseRange(s);
+    const base = long2ip(range.lo);
+    if (base !== s.slice(0, slash)) {
+        c.fail(path, `${s} has host bits set; use ${base}/${prefix}`);
         return { s };
     }
-    return { s, prefix: nm.bitmask };
+    return { s, prefix, range };
 }
 
 /** kubeadm gives every node a /24 of the pod network (node-cidr-mask-size) and refuses pod
@@ -816,10 +852,11 @@ function podNetwork(
     p: string,
     v: unknown,
     sizes: Pick<ClusterConfig, "controlPlane" | "workerPools">,
-): string {
+): ParsedCidr {
     const path = `${p}.podCidr`;
-    const { s, prefix } = networkCidr(c, path, v);
-    if (prefix === undefined) return s;
+    const parsed = networkCidr(c, path, v);
+    const { s, prefix } = parsed;
+    if (prefix === undefined) return parsed;
     if (prefix < NODE_CIDR_PREFIX - 16 || prefix > NODE_CIDR_PREFIX) {
         c.fail(
             path,
@@ -838,13 +875,14 @@ function podNetwork(
             );
         }
     }
-    return s;
+    return parsed;
 }
 
 /** kubeadm refuses service networks larger than a /12 and needs the 10th address for DNS. */
-function serviceNetwork(c: Checker, path: string, v: unknown): string {
-    const { s, prefix } = networkCidr(c, path, v);
-    if (prefix === undefined) return s;
+function serviceNetwork(c: Checker, path: string, v: unknown): ParsedCidr {
+    const parsed = networkCidr(c, path, v);
+    const { s, prefix } = parsed;
+    if (prefix === undefined) return parsed;
     if (prefix < 12 || prefix > 28) {
         c.fail(
             path,
@@ -852,7 +890,7 @@ function serviceNetwork(c: Checker, path: string, v: unknown): string {
                 `DNS takes the 10th address), e.g. 10.96.0.0/12`,
         );
     }
-    return s;
+    return parsed;
 }
 
 /** Labels for the Argo CD cluster Secret: valid Kubernetes labels, none of cluster-fleet's own. */
@@ -887,6 +925,7 @@ export function checkClusterSet(
     c: Checker,
     clusters: readonly ClusterConfig[],
     network: NetworkConfig,
+    ranges?: readonly ClusterRanges[],
 ): void {
     const seen = new Map<string, number>();
     clusters.forEach((cl, i) => {
@@ -910,7 +949,7 @@ export function checkClusterSet(
         const pod = `clusters[${i}].podCidr`;
         const svc = `clusters[${i}].serviceCidr`;
         if (!cl.podCidr || !c.ok(pod)) return;
-        const podR = parseRange(cl.podCidr);
+        const podR = ranges?.[i].pod ?? parseRange(cl.podCidr);
         let ok = true;
         if (subnetR && overlaps(podR, subnetR)) {
             c.fail(
@@ -920,7 +959,8 @@ export function checkClusterSet(
             );
             ok = false;
         }
-        if (cl.serviceCidr && c.ok(svc) && overlaps(podR, parseRange(cl.serviceCidr))) {
+        const svcOk = cl.serviceCidr && c.ok(svc);
+        if (svcOk && overlaps(podR, ranges?.[i].service ?? parseRange(cl.serviceCidr))) {
             c.fail(
                 svc,
                 `${cl.serviceCidr} overlaps the pod network ${cl.podCidr}; pick a serviceCidr ` +

@@ -1,7 +1,7 @@
 // Checks across a region's sections: service networks against the node subnet, names derived
 // from cluster and pool names, and host addresses against the IP plan. Each reports through the
 // Checker and skips values that already have a problem, so nothing is reported twice.
-import { overlaps } from "../intervals";
+import { Interval, overlaps } from "../intervals";
 import { RegionIpPlan, parseRange } from "../ipPlan";
 import { Checker } from "./checker";
 import { NamedCluster, collisionCandidates } from "./collisionCandidates";
@@ -15,18 +15,26 @@ import {
 } from "./generatedNames";
 import { ArgocdConfig, BgpConfig, ClusterConfig, ManagementConfig, NetworkConfig } from "./types";
 
+/** A cluster's networks, parsed once where they are validated (absent when invalid or unset). */
+export interface ClusterRanges {
+    readonly pod?: Interval;
+    readonly service?: Interval;
+    readonly block?: Interval;
+}
+
 /** Service networks are per cluster (not routed), but must not hide the node subnet. */
 export function checkServiceCidrs(
     c: Checker,
     clusters: readonly ClusterConfig[],
     network: NetworkConfig,
+    ranges?: readonly ClusterRanges[],
 ): void {
     if (!network.subnet || !c.ok("network.subnet")) return;
     const subnet = parseRange(network.subnet);
     clusters.forEach((cl, i) => {
         const svc = `clusters[${i}].serviceCidr`;
         if (!cl.serviceCidr || !c.ok(svc)) return;
-        if (overlaps(parseRange(cl.serviceCidr), subnet)) {
+        if (overlaps(ranges?.[i].service ?? parseRange(cl.serviceCidr), subnet)) {
             c.fail(
                 svc,
                 `${cl.serviceCidr} overlaps the node subnet ${network.subnet}; nodes and the ` +
