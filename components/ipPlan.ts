@@ -28,6 +28,8 @@ export interface IpPlanRequest {
 
 export interface RegionIpPlan {
     readonly clusters: readonly ClusterIpPlan[];
+    /** The address block of each of `clusters`, parsed (for checks that compare addresses). */
+    readonly blockRanges: readonly Interval[];
     /** Unused blocks of the region's default block size that a new cluster could pin. */
     readonly freeBlocks: readonly string[];
     /** Addresses of the subnet that are neither reserved nor in a cluster block nor a pinned VIP. */
@@ -48,6 +50,8 @@ export class IpPlanError extends Error {
 }
 
 const u32 = (n: number) => n >>> 0;
+/** String.prototype.localeCompare, without a collator per call. */
+const byName = new Intl.Collator().compare;
 
 const DOTTED_QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
@@ -196,9 +200,11 @@ export function planRegion(
 
     // Every block is placed now: suggestions (one list per prefix) and free blocks exclude them.
     const used = unionOf(placed.map((p) => p.block));
+    // What no new block may overlap: the blocks in use and the addresses never handed out.
+    const taken = unionOf([...region.forbidden, ...used.intervals]);
     const suggestions = new Map<number, string>();
     const suggest = (prefix: number) => {
-        if (!suggestions.has(prefix)) suggestions.set(prefix, suggestion(region, used, prefix));
+        if (!suggestions.has(prefix)) suggestions.set(prefix, suggestion(region, taken, prefix));
         return suggestions.get(prefix)!;
     };
     for (const u of unusable) {
@@ -278,9 +284,11 @@ export function planRegion(
         throw new IpPlanError(issues);
     }
 
+    const order = plans.map((_, k) => k).sort((a, b) => byName(plans[a].cluster, plans[b].cluster));
     return {
-        clusters: [...plans].sort((a, b) => a.cluster.localeCompare(b.cluster)),
-        freeBlocks: freeBlockList(region, used, defaultPrefix, Number.MAX_SAFE_INTEGER),
+        clusters: order.map((k) => plans[k]),
+        blockRanges: order.map((k) => placed[k].block),
+        freeBlocks: freeBlockList(region, taken, defaultPrefix, Number.MAX_SAFE_INTEGER),
         freeAddresses: countFree(region, used, [...vips.keys()]),
     };
 }
@@ -335,20 +343,29 @@ function forbiddenIn(region: Region, block: Interval): string {
     return found.length > 0 ? found.join(", ") : "an address that is never handed out";
 }
 
-function freeBlockList(region: Region, used: IntervalUnion, prefix: number, limit: number) {
+/** Blocks of `prefix` bits that overlap nothing `taken`, in address order, at most `limit`:
+ *  the blocks in the gaps between the taken intervals, without testing every block. */
+function freeBlockList(region: Region, taken: IntervalUnion, prefix: number, limit: number) {
     const out: string[] = [];
     const n = region.blockCount(prefix);
-    for (let i = 0; i < n && out.length < limit; i++) {
-        const b = region.block(i, prefix);
-        if (region.eligible(b) && !used.intersects(b)) {
-            out.push(cidrOf(b.lo, prefix));
+    const size = 2 ** (32 - prefix);
+    let i = 0;
+    const freeUpTo = (end: number) => {
+        for (; i < n && out.length < limit && region.block(i, prefix).hi < end; i++) {
+            out.push(cidrOf(region.block(i, prefix).lo, prefix));
         }
+    };
+    for (const t of taken.intervals) {
+        freeUpTo(t.lo);
+        // Next: the first block that starts after t.
+        i = Math.max(i, Math.floor((t.hi - region.subnet.lo) / size) + 1);
     }
+    freeUpTo(Infinity);
     return out;
 }
 
-function suggestion(region: Region, used: IntervalUnion, prefix: number): string {
-    const free = freeBlockList(region, used, prefix, 3);
+function suggestion(region: Region, taken: IntervalUnion, prefix: number): string {
+    const free = freeBlockList(region, taken, prefix, 3);
     return free.length > 0
         ? ` (free: ${free.join(", ")})`
         : ` (no free /${prefix} block left; widen network.subnet)`;

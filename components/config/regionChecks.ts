@@ -140,7 +140,7 @@ export function checkHostAddresses(
         ...bgp.routers.map((r, i) => ({ path: `bgp.routers[${i}].address`, ip: r.address })),
         ...network.nameservers.map((ip, i) => ({ path: `network.nameservers[${i}]`, ip })),
     ];
-    const blocks = plan.clusters.map((cl) => parseRange(cl.block));
+    const blocks = plan.blockRanges;
     for (const h of hosts) {
         if (!h.ip || !c.ok(h.path)) continue;
         const at = parseRange(h.ip).lo;

@@ -183,4 +183,58 @@ describe("IP plan", () => {
         // 4096 - (network/128 reserved incl. gateway) - broadcast - 1 - 41 - 64 block
         assert.equal(plan.freeAddresses, 4096 - 128 - 1 - 1 - 41 - 64);
     });
+
+    it("lists as free exactly the blocks that hold no reserved address and no cluster's block", () => {
+        // The list walks the gaps between taken ranges; here every block is tested on its own.
+        const block$ = fc
+            .tuple(fc.integer({ min: 0, max: 4095 }), fc.integer({ min: 23, max: 30 }))
+            .map(([off, prefix]) => {
+                const size = 2 ** (32 - prefix);
+                const lo = u("10.20.0.0") + Math.floor(off / size) * size;
+                return `${[24, 16, 8, 0].map((b) => (lo >>> b) & 255).join(".")}/${prefix}`;
+            });
+        fc.assert(
+            fc.property(
+                fc.array(block$, { maxLength: 12 }),
+                fc.array(
+                    fc.oneof(
+                        block$,
+                        block$.map((b) => b.split("/")[0]),
+                    ),
+                    { maxLength: 4 },
+                ),
+                fc.integer({ min: 21, max: 29 }),
+                (blocks, reserved, prefix) => {
+                    const net = { ...network, reserved, clusterBlockPrefix: prefix };
+                    const reqs = blocks.map((b, i) => req(`c${i}`, { addressBlock: b }));
+                    let plan: RegionIpPlan;
+                    try {
+                        plan = planRegion(net, reqs);
+                    } catch (e) {
+                        if (e instanceof IpPlanError) return;
+                        throw e;
+                    }
+                    const taken = [
+                        "10.20.0.0",
+                        "10.20.15.255",
+                        net.gateway,
+                        ...reserved,
+                        ...plan.clusters.map((c) => c.block),
+                    ].map(parseRange);
+                    const expected: string[] = [];
+                    const size = 2 ** (32 - prefix);
+                    for (let lo = u("10.20.0.0"); lo < u("10.20.16.0"); lo += size) {
+                        const hi = lo + size - 1;
+                        if (taken.every((t) => t.hi < lo || t.lo > hi)) {
+                            expected.push(
+                                `${[24, 16, 8, 0].map((b) => (lo >>> b) & 255).join(".")}/${prefix}`,
+                            );
+                        }
+                    }
+                    assert.deepEqual(plan.freeBlocks, expected);
+                },
+            ),
+            { numRuns: 500 },
+        );
+    });
 });
