@@ -199,9 +199,9 @@ export function planRegion(
     }
 
     // Every block is placed now: suggestions (one list per prefix) and free blocks exclude them.
-    const used = unionOf(placed.map((p) => p.block));
+    const used = IntervalUnion.of(placed.map((p) => p.block));
     // What no new block may overlap: the blocks in use and the addresses never handed out.
-    const taken = unionOf([...region.forbidden, ...used.intervals]);
+    const taken = IntervalUnion.of([...region.forbidden, ...used.intervals]);
     const suggestions = new Map<number, string>();
     const suggest = (prefix: number) => {
         if (!suggestions.has(prefix)) suggestions.set(prefix, suggestion(region, taken, prefix));
@@ -371,12 +371,6 @@ function suggestion(region: Region, taken: IntervalUnion, prefix: number): strin
         : ` (no free /${prefix} block left; widen network.subnet)`;
 }
 
-function unionOf(intervals: readonly Interval[]): IntervalUnion {
-    const u = new IntervalUnion();
-    for (const i of intervals) u.add(i);
-    return u;
-}
-
 /** Index pairs [i, j] (i < j) of overlapping intervals, sorted: a sweep over them by address. */
 function overlappingPairs(blocks: readonly Interval[]): [number, number][] {
     const order = blocks.map((_, i) => i).sort((a, b) => blocks[a].lo - blocks[b].lo || a - b);
@@ -397,6 +391,6 @@ export function assignCommand(stack?: string): string {
 
 function countFree(region: Region, blocks: IntervalUnion, vips: readonly number[]): number {
     const points = vips.map((v) => ({ lo: v, hi: v }));
-    const taken = unionOf([...region.forbidden, ...blocks.intervals, ...points]);
+    const taken = IntervalUnion.of([...region.forbidden, ...blocks.intervals, ...points]);
     return region.subnet.hi - region.subnet.lo + 1 - taken.sizeWithin(region.subnet);
 }
