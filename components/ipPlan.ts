@@ -62,8 +62,18 @@ function ipToLong(s: string): number {
     return m ? ((+m[1] << 24) | (+m[2] << 16) | (+m[3] << 8) | +m[4]) >>> 0 : u32(ip2long(s));
 }
 
+const DOTTED_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
 /** Parses "a.b.c.d", "a-b" or a CIDR into an inclusive interval of unsigned longs. */
 export function parseRange(spec: string): Interval {
+    // The common case, a CIDR, in one match (as below, without splitting).
+    const m = DOTTED_CIDR.exec(spec);
+    if (m) {
+        const ip = ((+m[1] << 24) | (+m[2] << 16) | (+m[3] << 8) | +m[4]) >>> 0;
+        const size = 2 ** (32 - +m[5]);
+        const lo = Math.floor(ip / size) * size;
+        return { lo, hi: lo + size - 1 };
+    }
     if (spec.includes("/")) {
         const [ip, bits] = spec.split("/");
         const size = 2 ** (32 - Number(bits));

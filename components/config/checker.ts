@@ -137,6 +137,12 @@ export class Checker {
         return this.underAbsent(path) || this.issuePaths.has(path);
     }
 
+    /** True while no issue has been reported at all: then ok() is true for every path (an
+     *  absent object is always reported), and a hot loop need not build the paths. */
+    get clean(): boolean {
+        return this.list.length === 0;
+    }
+
     /** True when no issue was reported at `path` or below it (`path.x`, `path[i]`). */
     ok(path: string): boolean {
         if (this.underAbsent(path)) return false;

@@ -66,9 +66,11 @@ export function rooted(s: string, r: string): boolean {
     return s.length === r.length ? s === r : s.startsWith(r) && s[r.length] === "-";
 }
 
-/** Calls f with every root of s that is shorter than s (s cut before each "-"). */
-function forShorterRoots(s: string, f: (r: string) => void): void {
-    for (let k = s.indexOf("-"); k > 0; k = s.indexOf("-", k + 1)) f(s.slice(0, k));
+/** The roots of s that are shorter than s: s cut before each "-". */
+function shorterRoots(s: string): string[] {
+    const out: string[] = [];
+    for (let k = s.indexOf("-"); k > 0; k = s.indexOf("-", k + 1)) out.push(s.slice(0, k));
+    return out;
 }
 
 /** Strings a pool name must not root: every root of each suffix without its leading "-". */
@@ -76,26 +78,27 @@ function poolStems(suffixes: readonly string[]): Set<string> {
     const stems = new Set<string>();
     for (const k of suffixes) {
         if (k === "") continue;
-        const s = k.slice(1);
-        stems.add(s);
-        forShorterRoots(s, (r) => stems.add(r));
+        stems.add(k.slice(1));
+        for (const r of shorterRoots(k.slice(1))) stems.add(r);
     }
     return stems;
 }
 
 /** Whether two keys of the cluster itself may produce the same name (see the file comment). */
-function collidesWithin(cl: NamedCluster, roots: readonly string[], stems: Set<string>): boolean {
-    if (rooted(roots[1], roots[0]) || rooted(roots[0], roots[1])) return true;
-    const pools = cl.workerPools;
-    if (pools.length === 0) return false;
-    const own = new Set<string>();
-    for (const p of pools) {
-        if (stems.has(p.name) || own.has(p.name)) return true;
-        own.add(p.name);
+function collidesWithin(
+    name: string,
+    secret: string,
+    pools: NamedCluster["workerPools"],
+    stems: Set<string>,
+): boolean {
+    if (rooted(secret, name) || rooted(name, secret)) return true;
+    // Pools are few: a pair loop, no Set per cluster.
+    for (let j = 0; j < pools.length; j++) {
+        const p = pools[j].name;
+        if (stems.has(p)) return true;
+        for (let k = 0; k < pools.length; k++) if (k !== j && rooted(p, pools[k].name)) return true;
     }
-    let related = false;
-    for (const p of pools) forShorterRoots(p.name, (r) => (related ||= own.has(r)));
-    return related;
+    return false;
 }
 
 /**
@@ -107,25 +110,32 @@ export function collisionCandidates(
     settings: NameSettings,
 ): boolean[] {
     const stems = poolStems(nameShape(settings));
-    const out = clusters.map(() => false);
-    const roots = clusters.map((cl) => nameRoots(cl.name));
+    const n = clusters.length;
+    const out: boolean[] = new Array<boolean>(n).fill(false);
+    const secrets = clusters.map((cl) => nameRoots(cl.name)[1]);
     // First cluster per root: a root shared by several clusters marks each with the first.
     const owner = new Map<string, number>();
-    roots.forEach((rs, i) => {
-        for (const r of rs) {
-            const k = owner.get(r);
-            if (k === undefined) owner.set(r, i);
-            else if (k !== i) out[i] = out[k] = true;
+    const claim = (r: string, i: number) => {
+        const k = owner.get(r);
+        if (k === undefined) owner.set(r, i);
+        else if (k !== i) out[i] = out[k] = true;
+    };
+    for (let i = 0; i < n; i++) {
+        claim(clusters[i].name, i);
+        claim(secrets[i], i);
+    }
+    const related = (r: string, i: number) => {
+        if (r.indexOf("-") < 0) return;
+        for (const q of shorterRoots(r)) {
+            const k = owner.get(q);
+            if (k !== undefined && k !== i) out[i] = out[k] = true;
         }
-    });
-    roots.forEach((rs, i) => {
-        if (collidesWithin(clusters[i], rs, stems)) out[i] = true;
-        for (const r of rs) {
-            forShorterRoots(r, (q) => {
-                const k = owner.get(q);
-                if (k !== undefined && k !== i) out[i] = out[k] = true;
-            });
-        }
-    });
+    };
+    for (let i = 0; i < n; i++) {
+        const cl = clusters[i];
+        if (collidesWithin(cl.name, secrets[i], cl.workerPools, stems)) out[i] = true;
+        related(cl.name, i);
+        related(secrets[i], i);
+    }
     return out;
 }

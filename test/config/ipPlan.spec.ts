@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
-import { ip2long } from "netmask";
+import { Netmask, ip2long } from "netmask";
 import { ClusterIpPlan, NetworkConfig } from "../../components/config/types";
 import {
     IpPlanError,
@@ -235,6 +235,24 @@ describe("IP plan", () => {
                 },
             ),
             { numRuns: 500 },
+        );
+    });
+
+    it("parses a CIDR as netmask does: the block's first and last address", () => {
+        const octet = fc.integer({ min: 0, max: 255 });
+        fc.assert(
+            fc.property(
+                fc.tuple(octet, octet, octet, octet),
+                fc.integer({ min: 0, max: 32 }),
+                fc.boolean(),
+                (ip, bits, pad) => {
+                    const spec = `${ip.join(".")}/${pad && bits < 10 ? `0${bits}` : bits}`;
+                    const nm = new Netmask(spec);
+                    const lo = ip2long(nm.base) >>> 0;
+                    assert.deepEqual(parseRange(spec), { lo, hi: lo + nm.size - 1 }, spec);
+                },
+            ),
+            { numRuns: 2000 },
         );
     });
 });
