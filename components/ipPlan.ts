@@ -16,8 +16,8 @@ export interface IpPlanRequest {
     readonly name: string;
     /** Pinned block CIDR, if any. */
     readonly addressBlock?: string;
-    /** addressBlock parsed, when the caller has already (parseRange(addressBlock)). */
-    readonly block?: Interval;
+    /** addressBlock parsed, when the caller has already (parseCidr(addressBlock)). */
+    readonly block?: CidrBlock;
     /** Pinned VIP, if any (must lie outside every cluster block). */
     readonly vip?: string;
     /** Addresses the pool must hold: control plane + workers + rollout surge. */
@@ -63,17 +63,33 @@ function ipToLong(s: string): number {
 }
 
 const DOTTED_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+/** An octet as long2ip writes it: 0-255, no leading zero. */
+const CANONICAL_OCTET = /^(0|[1-9]\d{0,2})$/;
+
+/** A block given as "a.b.c.d/n". */
+export interface CidrBlock extends Interval {
+    readonly prefix: number;
+    /** The address as written is the block's first, as long2ip writes it (no host bits). */
+    readonly exact: boolean;
+}
+
+/** Parses "a.b.c.d/n" with one match (no split); undefined for anything else. */
+export function parseCidr(spec: string): CidrBlock | undefined {
+    const m = DOTTED_CIDR.exec(spec);
+    if (!m) return undefined;
+    const ip = ((+m[1] << 24) | (+m[2] << 16) | (+m[3] << 8) | +m[4]) >>> 0;
+    const prefix = +m[5];
+    const size = 2 ** (32 - prefix);
+    const lo = Math.floor(ip / size) * size;
+    let canonical = true;
+    for (let k = 1; k <= 4; k++) canonical &&= +m[k] <= 255 && CANONICAL_OCTET.test(m[k]);
+    return { lo, hi: lo + size - 1, prefix, exact: canonical && ip === lo };
+}
 
 /** Parses "a.b.c.d", "a-b" or a CIDR into an inclusive interval of unsigned longs. */
 export function parseRange(spec: string): Interval {
-    // The common case, a CIDR, in one match (as below, without splitting).
-    const m = DOTTED_CIDR.exec(spec);
-    if (m) {
-        const ip = ((+m[1] << 24) | (+m[2] << 16) | (+m[3] << 8) | +m[4]) >>> 0;
-        const size = 2 ** (32 - +m[5]);
-        const lo = Math.floor(ip / size) * size;
-        return { lo, hi: lo + size - 1 };
-    }
+    const cidr = parseCidr(spec);
+    if (cidr) return { lo: cidr.lo, hi: cidr.hi };
     if (spec.includes("/")) {
         const [ip, bits] = spec.split("/");
         const size = 2 ** (32 - Number(bits));
@@ -140,6 +156,14 @@ export class Region {
     }
 }
 
+/** A pinned block, its prefix, and whether it is written without host bits. */
+function pinnedBlock(spec: string, parsed = parseCidr(spec)) {
+    if (parsed) return { block: parsed as Interval, bitmask: parsed.prefix, exact: parsed.exact };
+    const [ip, bits] = spec.split("/");
+    const block = parseRange(spec);
+    return { block, bitmask: Number(bits), exact: long2ip(block.lo) === ip };
+}
+
 /** The block a cluster gets when it is not pinned: first eligible block from its name's hash. */
 export function derivedBlock(region: Region, name: string, prefix: number): Interval | undefined {
     const n = region.blockCount(prefix);
@@ -172,9 +196,8 @@ export function planRegion(
     const unusable: { req: IpPlanRequest; prefix: number; problem: string }[] = [];
     for (const req of requests) {
         if (req.addressBlock) {
-            const block = req.block ?? parseRange(req.addressBlock);
-            const bitmask = Number(req.addressBlock.split("/")[1]);
-            if (long2ip(block.lo) !== req.addressBlock.split("/")[0]) {
+            const { block, bitmask, exact } = pinnedBlock(req.addressBlock, req.block);
+            if (!exact) {
                 issues.push({
                     path: `${req.path}.addressBlock`,
                     message: `${req.addressBlock} has host bits set; use ${cidrOf(block.lo, bitmask)}`,

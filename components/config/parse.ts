@@ -9,10 +9,12 @@ import {
 } from "../argocd/clusterConfigApp";
 import { DisjointIntervals, Interval, overlaps } from "../intervals";
 import {
+    CidrBlock,
     IpPlanError,
     IpPlanRequest,
     RegionIpPlan,
     long2ip,
+    parseCidr,
     parseRange,
     planRegion,
 } from "../ipPlan";
@@ -229,7 +231,7 @@ function planRequest(
     cl: ClusterConfig,
     path: string,
     needed: number,
-    block?: Interval,
+    block?: CidrBlock,
 ): IpPlanRequest {
     return { name: cl.name, addressBlock: cl.addressBlock, block, vip: cl.vip, needed, path };
 }
@@ -816,7 +818,7 @@ function parseCluster(
         ranges: {
             pod: pod.range,
             service: service.range,
-            block: blockOk ? parseRange(addressBlock) : undefined,
+            block: blockOk ? parseCidr(addressBlock) : undefined,
         },
     };
 }
@@ -832,15 +834,12 @@ interface ParsedCidr {
 function networkCidr(c: Checker, path: string, v: unknown): ParsedCidr {
     const s = c.cidr(path, v);
     if (!s || !c.ok(path)) return { s };
-    const slash = s.indexOf("/");
-    const prefix = Number(s.slice(slash + 1));
-    const range = parseRange(s);
-    const base = long2ip(range.lo);
-    if (base !== s.slice(0, slash)) {
-        c.fail(path, `${s} has host bits set; use ${base}/${prefix}`);
+    const cidr = parseCidr(s)!;
+    if (!cidr.exact) {
+        c.fail(path, `${s} has host bits set; use ${long2ip(cidr.lo)}/${cidr.prefix}`);
         return { s };
     }
-    return { s, prefix, range };
+    return { s, prefix: cidr.prefix, range: cidr };
 }
 
 /** kubeadm gives every node a /24 of the pod network (node-cidr-mask-size) and refuses pod

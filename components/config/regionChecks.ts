@@ -2,7 +2,7 @@
 // from cluster and pool names, and host addresses against the IP plan. Each reports through the
 // Checker and skips values that already have a problem, so nothing is reported twice.
 import { Interval, overlaps } from "../intervals";
-import { RegionIpPlan, parseRange } from "../ipPlan";
+import { CidrBlock, RegionIpPlan, parseRange } from "../ipPlan";
 import { Checker } from "./checker";
 import { NamedCluster, collisionCandidates } from "./collisionCandidates";
 import {
@@ -19,7 +19,7 @@ import { ArgocdConfig, BgpConfig, ClusterConfig, ManagementConfig, NetworkConfig
 export interface ClusterRanges {
     readonly pod?: Interval;
     readonly service?: Interval;
-    readonly block?: Interval;
+    readonly block?: CidrBlock;
 }
 
 /** Service networks are per cluster (not routed), but must not hide the node subnet. */

@@ -6,6 +6,8 @@ import {
     IpPlanError,
     IpPlanRequest,
     RegionIpPlan,
+    long2ip,
+    parseCidr,
     parseRange,
     planRegion,
 } from "../../components/ipPlan";
@@ -253,6 +255,44 @@ describe("IP plan", () => {
                 },
             ),
             { numRuns: 2000 },
+        );
+    });
+
+    it("reads a.b.c.d/n in one match as the split-and-compare reading did", () => {
+        // Octets and prefixes with leading zeros or out of range: "exact" must stay false then,
+        // as long2ip never writes them.
+        const octet = fc.oneof(
+            fc.integer({ min: 0, max: 255 }).map(String),
+            fc.integer({ min: 0, max: 999 }).map(String),
+            fc.integer({ min: 0, max: 99 }).map((n) => `0${n}`),
+        );
+        const bits = fc.oneof(
+            fc.integer({ min: 0, max: 32 }).map(String),
+            fc.constantFrom("08", "00"),
+        );
+        fc.assert(
+            fc.property(fc.tuple(octet, octet, octet, octet), bits, (ip, b) => {
+                const spec = `${ip.join(".")}/${b}`;
+                const cidr = parseCidr(spec);
+                const shape = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(spec);
+                assert.equal(cidr !== undefined, shape, spec);
+                if (!cidr) return;
+                const size = 2 ** (32 - Number(b));
+                const n = ip.map(Number);
+                const long = ((n[0] << 24) | (n[1] << 16) | (n[2] << 8) | n[3]) >>> 0;
+                const lo = Math.floor(long / size) * size;
+                assert.deepEqual(
+                    { ...cidr },
+                    {
+                        lo,
+                        hi: lo + size - 1,
+                        prefix: Number(b),
+                        exact: long2ip(lo) === ip.join("."),
+                    },
+                    spec,
+                );
+            }),
+            { numRuns: 3000 },
         );
     });
 });
