@@ -8,6 +8,7 @@
 // free block to pin instead of silently shifting somebody.
 import { createHash } from "node:crypto";
 import { Netmask, ip2long } from "netmask";
+import { scanCidr } from "./config/cidr";
 import { ClusterIpPlan, NetworkConfig } from "./config/types";
 import { Interval, IntervalUnion, overlaps } from "./intervals";
 
@@ -62,10 +63,6 @@ function ipToLong(s: string): number {
     return m ? ((+m[1] << 24) | (+m[2] << 16) | (+m[3] << 8) | +m[4]) >>> 0 : u32(ip2long(s));
 }
 
-const DOTTED_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-/** An octet as long2ip writes it: 0-255, no leading zero. */
-const CANONICAL_OCTET = /^(0|[1-9]\d{0,2})$/;
-
 /** A block given as "a.b.c.d/n". */
 export interface CidrBlock extends Interval {
     readonly prefix: number;
@@ -73,16 +70,13 @@ export interface CidrBlock extends Interval {
     readonly exact: boolean;
 }
 
-/** Parses "a.b.c.d/n" with one match (no split); undefined for anything else. */
+/** Parses "a.b.c.d/n" without a match or split; undefined for anything else. */
 export function parseCidr(spec: string): CidrBlock | undefined {
-    const m = DOTTED_CIDR.exec(spec);
-    if (!m) return undefined;
-    const ip = ((+m[1] << 24) | (+m[2] << 16) | (+m[3] << 8) | +m[4]) >>> 0;
-    const prefix = +m[5];
+    const scanned = scanCidr(spec);
+    if (!scanned) return undefined;
+    const { ip, prefix, canonical } = scanned;
     const size = 2 ** (32 - prefix);
     const lo = Math.floor(ip / size) * size;
-    let canonical = true;
-    for (let k = 1; k <= 4; k++) canonical &&= +m[k] <= 255 && CANONICAL_OCTET.test(m[k]);
     return { lo, hi: lo + size - 1, prefix, exact: canonical && ip === lo };
 }
 

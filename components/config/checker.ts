@@ -2,6 +2,7 @@
 // path and a hint, and throws them together so that one `pulumi preview` shows all mistakes.
 
 import { RunError } from "@pulumi/pulumi/errors";
+import { scanCidr } from "./cidr";
 
 export interface ConfigIssue {
     readonly path: string;
@@ -46,18 +47,16 @@ export const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 export const DURATION = /^\d+(s|m|h)$/;
 /** Git repository URLs Argo CD can pull over TLS or SSH. */
 export const REPO_URL = /^https:\/\/\S+$|^ssh:\/\/\S+$|^git@\S+$/;
-const OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
-const IPV4 = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
-/** One match, no split: the config path checks several CIDRs per cluster. */
-const CIDR = new RegExp(`^${OCTET}(\\.${OCTET}){3}/(\\d{1,2})$`);
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 export function isIpv4(s: string): boolean {
     return IPV4.test(s);
 }
 
+/** An IPv4 address (octets 0-255, no leading zeros) and a prefix of one or two digits to 32. */
 export function isCidr(s: string): boolean {
-    const m = CIDR.exec(s);
-    return m !== null && Number(m[m.length - 1]) <= 32;
+    const c = scanCidr(s);
+    return c !== undefined && c.canonical && c.prefix <= 32;
 }
 
 /** Levenshtein distance, for "did you mean" hints on misspelt keys. */
