@@ -377,9 +377,11 @@ function freeBlockList(region: Region, taken: IntervalUnion, prefix: number, lim
     const n = region.blockCount(prefix);
     const size = 2 ** (32 - prefix);
     let i = 0;
+    // Block i is region.block(i, prefix), without an object per block.
+    const lo = (k: number) => region.subnet.lo + k * size;
     const freeUpTo = (end: number) => {
-        for (; i < n && out.length < limit && region.block(i, prefix).hi < end; i++) {
-            out.push(cidrOf(region.block(i, prefix).lo, prefix));
+        for (; i < n && out.length < limit && lo(i) + size - 1 < end; i++) {
+            out.push(cidrOf(lo(i), prefix));
         }
     };
     for (const t of taken.intervals) {

@@ -249,10 +249,13 @@ function planValidPart(
     );
     if (!networkOk) return undefined;
     const requests: IpPlanRequest[] = [];
+    // With no issue at all, every input is valid: no paths to build and look up.
+    const clean = c.clean;
     clusters.forEach((cl, i) => {
         const p = `clusters[${i}]`;
-        if (!cl.name || ![".name", ".addressBlock", ".vip"].every((k) => c.ok(p + k))) return;
-        const sized = c.ok(`${p}.controlPlane`) && c.ok(`${p}.workerPools`);
+        const placeable = clean || [".name", ".addressBlock", ".vip"].every((k) => c.ok(p + k));
+        if (!cl.name || !placeable) return;
+        const sized = clean || (c.ok(`${p}.controlPlane`) && c.ok(`${p}.workerPools`));
         // A cluster whose sizes are invalid is placed but not measured: its fallbacks would
         // only produce a second, false "pool too small".
         requests.push(planRequest(cl, p, sized ? addressesNeeded(cl) : 0, ranges[i].block));
@@ -966,7 +969,9 @@ export function checkClusterSet(
                     `outside it (the default is 10.96.0.0/12)`,
             );
         }
-        for (const j of accepted.overlapping(podR).sort((a, b) => a - b)) {
+        const hits = accepted.overlapping(podR);
+        if (hits.length > 1) hits.sort((a, b) => a - b);
+        for (const j of hits) {
             const other = clusters[j];
             ok = false;
             c.fail(
