@@ -66,6 +66,8 @@ function ipToLong(s: string): number {
 /** A block given as "a.b.c.d/n". */
 export interface CidrBlock extends Interval {
     readonly prefix: number;
+    /** Every octet is 0-255 without a leading zero, as long2ip writes it. */
+    readonly canonical: boolean;
     /** The address as written is the block's first, as long2ip writes it (no host bits). */
     readonly exact: boolean;
 }
@@ -77,7 +79,7 @@ export function parseCidr(spec: string): CidrBlock | undefined {
     const { ip, prefix, canonical } = scanned;
     const size = 2 ** (32 - prefix);
     const lo = Math.floor(ip / size) * size;
-    return { lo, hi: lo + size - 1, prefix, exact: canonical && ip === lo };
+    return { lo, hi: lo + size - 1, prefix, canonical, exact: canonical && ip === lo };
 }
 
 /** Parses "a.b.c.d", "a-b" or a CIDR into an inclusive interval of unsigned longs. */

@@ -53,6 +53,9 @@ export function isIpv4(s: string): boolean {
     return IPV4.test(s);
 }
 
+/** The problem of a string that is not an IPv4 CIDR. */
+export const notCidr = (s: string) => `"${s}" is not an IPv4 CIDR like 10.20.0.0/20`;
+
 /** An IPv4 address (octets 0-255, no leading zeros) and a prefix of one or two digits to 32. */
 export function isCidr(s: string): boolean {
     const c = scanCidr(s);
@@ -280,7 +283,7 @@ export class Checker {
     cidr(path: string, v: unknown): string {
         const s = this.string(path, v);
         if (s && !isCidr(s)) {
-            this.fail(path, `"${s}" is not an IPv4 CIDR like 10.20.0.0/20`);
+            this.fail(path, notCidr(s));
         }
         return s;
     }

@@ -27,7 +27,7 @@ import {
     checkNamespaces,
     checkServiceCidrs,
 } from "./regionChecks";
-import { Checker, DURATION, LABEL_KEY, LABEL_VALUE, REPO_URL, closest } from "./checker";
+import { Checker, DURATION, LABEL_KEY, LABEL_VALUE, REPO_URL, closest, notCidr } from "./checker";
 import {
     SUPPORTED_KUBERNETES_MINORS,
     minorOf,
@@ -171,9 +171,10 @@ function parseRegion(
         );
     }
 
+    const ctx = clusterContext(c, environment, vsphere);
     const parsed = c
         .array("clusters", raw.clusters)
-        .map((v, i) => parseCluster(c, `clusters[${i}]`, v, environment, vsphere));
+        .map((v, i) => parseCluster(c, `clusters[${i}]`, v, ctx));
     const clusters = parsed.map((p) => p.config);
     const ranges = parsed.map((p) => p.ranges);
     if (Array.isArray(raw.clusters) && raw.clusters.length === 0) {
@@ -675,39 +676,56 @@ function checkControlPlaneSize(c: Checker, p: string, cp: ControlPlaneConfig): v
     }
 }
 
-function checkVersion(c: Checker, path: string, v: string, vsphere: VsphereConfig): void {
+/** Why `v` cannot be a cluster's or pool's Kubernetes version, if it cannot. */
+function versionProblem(c: Checker, v: string, vsphere: VsphereConfig): string | undefined {
     const parsed = parseKubernetesVersion(v);
     if (!parsed) {
-        c.fail(
-            path,
-            `"${v}" is not a Kubernetes version like "v1.34.2" (leading "v", major.minor.patch)`,
-        );
-        return;
+        return `"${v}" is not a Kubernetes version like "v1.34.2" (leading "v", major.minor.patch)`;
     }
     if (!SUPPORTED_KUBERNETES_MINORS.includes(minorOf(parsed))) {
-        c.fail(
-            path,
-            `${v} is not supported; use a v${SUPPORTED_KUBERNETES_MINORS.join(".x, v")}.x release`,
-        );
-        return;
+        return `${v} is not supported; use a v${SUPPORTED_KUBERNETES_MINORS.join(".x, v")}.x release`;
     }
     // A missing or malformed template map is reported once, at vsphere.templates.
     const mapMissing = c.reported("vsphere.templates");
     if (!mapMissing && !(v in vsphere.templates)) {
         const have = Object.keys(vsphere.templates).join(", ") || "none";
-        c.fail(
-            path,
-            `no VM template for ${v}; add "${v}": "<template name>" to vsphere.templates (have: ${have})`,
-        );
+        return `no VM template for ${v}; add "${v}": "<template name>" to vsphere.templates (have: ${have})`;
     }
+    return undefined;
+}
+
+/** What every cluster is parsed against. */
+interface ClusterContext {
+    readonly env: Environment;
+    readonly vsphere: VsphereConfig;
+    /** versionProblem, once per distinct version (clusters mostly share a few). */
+    readonly versionProblem: (v: string) => string | undefined;
+}
+
+function clusterContext(c: Checker, env: Environment, vsphere: VsphereConfig): ClusterContext {
+    // vsphere.templates is settled before the clusters, so a version's problem is the same for all.
+    const seen = new Map<string, string | null>();
+    const versionProblemOf = (v: string) => {
+        let problem = seen.get(v);
+        if (problem === undefined) {
+            problem = versionProblem(c, v, vsphere) ?? null;
+            seen.set(v, problem);
+        }
+        return problem ?? undefined;
+    };
+    return { env, vsphere, versionProblem: versionProblemOf };
+}
+
+function checkVersion(c: Checker, path: string, v: string, ctx: ClusterContext): void {
+    const problem = ctx.versionProblem(v);
+    if (problem) c.fail(path, problem);
 }
 
 function parseCluster(
     c: Checker,
     p: string,
     v: unknown,
-    env: Environment,
-    vsphere: VsphereConfig,
+    ctx: ClusterContext,
 ): { config: ClusterConfig; ranges: ClusterRanges } {
     const o = c.object(p, v, [
         "name",
@@ -723,7 +741,7 @@ function parseCluster(
     ]);
     const name = c.dnsLabel(`${p}.name`, o.name, MAX_CLUSTER_NAME);
     const kubernetesVersion = c.string(`${p}.kubernetesVersion`, o.kubernetesVersion);
-    if (kubernetesVersion) checkVersion(c, `${p}.kubernetesVersion`, kubernetesVersion, vsphere);
+    if (kubernetesVersion) checkVersion(c, `${p}.kubernetesVersion`, kubernetesVersion, ctx);
 
     const cpo = c.object(`${p}.controlPlane`, o.controlPlane, [
         "replicas",
@@ -736,7 +754,11 @@ function parseCluster(
         ...parseMachine(c, `${p}.controlPlane`, cpo, { cpus: 4, memoryMiB: 8192, diskGiB: 50 }),
     };
     checkControlPlaneSize(c, `${p}.controlPlane`, controlPlane);
-    if (env === "prod" && c.ok(`${p}.controlPlane.replicas`) && controlPlane.replicas % 2 === 0) {
+    if (
+        ctx.env === "prod" &&
+        c.ok(`${p}.controlPlane.replicas`) &&
+        controlPlane.replicas % 2 === 0
+    ) {
         c.fail(
             `${p}.controlPlane.replicas`,
             `is ${controlPlane.replicas}; prod control planes need an odd count (3 or 5) so etcd keeps quorum`,
@@ -776,7 +798,7 @@ function parseCluster(
             kubernetesVersion,
         );
         if (wo.kubernetesVersion !== undefined && version) {
-            checkVersion(c, `${wp}.kubernetesVersion`, version, vsphere);
+            checkVersion(c, `${wp}.kubernetesVersion`, version, ctx);
             const skew = skewProblem(kubernetesVersion, version);
             if (skew) c.fail(`${wp}.kubernetesVersion`, skew);
         }
@@ -835,9 +857,15 @@ interface ParsedCidr {
 
 /** A routed network given as a CIDR: its address must be the network address. */
 function networkCidr(c: Checker, path: string, v: unknown): ParsedCidr {
-    const s = c.cidr(path, v);
-    if (!s || !c.ok(path)) return { s };
-    const cidr = parseCidr(s)!;
+    // c.cidr(path, v), reading the CIDR once for both the check and the range.
+    const s = c.string(path, v);
+    if (!s) return { s };
+    const cidr = parseCidr(s);
+    if (!cidr || !cidr.canonical || cidr.prefix > 32) {
+        c.fail(path, notCidr(s));
+        return { s };
+    }
+    if (!c.ok(path)) return { s };
     if (!cidr.exact) {
         c.fail(path, `${s} has host bits set; use ${long2ip(cidr.lo)}/${cidr.prefix}`);
         return { s };

@@ -287,6 +287,7 @@ describe("IP plan", () => {
                         lo,
                         hi: lo + size - 1,
                         prefix: Number(b),
+                        canonical: ip.every((o) => /^(0|[1-9]\d{0,2})$/.test(o) && +o <= 255),
                         exact: long2ip(lo) === ip.join("."),
                     },
                     spec,
