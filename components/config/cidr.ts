@@ -30,7 +30,10 @@ export function scanCidr(s: string): ScannedCidr | undefined {
     let k = 0;
     for (let octet = 0; octet < 4; octet++) {
         const { value, end } = digits(s, k, 3);
-        if (value < 0 || s.charCodeAt(end) !== (octet < 3 ? 46 : 47)) return undefined; // "." "/"
+        // "." or "/" next (checked against the length first: reading past the end deoptimizes)
+        if (value < 0 || end >= s.length || s.charCodeAt(end) !== (octet < 3 ? 46 : 47)) {
+            return undefined;
+        }
         if (value > 255 || (end - k > 1 && s.charCodeAt(k) === 48)) canonical = false;
         ip |= value << (24 - 8 * octet);
         k = end + 1;

@@ -742,76 +742,16 @@ function parseCluster(
     const name = c.dnsLabel(`${p}.name`, o.name, MAX_CLUSTER_NAME);
     const kubernetesVersion = c.string(`${p}.kubernetesVersion`, o.kubernetesVersion);
     if (kubernetesVersion) checkVersion(c, `${p}.kubernetesVersion`, kubernetesVersion, ctx);
-
-    const cpo = c.object(`${p}.controlPlane`, o.controlPlane, [
-        "replicas",
-        "cpus",
-        "memoryMiB",
-        "diskGiB",
-    ]);
-    const controlPlane: ControlPlaneConfig = {
-        replicas: c.integer(`${p}.controlPlane.replicas`, cpo.replicas, 1, 7),
-        ...parseMachine(c, `${p}.controlPlane`, cpo, { cpus: 4, memoryMiB: 8192, diskGiB: 50 }),
-    };
-    checkControlPlaneSize(c, `${p}.controlPlane`, controlPlane);
-    if (
-        ctx.env === "prod" &&
-        c.ok(`${p}.controlPlane.replicas`) &&
-        controlPlane.replicas % 2 === 0
-    ) {
-        c.fail(
-            `${p}.controlPlane.replicas`,
-            `is ${controlPlane.replicas}; prod control planes need an odd count (3 or 5) so etcd keeps quorum`,
-        );
-    }
-
+    const controlPlane = parseControlPlane(c, `${p}.controlPlane`, o.controlPlane, ctx.env);
     const poolNames = new Set<string>();
-    const workerPools = c.array(`${p}.workerPools`, o.workerPools).map((w, i): WorkerPoolConfig => {
-        const wp = `${p}.workerPools[${i}]`;
-        const wo = c.object(wp, w, [
-            "name",
-            "replicas",
-            "maxSurge",
-            "kubernetesVersion",
-            "cpus",
-            "memoryMiB",
-            "diskGiB",
-        ]);
-        const poolName = c.dnsLabel(`${wp}.name`, wo.name, MAX_POOL_NAME);
-        if (poolName === "cp") {
-            c.fail(
-                `${wp}.name`,
-                `"cp" is reserved for the control plane's machine template; rename the pool`,
-            );
-        }
-        if (poolName && poolNames.has(poolName)) {
-            c.fail(
-                `${wp}.name`,
-                `duplicate worker pool name "${poolName}" in cluster "${name}"; rename one of ` +
-                    `the pools or merge them`,
-            );
-        }
-        poolNames.add(poolName);
-        const version = c.string(
-            `${wp}.kubernetesVersion`,
-            wo.kubernetesVersion,
+    const workerPools = c.array(`${p}.workerPools`, o.workerPools).map((w, i) =>
+        parseWorkerPool(c, `${p}.workerPools[${i}]`, w, {
+            name,
             kubernetesVersion,
-        );
-        if (wo.kubernetesVersion !== undefined && version) {
-            checkVersion(c, `${wp}.kubernetesVersion`, version, ctx);
-            const skew = skewProblem(kubernetesVersion, version);
-            if (skew) c.fail(`${wp}.kubernetesVersion`, skew);
-        }
-        return {
-            name: poolName,
-            replicas: c.integer(`${wp}.replicas`, wo.replicas, 0, 500),
-            // maxUnavailable is 0 (capacity never drops), and CAPI refuses both being 0.
-            maxSurge: c.integer(`${wp}.maxSurge`, wo.maxSurge, 1, 50, 1),
-            kubernetesVersion: version,
-            ...parseMachine(c, wp, wo, { cpus: 4, memoryMiB: 16384, diskGiB: 80 }),
-        };
-    });
-
+            poolNames,
+            ctx,
+        }),
+    );
     const bo = c.object(`${p}.bgp`, o.bgp, ["asNumber"]);
     const asNumber = c.integer(`${p}.bgp.asNumber`, bo.asNumber, 1, 4294967294);
     if (c.ok(`${p}.bgp.asNumber`) && !isPrivateAsn(asNumber)) {
@@ -845,6 +785,76 @@ function parseCluster(
             service: service.range,
             block: blockOk ? parseCidr(addressBlock) : undefined,
         },
+    };
+}
+
+function parseControlPlane(
+    c: Checker,
+    p: string,
+    v: unknown,
+    env: Environment,
+): ControlPlaneConfig {
+    const cpo = c.object(p, v, ["replicas", "cpus", "memoryMiB", "diskGiB"]);
+    const controlPlane: ControlPlaneConfig = {
+        replicas: c.integer(`${p}.replicas`, cpo.replicas, 1, 7),
+        ...parseMachine(c, p, cpo, { cpus: 4, memoryMiB: 8192, diskGiB: 50 }),
+    };
+    checkControlPlaneSize(c, p, controlPlane);
+    if (env === "prod" && c.ok(`${p}.replicas`) && controlPlane.replicas % 2 === 0) {
+        c.fail(
+            `${p}.replicas`,
+            `is ${controlPlane.replicas}; prod control planes need an odd count (3 or 5) so etcd keeps quorum`,
+        );
+    }
+    return controlPlane;
+}
+
+/** What a worker pool is checked against: its cluster and the pool names before it. */
+interface PoolContext {
+    readonly name: string;
+    readonly kubernetesVersion: string;
+    readonly poolNames: Set<string>;
+    readonly ctx: ClusterContext;
+}
+
+function parseWorkerPool(c: Checker, wp: string, w: unknown, cl: PoolContext): WorkerPoolConfig {
+    const wo = c.object(wp, w, [
+        "name",
+        "replicas",
+        "maxSurge",
+        "kubernetesVersion",
+        "cpus",
+        "memoryMiB",
+        "diskGiB",
+    ]);
+    const poolName = c.dnsLabel(`${wp}.name`, wo.name, MAX_POOL_NAME);
+    if (poolName === "cp") {
+        c.fail(
+            `${wp}.name`,
+            `"cp" is reserved for the control plane's machine template; rename the pool`,
+        );
+    }
+    if (poolName && cl.poolNames.has(poolName)) {
+        c.fail(
+            `${wp}.name`,
+            `duplicate worker pool name "${poolName}" in cluster "${cl.name}"; rename one of ` +
+                `the pools or merge them`,
+        );
+    }
+    cl.poolNames.add(poolName);
+    const version = c.string(`${wp}.kubernetesVersion`, wo.kubernetesVersion, cl.kubernetesVersion);
+    if (wo.kubernetesVersion !== undefined && version) {
+        checkVersion(c, `${wp}.kubernetesVersion`, version, cl.ctx);
+        const skew = skewProblem(cl.kubernetesVersion, version);
+        if (skew) c.fail(`${wp}.kubernetesVersion`, skew);
+    }
+    return {
+        name: poolName,
+        replicas: c.integer(`${wp}.replicas`, wo.replicas, 0, 500),
+        // maxUnavailable is 0 (capacity never drops), and CAPI refuses both being 0.
+        maxSurge: c.integer(`${wp}.maxSurge`, wo.maxSurge, 1, 50, 1),
+        kubernetesVersion: version,
+        ...parseMachine(c, wp, wo, { cpus: 4, memoryMiB: 16384, diskGiB: 80 }),
     };
 }
 
