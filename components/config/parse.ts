@@ -40,6 +40,7 @@ import {
     ClusterConfig,
     ControlPlaneConfig,
     Environment,
+    MachineShape,
     ManagementConfig,
     NetworkConfig,
     RegionConfig,
@@ -654,8 +655,8 @@ function parseMachine(
     c: Checker,
     p: string,
     o: Record<string, unknown>,
-    d: { cpus: number; memoryMiB: number; diskGiB: number },
-) {
+    d: MachineShape,
+): MachineShape {
     return {
         // CAPV's VSphereMachineTemplate schema requires numCPUs >= 2.
         cpus: c.integer(`${p}.cpus`, o.cpus, 2, 128, d.cpus),
@@ -721,24 +722,40 @@ function checkVersion(c: Checker, path: string, v: string, ctx: ClusterContext):
     if (problem) c.fail(path, problem);
 }
 
+// Keys of the per-cluster objects: one array each, not one per cluster.
+const CLUSTER_KEYS = [
+    "name",
+    "kubernetesVersion",
+    "controlPlane",
+    "workerPools",
+    "addressBlock",
+    "vip",
+    "podCidr",
+    "serviceCidr",
+    "bgp",
+    "labels",
+] as const;
+const CONTROL_PLANE_KEYS = ["replicas", "cpus", "memoryMiB", "diskGiB"] as const;
+const POOL_KEYS = [
+    "name",
+    "replicas",
+    "maxSurge",
+    "kubernetesVersion",
+    "cpus",
+    "memoryMiB",
+    "diskGiB",
+] as const;
+const CLUSTER_BGP_KEYS = ["asNumber"] as const;
+const CONTROL_PLANE_MACHINE: MachineShape = { cpus: 4, memoryMiB: 8192, diskGiB: 50 };
+const POOL_MACHINE: MachineShape = { cpus: 4, memoryMiB: 16384, diskGiB: 80 };
+
 function parseCluster(
     c: Checker,
     p: string,
     v: unknown,
     ctx: ClusterContext,
 ): { config: ClusterConfig; ranges: ClusterRanges } {
-    const o = c.object(p, v, [
-        "name",
-        "kubernetesVersion",
-        "controlPlane",
-        "workerPools",
-        "addressBlock",
-        "vip",
-        "podCidr",
-        "serviceCidr",
-        "bgp",
-        "labels",
-    ]);
+    const o = c.object(p, v, CLUSTER_KEYS);
     const name = c.dnsLabel(`${p}.name`, o.name, MAX_CLUSTER_NAME);
     const kubernetesVersion = c.string(`${p}.kubernetesVersion`, o.kubernetesVersion);
     if (kubernetesVersion) checkVersion(c, `${p}.kubernetesVersion`, kubernetesVersion, ctx);
@@ -752,7 +769,7 @@ function parseCluster(
             ctx,
         }),
     );
-    const bo = c.object(`${p}.bgp`, o.bgp, ["asNumber"]);
+    const bo = c.object(`${p}.bgp`, o.bgp, CLUSTER_BGP_KEYS);
     const asNumber = c.integer(`${p}.bgp.asNumber`, bo.asNumber, 1, 4294967294);
     if (c.ok(`${p}.bgp.asNumber`) && !isPrivateAsn(asNumber)) {
         c.fail(
@@ -794,10 +811,14 @@ function parseControlPlane(
     v: unknown,
     env: Environment,
 ): ControlPlaneConfig {
-    const cpo = c.object(p, v, ["replicas", "cpus", "memoryMiB", "diskGiB"]);
+    const cpo = c.object(p, v, CONTROL_PLANE_KEYS);
+    const replicas = c.integer(`${p}.replicas`, cpo.replicas, 1, 7);
+    const m = parseMachine(c, p, cpo, CONTROL_PLANE_MACHINE);
     const controlPlane: ControlPlaneConfig = {
-        replicas: c.integer(`${p}.replicas`, cpo.replicas, 1, 7),
-        ...parseMachine(c, p, cpo, { cpus: 4, memoryMiB: 8192, diskGiB: 50 }),
+        replicas,
+        cpus: m.cpus,
+        memoryMiB: m.memoryMiB,
+        diskGiB: m.diskGiB,
     };
     checkControlPlaneSize(c, p, controlPlane);
     if (env === "prod" && c.ok(`${p}.replicas`) && controlPlane.replicas % 2 === 0) {
@@ -818,15 +839,7 @@ interface PoolContext {
 }
 
 function parseWorkerPool(c: Checker, wp: string, w: unknown, cl: PoolContext): WorkerPoolConfig {
-    const wo = c.object(wp, w, [
-        "name",
-        "replicas",
-        "maxSurge",
-        "kubernetesVersion",
-        "cpus",
-        "memoryMiB",
-        "diskGiB",
-    ]);
+    const wo = c.object(wp, w, POOL_KEYS);
     const poolName = c.dnsLabel(`${wp}.name`, wo.name, MAX_POOL_NAME);
     if (poolName === "cp") {
         c.fail(
@@ -848,13 +861,18 @@ function parseWorkerPool(c: Checker, wp: string, w: unknown, cl: PoolContext): W
         const skew = skewProblem(cl.kubernetesVersion, version);
         if (skew) c.fail(`${wp}.kubernetesVersion`, skew);
     }
+    const replicas = c.integer(`${wp}.replicas`, wo.replicas, 0, 500);
+    // maxUnavailable is 0 (capacity never drops), and CAPI refuses both being 0.
+    const maxSurge = c.integer(`${wp}.maxSurge`, wo.maxSurge, 1, 50, 1);
+    const m = parseMachine(c, wp, wo, POOL_MACHINE);
     return {
         name: poolName,
-        replicas: c.integer(`${wp}.replicas`, wo.replicas, 0, 500),
-        // maxUnavailable is 0 (capacity never drops), and CAPI refuses both being 0.
-        maxSurge: c.integer(`${wp}.maxSurge`, wo.maxSurge, 1, 50, 1),
+        replicas,
+        maxSurge,
         kubernetesVersion: version,
-        ...parseMachine(c, wp, wo, { cpus: 4, memoryMiB: 16384, diskGiB: 80 }),
+        cpus: m.cpus,
+        memoryMiB: m.memoryMiB,
+        diskGiB: m.diskGiB,
     };
 }
 
