@@ -123,7 +123,7 @@ export class Region {
         const nm = new Netmask(network.subnet);
         this.prefix = nm.bitmask;
         this.subnet = { lo: u32(nm.netLong), hi: u32(nm.netLong + nm.size - 1) };
-        const gw = u32(ip2long(network.gateway));
+        const gw = ipToLong(network.gateway);
         this.forbidden = [
             { lo: this.subnet.lo, hi: this.subnet.lo },
             { lo: this.subnet.hi, hi: this.subnet.hi },
@@ -271,7 +271,7 @@ export function planRegion(
         let vip = block.lo;
         const poolLo = poolStart(block, req);
         if (req.vip) {
-            vip = u32(ip2long(req.vip));
+            vip = ipToLong(req.vip);
             const vipIssue = checkPinnedVip(region, vip, req, placed);
             if (vipIssue) {
                 issues.push(vipIssue);
@@ -362,7 +362,7 @@ function checkPinnedVip(
 function forbiddenIn(region: Region, block: Interval): string {
     const { network, subnet } = region;
     const found: string[] = [];
-    const at = (ip: string) => contains(block, u32(ip2long(ip)));
+    const at = (ip: string) => contains(block, ipToLong(ip));
     if (contains(block, subnet.lo)) found.push(`the network address ${long2ip(subnet.lo)}`);
     if (contains(block, subnet.hi)) found.push(`the broadcast address ${long2ip(subnet.hi)}`);
     if (at(network.gateway)) found.push(`the gateway ${network.gateway}`);
