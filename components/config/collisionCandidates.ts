@@ -51,7 +51,10 @@ export function nameShape(settings: NameSettings): string[] {
             suffixes.add(g.name.slice(SAMPLE.length));
         } else if (g.source === "sample.name" && rooted(g.name, secret)) {
             continue;
-        } else if (g.source !== "sample.workerPools[0].name" || !rooted(g.name, "c-p")) {
+        } else if (
+            g.source !== "sample.workerPools[0].name" ||
+            !rooted(g.name, `${SAMPLE}-${SAMPLE_POOL}`)
+        ) {
             throw new Error(
                 `collisionCandidates: the ${g.scope} named "${g.name}" (from ${g.source}) has ` +
                     `a form the name-collision check does not cover; extend collisionCandidates.ts`,
