@@ -8,6 +8,7 @@
 // free block to pin instead of silently shifting somebody.
 import { createHash } from "node:crypto";
 import { Netmask, ip2long } from "netmask";
+import { scanCidr } from "./config/cidr";
 import { ClusterIpPlan, NetworkConfig } from "./config/types";
 import { Interval, IntervalUnion, overlaps } from "./intervals";
 
@@ -16,6 +17,8 @@ export interface IpPlanRequest {
     readonly name: string;
     /** Pinned block CIDR, if any. */
     readonly addressBlock?: string;
+    /** addressBlock parsed, when the caller has already (parseCidr(addressBlock)). */
+    readonly block?: CidrBlock;
     /** Pinned VIP, if any (must lie outside every cluster block). */
     readonly vip?: string;
     /** Addresses the pool must hold: control plane + workers + rollout surge. */
@@ -26,6 +29,8 @@ export interface IpPlanRequest {
 
 export interface RegionIpPlan {
     readonly clusters: readonly ClusterIpPlan[];
+    /** The address block of each of `clusters`, parsed (for checks that compare addresses). */
+    readonly blockRanges: readonly Interval[];
     /** Unused blocks of the region's default block size that a new cluster could pin. */
     readonly freeBlocks: readonly string[];
     /** Addresses of the subnet that are neither reserved nor in a cluster block nor a pinned VIP. */
@@ -46,6 +51,8 @@ export class IpPlanError extends Error {
 }
 
 const u32 = (n: number) => n >>> 0;
+/** String.prototype.localeCompare, without a collator per call. */
+const byName = new Intl.Collator().compare;
 
 const DOTTED_QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
@@ -56,8 +63,29 @@ function ipToLong(s: string): number {
     return m ? ((+m[1] << 24) | (+m[2] << 16) | (+m[3] << 8) | +m[4]) >>> 0 : u32(ip2long(s));
 }
 
+/** A block given as "a.b.c.d/n". */
+export interface CidrBlock extends Interval {
+    readonly prefix: number;
+    /** Every octet is 0-255 without a leading zero, as long2ip writes it. */
+    readonly canonical: boolean;
+    /** The address as written is the block's first, as long2ip writes it (no host bits). */
+    readonly exact: boolean;
+}
+
+/** Parses "a.b.c.d/n" without a match or split; undefined for anything else. */
+export function parseCidr(spec: string): CidrBlock | undefined {
+    const scanned = scanCidr(spec);
+    if (!scanned) return undefined;
+    const { ip, prefix, canonical } = scanned;
+    const size = 2 ** (32 - prefix);
+    const lo = Math.floor(ip / size) * size;
+    return { lo, hi: lo + size - 1, prefix, canonical, exact: canonical && ip === lo };
+}
+
 /** Parses "a.b.c.d", "a-b" or a CIDR into an inclusive interval of unsigned longs. */
 export function parseRange(spec: string): Interval {
+    const cidr = parseCidr(spec);
+    if (cidr) return { lo: cidr.lo, hi: cidr.hi };
     if (spec.includes("/")) {
         const [ip, bits] = spec.split("/");
         const size = 2 ** (32 - Number(bits));
@@ -95,7 +123,7 @@ export class Region {
         const nm = new Netmask(network.subnet);
         this.prefix = nm.bitmask;
         this.subnet = { lo: u32(nm.netLong), hi: u32(nm.netLong + nm.size - 1) };
-        const gw = u32(ip2long(network.gateway));
+        const gw = ipToLong(network.gateway);
         this.forbidden = [
             { lo: this.subnet.lo, hi: this.subnet.lo },
             { lo: this.subnet.hi, hi: this.subnet.hi },
@@ -122,6 +150,14 @@ export class Region {
     isForbidden(addr: number): boolean {
         return this.forbidden.some((f) => contains(f, addr));
     }
+}
+
+/** A pinned block, its prefix, and whether it is written without host bits. */
+function pinnedBlock(spec: string, parsed = parseCidr(spec)) {
+    if (parsed) return { block: parsed as Interval, bitmask: parsed.prefix, exact: parsed.exact };
+    const [ip, bits] = spec.split("/");
+    const block = parseRange(spec);
+    return { block, bitmask: Number(bits), exact: long2ip(block.lo) === ip };
 }
 
 /** The block a cluster gets when it is not pinned: first eligible block from its name's hash. */
@@ -156,9 +192,8 @@ export function planRegion(
     const unusable: { req: IpPlanRequest; prefix: number; problem: string }[] = [];
     for (const req of requests) {
         if (req.addressBlock) {
-            const block = parseRange(req.addressBlock);
-            const bitmask = Number(req.addressBlock.split("/")[1]);
-            if (long2ip(block.lo) !== req.addressBlock.split("/")[0]) {
+            const { block, bitmask, exact } = pinnedBlock(req.addressBlock, req.block);
+            if (!exact) {
                 issues.push({
                     path: `${req.path}.addressBlock`,
                     message: `${req.addressBlock} has host bits set; use ${cidrOf(block.lo, bitmask)}`,
@@ -193,10 +228,12 @@ export function planRegion(
     }
 
     // Every block is placed now: suggestions (one list per prefix) and free blocks exclude them.
-    const used = unionOf(placed.map((p) => p.block));
+    const used = IntervalUnion.of(placed.map((p) => p.block));
+    // What no new block may overlap: the blocks in use and the addresses never handed out.
+    const taken = IntervalUnion.of([...region.forbidden, ...used.intervals]);
     const suggestions = new Map<number, string>();
     const suggest = (prefix: number) => {
-        if (!suggestions.has(prefix)) suggestions.set(prefix, suggestion(region, used, prefix));
+        if (!suggestions.has(prefix)) suggestions.set(prefix, suggestion(region, taken, prefix));
         return suggestions.get(prefix)!;
     };
     for (const u of unusable) {
@@ -234,7 +271,7 @@ export function planRegion(
         let vip = block.lo;
         const poolLo = poolStart(block, req);
         if (req.vip) {
-            vip = u32(ip2long(req.vip));
+            vip = ipToLong(req.vip);
             const vipIssue = checkPinnedVip(region, vip, req, placed);
             if (vipIssue) {
                 issues.push(vipIssue);
@@ -276,9 +313,11 @@ export function planRegion(
         throw new IpPlanError(issues);
     }
 
+    const order = plans.map((_, k) => k).sort((a, b) => byName(plans[a].cluster, plans[b].cluster));
     return {
-        clusters: [...plans].sort((a, b) => a.cluster.localeCompare(b.cluster)),
-        freeBlocks: freeBlockList(region, used, defaultPrefix, Number.MAX_SAFE_INTEGER),
+        clusters: order.map((k) => plans[k]),
+        blockRanges: order.map((k) => placed[k].block),
+        freeBlocks: freeBlockList(region, taken, defaultPrefix, Number.MAX_SAFE_INTEGER),
         freeAddresses: countFree(region, used, [...vips.keys()]),
     };
 }
@@ -323,7 +362,7 @@ function checkPinnedVip(
 function forbiddenIn(region: Region, block: Interval): string {
     const { network, subnet } = region;
     const found: string[] = [];
-    const at = (ip: string) => contains(block, u32(ip2long(ip)));
+    const at = (ip: string) => contains(block, ipToLong(ip));
     if (contains(block, subnet.lo)) found.push(`the network address ${long2ip(subnet.lo)}`);
     if (contains(block, subnet.hi)) found.push(`the broadcast address ${long2ip(subnet.hi)}`);
     if (at(network.gateway)) found.push(`the gateway ${network.gateway}`);
@@ -333,29 +372,34 @@ function forbiddenIn(region: Region, block: Interval): string {
     return found.length > 0 ? found.join(", ") : "an address that is never handed out";
 }
 
-function freeBlockList(region: Region, used: IntervalUnion, prefix: number, limit: number) {
+/** Blocks of `prefix` bits that overlap nothing `taken`, in address order, at most `limit`:
+ *  the blocks in the gaps between the taken intervals, without testing every block. */
+function freeBlockList(region: Region, taken: IntervalUnion, prefix: number, limit: number) {
     const out: string[] = [];
     const n = region.blockCount(prefix);
-    for (let i = 0; i < n && out.length < limit; i++) {
-        const b = region.block(i, prefix);
-        if (region.eligible(b) && !used.intersects(b)) {
-            out.push(cidrOf(b.lo, prefix));
+    const size = 2 ** (32 - prefix);
+    let i = 0;
+    // Block i is region.block(i, prefix), without an object per block.
+    const lo = (k: number) => region.subnet.lo + k * size;
+    const freeUpTo = (end: number) => {
+        for (; i < n && out.length < limit && lo(i) + size - 1 < end; i++) {
+            out.push(cidrOf(lo(i), prefix));
         }
+    };
+    for (const t of taken.intervals) {
+        freeUpTo(t.lo);
+        // Next: the first block that starts after t.
+        i = Math.max(i, Math.floor((t.hi - region.subnet.lo) / size) + 1);
     }
+    freeUpTo(Infinity);
     return out;
 }
 
-function suggestion(region: Region, used: IntervalUnion, prefix: number): string {
-    const free = freeBlockList(region, used, prefix, 3);
+function suggestion(region: Region, taken: IntervalUnion, prefix: number): string {
+    const free = freeBlockList(region, taken, prefix, 3);
     return free.length > 0
         ? ` (free: ${free.join(", ")})`
         : ` (no free /${prefix} block left; widen network.subnet)`;
-}
-
-function unionOf(intervals: readonly Interval[]): IntervalUnion {
-    const u = new IntervalUnion();
-    for (const i of intervals) u.add(i);
-    return u;
 }
 
 /** Index pairs [i, j] (i < j) of overlapping intervals, sorted: a sweep over them by address. */
@@ -378,6 +422,6 @@ export function assignCommand(stack?: string): string {
 
 function countFree(region: Region, blocks: IntervalUnion, vips: readonly number[]): number {
     const points = vips.map((v) => ({ lo: v, hi: v }));
-    const taken = unionOf([...region.forbidden, ...blocks.intervals, ...points]);
+    const taken = IntervalUnion.of([...region.forbidden, ...blocks.intervals, ...points]);
     return region.subnet.hi - region.subnet.lo + 1 - taken.sizeWithin(region.subnet);
 }

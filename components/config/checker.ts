@@ -2,6 +2,7 @@
 // path and a hint, and throws them together so that one `pulumi preview` shows all mistakes.
 
 import { RunError } from "@pulumi/pulumi/errors";
+import { scanCidr } from "./cidr";
 
 export interface ConfigIssue {
     readonly path: string;
@@ -52,9 +53,13 @@ export function isIpv4(s: string): boolean {
     return IPV4.test(s);
 }
 
+/** The problem of a string that is not an IPv4 CIDR. */
+export const notCidr = (s: string) => `"${s}" is not an IPv4 CIDR like 10.20.0.0/20`;
+
+/** An IPv4 address (octets 0-255, no leading zeros) and a prefix of one or two digits to 32. */
 export function isCidr(s: string): boolean {
-    const [ip, bits, ...rest] = s.split("/");
-    return rest.length === 0 && isIpv4(ip) && /^\d{1,2}$/.test(bits ?? "") && Number(bits) <= 32;
+    const c = scanCidr(s);
+    return c !== undefined && c.canonical && c.prefix <= 32;
 }
 
 /** Levenshtein distance, for "did you mean" hints on misspelt keys. */
@@ -132,6 +137,12 @@ export class Checker {
     /** True when a problem was reported at `path` itself or for an enclosing object or list. */
     reported(path: string): boolean {
         return this.underAbsent(path) || this.issuePaths.has(path);
+    }
+
+    /** True while no issue has been reported at all: then ok() is true for every path (an
+     *  absent object is always reported), and a hot loop need not build the paths. */
+    get clean(): boolean {
+        return this.list.length === 0;
     }
 
     /** True when no issue was reported at `path` or below it (`path.x`, `path[i]`). */
@@ -272,7 +283,7 @@ export class Checker {
     cidr(path: string, v: unknown): string {
         const s = this.string(path, v);
         if (s && !isCidr(s)) {
-            this.fail(path, `"${s}" is not an IPv4 CIDR like 10.20.0.0/20`);
+            this.fail(path, notCidr(s));
         }
         return s;
     }

@@ -3,7 +3,8 @@
 // to the same string would register the same URN) and Kubernetes object names per kind and
 // namespace. Config validation compares them across clusters, so that cluster "dev" with pool
 // "apps-general" and cluster "dev-apps" with pool "general" are refused before registration.
-// test/config/generatedNames.spec.ts checks this list against what the program registers.
+// test/config/generatedNames.spec.ts checks this list against what the program registers;
+// collisionCandidates.ts relies on the forms of these names (checked there and in its spec).
 import { argoClusterSecretName } from "../argocd/clusterSecret";
 import { clusterConfigApplicationName } from "../argocd/clusterConfigApp";
 import { objectNames } from "../capi/names";
@@ -31,6 +32,9 @@ export interface NameInputs {
     readonly manageSync: boolean;
     readonly manageInventory: boolean;
 }
+
+/** The inputs that are the same for every cluster of a region. */
+export type NameSettings = Omit<NameInputs, "cluster" | "path" | "poolIndexes">;
 
 /** Secrets CAPI itself writes for a cluster into the management namespace. */
 const CAPI_SECRET_SUFFIXES = ["kubeconfig", "ca", "etcd", "sa", "proxy"];

@@ -7,17 +7,27 @@ import {
     TIGERA_OPERATOR_CHART_REPO,
     chartRepoProblem,
 } from "../argocd/clusterConfigApp";
-import { DisjointIntervals, overlaps } from "../intervals";
-import { IpPlanError, IpPlanRequest, RegionIpPlan, parseRange, planRegion } from "../ipPlan";
+import { DisjointIntervals, Interval, overlaps } from "../intervals";
+import {
+    CidrBlock,
+    IpPlanError,
+    IpPlanRequest,
+    RegionIpPlan,
+    long2ip,
+    parseCidr,
+    parseRange,
+    planRegion,
+} from "../ipPlan";
 import { RESERVED_CLUSTER_SECRET_LABELS } from "../argocd/clusterSecret";
 import { vmFolderPaths } from "../vsphere/preflight";
 import {
+    ClusterRanges,
     checkGeneratedNames,
     checkHostAddresses,
     checkNamespaces,
     checkServiceCidrs,
 } from "./regionChecks";
-import { Checker, DURATION, LABEL_KEY, LABEL_VALUE, REPO_URL, closest } from "./checker";
+import { Checker, DURATION, LABEL_KEY, LABEL_VALUE, REPO_URL, closest, notCidr } from "./checker";
 import {
     SUPPORTED_KUBERNETES_MINORS,
     minorOf,
@@ -30,6 +40,7 @@ import {
     ClusterConfig,
     ControlPlaneConfig,
     Environment,
+    MachineShape,
     ManagementConfig,
     NetworkConfig,
     RegionConfig,
@@ -161,9 +172,12 @@ function parseRegion(
         );
     }
 
-    const clusters = c
+    const ctx = clusterContext(c, environment, vsphere);
+    const parsed = c
         .array("clusters", raw.clusters)
-        .map((v, i) => parseCluster(c, `clusters[${i}]`, v, environment, vsphere));
+        .map((v, i) => parseCluster(c, `clusters[${i}]`, v, ctx));
+    const clusters = parsed.map((p) => p.config);
+    const ranges = parsed.map((p) => p.ranges);
     if (Array.isArray(raw.clusters) && raw.clusters.length === 0) {
         c.fail(
             "clusters",
@@ -172,8 +186,8 @@ function parseRegion(
                 "`pulumi state unprotect`)",
         );
     }
-    checkClusterSet(c, clusters, network);
-    checkServiceCidrs(c, clusters, network);
+    checkClusterSet(c, clusters, network, ranges);
+    checkServiceCidrs(c, clusters, network, ranges);
     checkNamespaces(c, management, argocd);
     checkGeneratedNames(c, clusters, management, argocd, bgp, vsphere.manageInventory);
     clusters.forEach((cl, i) => {
@@ -189,7 +203,7 @@ function parseRegion(
 
     // The IP plan runs on the part of the input that is valid, so its problems are listed
     // together with the field errors; nothing is planned from a substituted fallback.
-    const plan = withPlan ? planValidPart(c, network, clusters, stack) : undefined;
+    const plan = withPlan ? planValidPart(c, network, clusters, ranges, stack) : undefined;
     if (plan) checkHostAddresses(c, network, bgp, plan);
     c.throwIfAny();
 
@@ -215,8 +229,13 @@ export function ipPlanRequests(clusters: readonly ClusterConfig[]): IpPlanReques
     return clusters.map((cl, i) => planRequest(cl, `clusters[${i}]`, addressesNeeded(cl)));
 }
 
-function planRequest(cl: ClusterConfig, path: string, needed: number): IpPlanRequest {
-    return { name: cl.name, addressBlock: cl.addressBlock, vip: cl.vip, needed, path };
+function planRequest(
+    cl: ClusterConfig,
+    path: string,
+    needed: number,
+    block?: CidrBlock,
+): IpPlanRequest {
+    return { name: cl.name, addressBlock: cl.addressBlock, block, vip: cl.vip, needed, path };
 }
 
 /** Runs the IP plan over every cluster whose plan inputs are valid; undefined if it cannot run. */
@@ -224,6 +243,7 @@ function planValidPart(
     c: Checker,
     network: NetworkConfig,
     clusters: readonly ClusterConfig[],
+    ranges: readonly ClusterRanges[],
     stack?: string,
 ): RegionIpPlan | undefined {
     const networkOk = ["subnet", "gateway", "reserved", "clusterBlockPrefix"].every((k) =>
@@ -231,13 +251,16 @@ function planValidPart(
     );
     if (!networkOk) return undefined;
     const requests: IpPlanRequest[] = [];
+    // With no issue at all, every input is valid: no paths to build and look up.
+    const clean = c.clean;
     clusters.forEach((cl, i) => {
         const p = `clusters[${i}]`;
-        if (!cl.name || ![".name", ".addressBlock", ".vip"].every((k) => c.ok(p + k))) return;
-        const sized = c.ok(`${p}.controlPlane`) && c.ok(`${p}.workerPools`);
+        const placeable = clean || [".name", ".addressBlock", ".vip"].every((k) => c.ok(p + k));
+        if (!cl.name || !placeable) return;
+        const sized = clean || (c.ok(`${p}.controlPlane`) && c.ok(`${p}.workerPools`));
         // A cluster whose sizes are invalid is placed but not measured: its fallbacks would
         // only produce a second, false "pool too small".
-        requests.push(planRequest(cl, p, sized ? addressesNeeded(cl) : 0));
+        requests.push(planRequest(cl, p, sized ? addressesNeeded(cl) : 0, ranges[i].block));
     });
     try {
         return planRegion(network, requests, stack);
@@ -632,8 +655,8 @@ function parseMachine(
     c: Checker,
     p: string,
     o: Record<string, unknown>,
-    d: { cpus: number; memoryMiB: number; diskGiB: number },
-) {
+    d: MachineShape,
+): MachineShape {
     return {
         // CAPV's VSphereMachineTemplate schema requires numCPUs >= 2.
         cpus: c.integer(`${p}.cpus`, o.cpus, 2, 128, d.cpus),
@@ -654,122 +677,99 @@ function checkControlPlaneSize(c: Checker, p: string, cp: ControlPlaneConfig): v
     }
 }
 
-function checkVersion(c: Checker, path: string, v: string, vsphere: VsphereConfig): void {
+/** Why `v` cannot be a cluster's or pool's Kubernetes version, if it cannot. */
+function versionProblem(c: Checker, v: string, vsphere: VsphereConfig): string | undefined {
     const parsed = parseKubernetesVersion(v);
     if (!parsed) {
-        c.fail(
-            path,
-            `"${v}" is not a Kubernetes version like "v1.34.2" (leading "v", major.minor.patch)`,
-        );
-        return;
+        return `"${v}" is not a Kubernetes version like "v1.34.2" (leading "v", major.minor.patch)`;
     }
     if (!SUPPORTED_KUBERNETES_MINORS.includes(minorOf(parsed))) {
-        c.fail(
-            path,
-            `${v} is not supported; use a v${SUPPORTED_KUBERNETES_MINORS.join(".x, v")}.x release`,
-        );
-        return;
+        return `${v} is not supported; use a v${SUPPORTED_KUBERNETES_MINORS.join(".x, v")}.x release`;
     }
     // A missing or malformed template map is reported once, at vsphere.templates.
     const mapMissing = c.reported("vsphere.templates");
     if (!mapMissing && !(v in vsphere.templates)) {
         const have = Object.keys(vsphere.templates).join(", ") || "none";
-        c.fail(
-            path,
-            `no VM template for ${v}; add "${v}": "<template name>" to vsphere.templates (have: ${have})`,
-        );
+        return `no VM template for ${v}; add "${v}": "<template name>" to vsphere.templates (have: ${have})`;
     }
+    return undefined;
 }
+
+/** What every cluster is parsed against. */
+interface ClusterContext {
+    readonly env: Environment;
+    readonly vsphere: VsphereConfig;
+    /** versionProblem, once per distinct version (clusters mostly share a few). */
+    readonly versionProblem: (v: string) => string | undefined;
+}
+
+function clusterContext(c: Checker, env: Environment, vsphere: VsphereConfig): ClusterContext {
+    // vsphere.templates is settled before the clusters, so a version's problem is the same for all.
+    const seen = new Map<string, string | null>();
+    const versionProblemOf = (v: string) => {
+        let problem = seen.get(v);
+        if (problem === undefined) {
+            problem = versionProblem(c, v, vsphere) ?? null;
+            seen.set(v, problem);
+        }
+        return problem ?? undefined;
+    };
+    return { env, vsphere, versionProblem: versionProblemOf };
+}
+
+function checkVersion(c: Checker, path: string, v: string, ctx: ClusterContext): void {
+    const problem = ctx.versionProblem(v);
+    if (problem) c.fail(path, problem);
+}
+
+// Keys of the per-cluster objects: one array each, not one per cluster.
+const CLUSTER_KEYS = [
+    "name",
+    "kubernetesVersion",
+    "controlPlane",
+    "workerPools",
+    "addressBlock",
+    "vip",
+    "podCidr",
+    "serviceCidr",
+    "bgp",
+    "labels",
+] as const;
+const CONTROL_PLANE_KEYS = ["replicas", "cpus", "memoryMiB", "diskGiB"] as const;
+const POOL_KEYS = [
+    "name",
+    "replicas",
+    "maxSurge",
+    "kubernetesVersion",
+    "cpus",
+    "memoryMiB",
+    "diskGiB",
+] as const;
+const CLUSTER_BGP_KEYS = ["asNumber"] as const;
+const CONTROL_PLANE_MACHINE: MachineShape = { cpus: 4, memoryMiB: 8192, diskGiB: 50 };
+const POOL_MACHINE: MachineShape = { cpus: 4, memoryMiB: 16384, diskGiB: 80 };
 
 function parseCluster(
     c: Checker,
     p: string,
     v: unknown,
-    env: Environment,
-    vsphere: VsphereConfig,
-): ClusterConfig {
-    const o = c.object(p, v, [
-        "name",
-        "kubernetesVersion",
-        "controlPlane",
-        "workerPools",
-        "addressBlock",
-        "vip",
-        "podCidr",
-        "serviceCidr",
-        "bgp",
-        "labels",
-    ]);
+    ctx: ClusterContext,
+): { config: ClusterConfig; ranges: ClusterRanges } {
+    const o = c.object(p, v, CLUSTER_KEYS);
     const name = c.dnsLabel(`${p}.name`, o.name, MAX_CLUSTER_NAME);
     const kubernetesVersion = c.string(`${p}.kubernetesVersion`, o.kubernetesVersion);
-    if (kubernetesVersion) checkVersion(c, `${p}.kubernetesVersion`, kubernetesVersion, vsphere);
-
-    const cpo = c.object(`${p}.controlPlane`, o.controlPlane, [
-        "replicas",
-        "cpus",
-        "memoryMiB",
-        "diskGiB",
-    ]);
-    const controlPlane: ControlPlaneConfig = {
-        replicas: c.integer(`${p}.controlPlane.replicas`, cpo.replicas, 1, 7),
-        ...parseMachine(c, `${p}.controlPlane`, cpo, { cpus: 4, memoryMiB: 8192, diskGiB: 50 }),
-    };
-    checkControlPlaneSize(c, `${p}.controlPlane`, controlPlane);
-    if (env === "prod" && c.ok(`${p}.controlPlane.replicas`) && controlPlane.replicas % 2 === 0) {
-        c.fail(
-            `${p}.controlPlane.replicas`,
-            `is ${controlPlane.replicas}; prod control planes need an odd count (3 or 5) so etcd keeps quorum`,
-        );
-    }
-
+    if (kubernetesVersion) checkVersion(c, `${p}.kubernetesVersion`, kubernetesVersion, ctx);
+    const controlPlane = parseControlPlane(c, `${p}.controlPlane`, o.controlPlane, ctx.env);
     const poolNames = new Set<string>();
-    const workerPools = c.array(`${p}.workerPools`, o.workerPools).map((w, i): WorkerPoolConfig => {
-        const wp = `${p}.workerPools[${i}]`;
-        const wo = c.object(wp, w, [
-            "name",
-            "replicas",
-            "maxSurge",
-            "kubernetesVersion",
-            "cpus",
-            "memoryMiB",
-            "diskGiB",
-        ]);
-        const poolName = c.dnsLabel(`${wp}.name`, wo.name, MAX_POOL_NAME);
-        if (poolName === "cp") {
-            c.fail(
-                `${wp}.name`,
-                `"cp" is reserved for the control plane's machine template; rename the pool`,
-            );
-        }
-        if (poolName && poolNames.has(poolName)) {
-            c.fail(
-                `${wp}.name`,
-                `duplicate worker pool name "${poolName}" in cluster "${name}"; rename one of ` +
-                    `the pools or merge them`,
-            );
-        }
-        poolNames.add(poolName);
-        const version = c.string(
-            `${wp}.kubernetesVersion`,
-            wo.kubernetesVersion,
+    const workerPools = c.array(`${p}.workerPools`, o.workerPools).map((w, i) =>
+        parseWorkerPool(c, `${p}.workerPools[${i}]`, w, {
+            name,
             kubernetesVersion,
-        );
-        if (wo.kubernetesVersion !== undefined && version) {
-            checkVersion(c, `${wp}.kubernetesVersion`, version, vsphere);
-            const skew = skewProblem(kubernetesVersion, version);
-            if (skew) c.fail(`${wp}.kubernetesVersion`, skew);
-        }
-        return {
-            name: poolName,
-            replicas: c.integer(`${wp}.replicas`, wo.replicas, 0, 500),
-            // maxUnavailable is 0 (capacity never drops), and CAPI refuses both being 0.
-            maxSurge: c.integer(`${wp}.maxSurge`, wo.maxSurge, 1, 50, 1),
-            kubernetesVersion: version,
-            ...parseMachine(c, wp, wo, { cpus: 4, memoryMiB: 16384, diskGiB: 80 }),
-        };
-    });
-
-    const bo = c.object(`${p}.bgp`, o.bgp, ["asNumber"]);
+            poolNames,
+            ctx,
+        }),
+    );
+    const bo = c.object(`${p}.bgp`, o.bgp, CLUSTER_BGP_KEYS);
     const asNumber = c.integer(`${p}.bgp.asNumber`, bo.asNumber, 1, 4294967294);
     if (c.ok(`${p}.bgp.asNumber`) && !isPrivateAsn(asNumber)) {
         c.fail(
@@ -780,31 +780,125 @@ function parseCluster(
     const addressBlock =
         o.addressBlock === undefined ? undefined : c.cidr(`${p}.addressBlock`, o.addressBlock);
     const vip = o.vip === undefined ? undefined : c.ip(`${p}.vip`, o.vip);
-    return {
+    const pod = podNetwork(c, p, o.podCidr, { controlPlane, workerPools });
+    const service = serviceNetwork(c, `${p}.serviceCidr`, o.serviceCidr ?? "10.96.0.0/12");
+    const config: ClusterConfig = {
         name,
         kubernetesVersion,
         controlPlane,
         workerPools,
         addressBlock,
         vip,
-        podCidr: podNetwork(c, p, o.podCidr, { controlPlane, workerPools }),
-        serviceCidr: serviceNetwork(c, `${p}.serviceCidr`, o.serviceCidr ?? "10.96.0.0/12"),
+        podCidr: pod.s,
+        serviceCidr: service.s,
         bgp: { asNumber },
         labels: parseClusterLabels(c, `${p}.labels`, o.labels),
     };
+    const blockOk = addressBlock && c.ok(`${p}.addressBlock`);
+    return {
+        config,
+        ranges: {
+            pod: pod.range,
+            service: service.range,
+            block: blockOk ? parseCidr(addressBlock) : undefined,
+        },
+    };
 }
 
-/** A routed network given as a CIDR: its address must be the network address. `prefix` is set
- *  only when the CIDR is valid. */
-function networkCidr(c: Checker, path: string, v: unknown): { s: string; prefix?: number } {
-    const s = c.cidr(path, v);
-    if (!s || !c.ok(path)) return { s };
-    const nm = new Netmask(s);
-    if (nm.base !== s.split("/")[0]) {
-        c.fail(path, `${s} has host bits set; use ${nm.base}/${nm.bitmask}`);
+function parseControlPlane(
+    c: Checker,
+    p: string,
+    v: unknown,
+    env: Environment,
+): ControlPlaneConfig {
+    const cpo = c.object(p, v, CONTROL_PLANE_KEYS);
+    const replicas = c.integer(`${p}.replicas`, cpo.replicas, 1, 7);
+    const m = parseMachine(c, p, cpo, CONTROL_PLANE_MACHINE);
+    const controlPlane: ControlPlaneConfig = {
+        replicas,
+        cpus: m.cpus,
+        memoryMiB: m.memoryMiB,
+        diskGiB: m.diskGiB,
+    };
+    checkControlPlaneSize(c, p, controlPlane);
+    if (env === "prod" && c.ok(`${p}.replicas`) && controlPlane.replicas % 2 === 0) {
+        c.fail(
+            `${p}.replicas`,
+            `is ${controlPlane.replicas}; prod control planes need an odd count (3 or 5) so etcd keeps quorum`,
+        );
+    }
+    return controlPlane;
+}
+
+/** What a worker pool is checked against: its cluster and the pool names before it. */
+interface PoolContext {
+    readonly name: string;
+    readonly kubernetesVersion: string;
+    readonly poolNames: Set<string>;
+    readonly ctx: ClusterContext;
+}
+
+function parseWorkerPool(c: Checker, wp: string, w: unknown, cl: PoolContext): WorkerPoolConfig {
+    const wo = c.object(wp, w, POOL_KEYS);
+    const poolName = c.dnsLabel(`${wp}.name`, wo.name, MAX_POOL_NAME);
+    if (poolName === "cp") {
+        c.fail(
+            `${wp}.name`,
+            `"cp" is reserved for the control plane's machine template; rename the pool`,
+        );
+    }
+    if (poolName && cl.poolNames.has(poolName)) {
+        c.fail(
+            `${wp}.name`,
+            `duplicate worker pool name "${poolName}" in cluster "${cl.name}"; rename one of ` +
+                `the pools or merge them`,
+        );
+    }
+    cl.poolNames.add(poolName);
+    const version = c.string(`${wp}.kubernetesVersion`, wo.kubernetesVersion, cl.kubernetesVersion);
+    if (wo.kubernetesVersion !== undefined && version) {
+        checkVersion(c, `${wp}.kubernetesVersion`, version, cl.ctx);
+        const skew = skewProblem(cl.kubernetesVersion, version);
+        if (skew) c.fail(`${wp}.kubernetesVersion`, skew);
+    }
+    const replicas = c.integer(`${wp}.replicas`, wo.replicas, 0, 500);
+    // maxUnavailable is 0 (capacity never drops), and CAPI refuses both being 0.
+    const maxSurge = c.integer(`${wp}.maxSurge`, wo.maxSurge, 1, 50, 1);
+    const m = parseMachine(c, wp, wo, POOL_MACHINE);
+    return {
+        name: poolName,
+        replicas,
+        maxSurge,
+        kubernetesVersion: version,
+        cpus: m.cpus,
+        memoryMiB: m.memoryMiB,
+        diskGiB: m.diskGiB,
+    };
+}
+
+/** A CIDR as configured; `prefix` and `range` only when it is a CIDR without host bits. */
+interface ParsedCidr {
+    readonly s: string;
+    readonly prefix?: number;
+    readonly range?: Interval;
+}
+
+/** A routed network given as a CIDR: its address must be the network address. */
+function networkCidr(c: Checker, path: string, v: unknown): ParsedCidr {
+    // c.cidr(path, v), reading the CIDR once for both the check and the range.
+    const s = c.string(path, v);
+    if (!s) return { s };
+    const cidr = parseCidr(s);
+    if (!cidr || !cidr.canonical || cidr.prefix > 32) {
+        c.fail(path, notCidr(s));
         return { s };
     }
-    return { s, prefix: nm.bitmask };
+    if (!c.ok(path)) return { s };
+    if (!cidr.exact) {
+        c.fail(path, `${s} has host bits set; use ${long2ip(cidr.lo)}/${cidr.prefix}`);
+        return { s };
+    }
+    return { s, prefix: cidr.prefix, range: cidr };
 }
 
 /** kubeadm gives every node a /24 of the pod network (node-cidr-mask-size) and refuses pod
@@ -816,10 +910,11 @@ function podNetwork(
     p: string,
     v: unknown,
     sizes: Pick<ClusterConfig, "controlPlane" | "workerPools">,
-): string {
+): ParsedCidr {
     const path = `${p}.podCidr`;
-    const { s, prefix } = networkCidr(c, path, v);
-    if (prefix === undefined) return s;
+    const parsed = networkCidr(c, path, v);
+    const { s, prefix } = parsed;
+    if (prefix === undefined) return parsed;
     if (prefix < NODE_CIDR_PREFIX - 16 || prefix > NODE_CIDR_PREFIX) {
         c.fail(
             path,
@@ -838,13 +933,14 @@ function podNetwork(
             );
         }
     }
-    return s;
+    return parsed;
 }
 
 /** kubeadm refuses service networks larger than a /12 and needs the 10th address for DNS. */
-function serviceNetwork(c: Checker, path: string, v: unknown): string {
-    const { s, prefix } = networkCidr(c, path, v);
-    if (prefix === undefined) return s;
+function serviceNetwork(c: Checker, path: string, v: unknown): ParsedCidr {
+    const parsed = networkCidr(c, path, v);
+    const { s, prefix } = parsed;
+    if (prefix === undefined) return parsed;
     if (prefix < 12 || prefix > 28) {
         c.fail(
             path,
@@ -852,7 +948,7 @@ function serviceNetwork(c: Checker, path: string, v: unknown): string {
                 `DNS takes the 10th address), e.g. 10.96.0.0/12`,
         );
     }
-    return s;
+    return parsed;
 }
 
 /** Labels for the Argo CD cluster Secret: valid Kubernetes labels, none of cluster-fleet's own. */
@@ -887,6 +983,7 @@ export function checkClusterSet(
     c: Checker,
     clusters: readonly ClusterConfig[],
     network: NetworkConfig,
+    ranges?: readonly ClusterRanges[],
 ): void {
     const seen = new Map<string, number>();
     clusters.forEach((cl, i) => {
@@ -910,7 +1007,7 @@ export function checkClusterSet(
         const pod = `clusters[${i}].podCidr`;
         const svc = `clusters[${i}].serviceCidr`;
         if (!cl.podCidr || !c.ok(pod)) return;
-        const podR = parseRange(cl.podCidr);
+        const podR = ranges?.[i].pod ?? parseRange(cl.podCidr);
         let ok = true;
         if (subnetR && overlaps(podR, subnetR)) {
             c.fail(
@@ -920,14 +1017,17 @@ export function checkClusterSet(
             );
             ok = false;
         }
-        if (cl.serviceCidr && c.ok(svc) && overlaps(podR, parseRange(cl.serviceCidr))) {
+        const svcOk = cl.serviceCidr && c.ok(svc);
+        if (svcOk && overlaps(podR, ranges?.[i].service ?? parseRange(cl.serviceCidr))) {
             c.fail(
                 svc,
                 `${cl.serviceCidr} overlaps the pod network ${cl.podCidr}; pick a serviceCidr ` +
                     `outside it (the default is 10.96.0.0/12)`,
             );
         }
-        for (const j of accepted.overlapping(podR).sort((a, b) => a - b)) {
+        const hits = accepted.overlapping(podR);
+        if (hits.length > 1) hits.sort((a, b) => a - b);
+        for (const j of hits) {
             const other = clusters[j];
             ok = false;
             c.fail(

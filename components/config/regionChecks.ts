@@ -1,24 +1,40 @@
 // Checks across a region's sections: service networks against the node subnet, names derived
 // from cluster and pool names, and host addresses against the IP plan. Each reports through the
 // Checker and skips values that already have a problem, so nothing is reported twice.
-import { overlaps } from "../intervals";
-import { RegionIpPlan, parseRange } from "../ipPlan";
+import { Interval, overlaps } from "../intervals";
+import { CidrBlock, RegionIpPlan, parseRange } from "../ipPlan";
 import { Checker } from "./checker";
-import { GeneratedName, NameCollision, generatedNames, nameCollisions } from "./generatedNames";
+import { NamedCluster, collisionCandidates } from "./collisionCandidates";
+import {
+    GeneratedName,
+    NameCollision,
+    NameInputs,
+    NameSettings,
+    generatedNames,
+    nameCollisions,
+} from "./generatedNames";
 import { ArgocdConfig, BgpConfig, ClusterConfig, ManagementConfig, NetworkConfig } from "./types";
+
+/** A cluster's networks, parsed once where they are validated (absent when invalid or unset). */
+export interface ClusterRanges {
+    readonly pod?: Interval;
+    readonly service?: Interval;
+    readonly block?: CidrBlock;
+}
 
 /** Service networks are per cluster (not routed), but must not hide the node subnet. */
 export function checkServiceCidrs(
     c: Checker,
     clusters: readonly ClusterConfig[],
     network: NetworkConfig,
+    ranges?: readonly ClusterRanges[],
 ): void {
     if (!network.subnet || !c.ok("network.subnet")) return;
     const subnet = parseRange(network.subnet);
     clusters.forEach((cl, i) => {
         const svc = `clusters[${i}].serviceCidr`;
         if (!cl.serviceCidr || !c.ok(svc)) return;
-        if (overlaps(parseRange(cl.serviceCidr), subnet)) {
+        if (overlaps(ranges?.[i].service ?? parseRange(cl.serviceCidr), subnet)) {
             c.fail(
                 svc,
                 `${cl.serviceCidr} overlaps the node subnet ${network.subnet}; nodes and the ` +
@@ -39,31 +55,26 @@ export function checkGeneratedNames(
     manageInventory: boolean,
 ): void {
     if (!c.ok("management.namespace") || !c.ok("argocd.namespace")) return;
-    const sshRouters = bgp.routers.filter((r) => r.ssh && r.name).map((r) => r.name);
+    const settings: NameSettings = {
+        managementNamespace: management.namespace,
+        argocdNamespace: argocd.namespace,
+        sshRouters: bgp.routers.filter((r) => r.ssh && r.name).map((r) => r.name),
+        manageSync: argocd.manageSync,
+        manageInventory,
+    };
     const what = new Map<string, string>();
-    // One array filled in place: flatMap over ~50 names a cluster is slow at thousands of clusters.
     const names: GeneratedName[] = [];
-    clusters.forEach((cl, i) => {
-        const p = `clusters[${i}]`;
-        if (!cl.name || !c.ok(`${p}.name`)) return;
-        what.set(`${p}.name`, `cluster "${cl.name}"`);
-        // Invalid or duplicate pool names are reported already; the others keep their config index.
-        const poolIndexes = cl.workerPools.flatMap((wp, j) => {
-            what.set(`${p}.workerPools[${j}].name`, `pool "${wp.name}" of cluster "${cl.name}"`);
-            return wp.name && c.ok(`${p}.workerPools[${j}].name`) ? [j] : [];
-        });
-        const own = generatedNames({
-            cluster: { name: cl.name, workerPools: poolIndexes.map((j) => cl.workerPools[j]) },
-            path: p,
-            poolIndexes,
-            managementNamespace: management.namespace,
-            argocdNamespace: argocd.namespace,
-            sshRouters,
-            manageSync: argocd.manageSync,
-            manageInventory,
-        });
-        for (const g of own) names.push(g);
-    });
+    for (const n of namedClusters(c, clusters, settings)) {
+        what.set(`${n.path}.name`, `cluster "${n.cluster.name}"`);
+        n.cluster.workerPools.forEach((wp, j) =>
+            what.set(
+                `${n.path}.workerPools[${n.poolIndexes[j]}].name`,
+                `pool "${wp.name}" of cluster "${n.cluster.name}"`,
+            ),
+        );
+        // One array filled in place: flatMap is slow at thousands of names.
+        for (const g of generatedNames(n)) names.push(g);
+    }
     // One issue per pair of colliding keys; a Kubernetes object clash reads best, so it leads.
     const byPair = new Map<string, NameCollision[]>();
     for (const x of nameCollisions(names)) {
@@ -85,6 +96,44 @@ export function checkGeneratedNames(
     }
 }
 
+/**
+ * The name inputs of the clusters that may share a generated name with another config key, in
+ * config order (collisionCandidates.ts: the others cannot change the collisions found). Clusters
+ * and pools whose names were reported already are left out; pools keep their config index.
+ */
+function namedClusters(
+    c: Checker,
+    clusters: readonly ClusterConfig[],
+    settings: NameSettings,
+): (NameInputs & { poolIndexes: readonly number[] })[] {
+    // With no issue yet every path is ok: skip building ~3 paths per cluster.
+    const clean = c.clean;
+    const at: number[] = [];
+    const named: NamedCluster[] = [];
+    const kept: (number[] | undefined)[] = [];
+    clusters.forEach((cl, i) => {
+        if (!cl.name || !(clean || c.ok(`clusters[${i}].name`))) return;
+        const poolOk = (wp: { name: string }, j: number) =>
+            wp.name !== "" && (clean || c.ok(`clusters[${i}].workerPools[${j}].name`));
+        const all = cl.workerPools.every(poolOk);
+        const some = all
+            ? undefined
+            : cl.workerPools.flatMap((wp, j) => (poolOk(wp, j) ? [j] : []));
+        at.push(i);
+        named.push(some ? { name: cl.name, workerPools: some.map((j) => cl.workerPools[j]) } : cl);
+        kept.push(some);
+    });
+    const candidate = collisionCandidates(named, settings);
+    const out: (NameInputs & { poolIndexes: readonly number[] })[] = [];
+    candidate.forEach((yes, k) => {
+        if (!yes) return;
+        const cluster = named[k];
+        const poolIndexes = kept[k] ?? cluster.workerPools.map((_, j) => j);
+        out.push({ ...settings, cluster, path: `clusters[${at[k]}]`, poolIndexes });
+    });
+    return out;
+}
+
 /** Routers and nameservers in the node subnet must never be handed to a machine or be a VIP. */
 export function checkHostAddresses(
     c: Checker,
@@ -96,7 +145,7 @@ export function checkHostAddresses(
         ...bgp.routers.map((r, i) => ({ path: `bgp.routers[${i}].address`, ip: r.address })),
         ...network.nameservers.map((ip, i) => ({ path: `network.nameservers[${i}]`, ip })),
     ];
-    const blocks = plan.clusters.map((cl) => parseRange(cl.block));
+    const blocks = plan.blockRanges;
     for (const h of hosts) {
         if (!h.ip || !c.ok(h.path)) continue;
         const at = parseRange(h.ip).lo;

@@ -118,4 +118,18 @@ describe("loading a region's config", () => {
             },
         );
     });
+
+    it("hands out the credentials as secret Outputs of their configured values", async () => {
+        pulumi.runtime.setAllConfig(
+            { ...toEngineConfig(clone(rawStackConfig("prod"))), ...TEST_SECRETS },
+            Object.keys(TEST_SECRETS),
+        );
+        const { secrets } = loadRegion();
+        for (const [key, out] of Object.entries(secrets)) {
+            assert.equal(await pulumi.isSecret(out), true, key);
+            const value = await new Promise((resolve) => out.apply(resolve));
+            assert.equal(value, TEST_SECRETS[`cluster-fleet:${key}`], key);
+        }
+        assert.equal(Object.keys(secrets).length, 3);
+    });
 });
