@@ -9,7 +9,8 @@
 //    Secret was not created through the path that keeps it encrypted in state;
 //  - where credential-shaped keys and PEM private keys appear;
 //  - VSphereCluster.identityRef, without which CAPV falls back to the manager's global account.
-// Not observable (enforced by the program's config loader with requireSecret instead): whether the
+// Not observable (enforced by the program's config loader, which refuses plaintext config and wraps
+// each value in pulumi.secret): whether the
 // kubeconfig of a `pulumi:providers:kubernetes` or the vsphere provider password came from secret
 // config, and the Argo CD token, which the dynamic provider reads in configure().
 import { ResourceValidationPolicy } from "@pulumi/policy";
