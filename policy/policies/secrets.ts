@@ -10,9 +10,9 @@
 //  - where credential-shaped keys and PEM private keys appear;
 //  - VSphereCluster.identityRef, without which CAPV falls back to the manager's global account.
 // Not observable (enforced by the program's config loader, which refuses plaintext config and wraps
-// each value in pulumi.secret): whether the
-// kubeconfig of a `pulumi:providers:kubernetes` or the vsphere provider password came from secret
-// config, and the Argo CD token, which the dynamic provider reads in configure().
+// each value in pulumi.secret): whether the kubeconfig of a `pulumi:providers:kubernetes` or the
+// vsphere provider password came from secret config, and the Argo CD token, which the dynamic
+// provider reads in configure().
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { types } from "../../components/constants";
 import { namespacedName } from "../lib/k8s";
