@@ -5,16 +5,22 @@
 // nothing has registered ts-node yet.
 "use strict";
 /* eslint-disable @typescript-eslint/no-require-imports */
+const fs = require("node:fs");
 const Module = require("node:module");
 const path = require("node:path");
 const patches = require("../patches/apply.cjs");
 
-const file = "runtime/debuggable.js";
-const filename = require.resolve(`@pulumi/pulumi/${file}`, { paths: [process.cwd(), __dirname] });
-const m = new Module(filename, module);
-m.filename = filename;
-m.paths = Module._nodeModulePaths(path.dirname(filename));
-// Cached before it runs, as Node's loader does: its requires lead back to it in a cycle.
-require.cache[filename] = m;
-m._compile(patches.stockText("@pulumi/pulumi", file), filename);
-m.loaded = true;
+const PKG = "@pulumi/pulumi";
+const manifest = JSON.parse(
+    fs.readFileSync(path.join(patches.ROOT, "patches/patches.json"), "utf8"),
+);
+for (const file of Object.keys(manifest.find((e) => e.package === PKG).files)) {
+    const filename = require.resolve(`${PKG}/${file}`, { paths: [process.cwd(), __dirname] });
+    const m = new Module(filename, module);
+    m.filename = filename;
+    m.paths = Module._nodeModulePaths(path.dirname(filename));
+    // Cached before it runs, as Node's loader does: its requires may lead back to it in a cycle.
+    require.cache[filename] = m;
+    m._compile(patches.stockText(PKG, file), filename);
+    m.loaded = true;
+}

@@ -38,14 +38,55 @@ function stackOfDebuggablePromise(env: Record<string, string | undefined>): stri
     return JSON.parse(r.stdout).stack as string;
 }
 
-/** A fake checkout: node_modules/@pulumi/pulumi with the given debuggable.js and version. */
+/**
+ * A fake checkout: node_modules/@pulumi/pulumi with the given debuggable.js and version, and the
+ * stock text of every other file the patch changes.
+ */
 function fakeRoot(text: string, version = manifest[0].version): string {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "sdk-patch-"));
     const dir = path.join(root, "node_modules/@pulumi/pulumi");
-    fs.mkdirSync(path.join(dir, "runtime"), { recursive: true });
+    mkdirFor(dir, "package.json");
     fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ version }));
-    fs.writeFileSync(path.join(dir, FILE), text);
+    for (const file of Object.keys(manifest[0].files)) {
+        mkdirFor(dir, file);
+        fs.writeFileSync(
+            path.join(dir, file),
+            file === FILE ? text : patches.stockText("@pulumi/pulumi", file),
+        );
+    }
     return root;
+}
+
+function mkdirFor(dir: string, file: string): void {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+}
+
+/**
+ * Serializes a function in a fresh node (as a dynamic provider does), then reports whether the
+ * SDK's inspector session still has the Debugger domain on and which script URLs it resolves.
+ */
+function afterSerialization(): { debuggerOn: boolean; laterScript: string; earlierScript: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sdk-hooks-"));
+    fs.writeFileSync(path.join(dir, "early.js"), "module.exports = () => 1;");
+    fs.writeFileSync(path.join(dir, "late.js"), "module.exports = () => 2;");
+    const script = `
+        const early = require(${JSON.stringify(path.join(dir, "early.js"))});
+        const hooks = require("@pulumi/pulumi/runtime/closure/v8Hooks");
+        const sc = require("@pulumi/pulumi/runtime/closure/serializeClosure");
+        const v8 = require("@pulumi/pulumi/runtime/closure/v8");
+        (async () => {
+            await sc.serializeFunction(() => 42);
+            const late = require(${JSON.stringify(path.join(dir, "late.js"))});
+            const s = await hooks.getSessionAsync();
+            const debuggerOn = await new Promise((r) =>
+                s.post("Debugger.setPauseOnExceptions", { state: "none" }, (err) => r(!err)));
+            const laterScript = (await v8.getFunctionLocationAsync(late)).file;
+            const earlierScript = (await v8.getFunctionLocationAsync(early)).file;
+            process.stdout.write(JSON.stringify({ debuggerOn, laterScript, earlierScript }));
+        })();`;
+    const r = spawnSync(process.execPath, ["-e", script], { cwd: REPO_ROOT, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as ReturnType<typeof afterSerialization>;
 }
 
 describe("SDK patch (patches/)", () => {
@@ -72,10 +113,22 @@ describe("SDK patch (patches/)", () => {
         assert.match(stackOfDebuggablePromise({ PULUMI_DEBUG_PROMISE_LEAKS: "1" }), /\n\s+at /);
     });
 
+    it("leaves the Debugger domain off after serializing a closure, still mapping new scripts", () => {
+        const r = afterSerialization();
+        assert.equal(r.debuggerOn, false, "the Debugger domain must be off after serialization");
+        assert.match(r.laterScript, /^file:\/\/.*\/late\.js$/);
+        // As stock: scripts loaded before the session was created are not mapped.
+        assert.equal(r.earlierScript, "");
+    });
+
     it("patches the stock file exactly once and leaves a patched one alone", () => {
         assert.equal(patches.sha256(stock), sums.stock);
         const root = fakeRoot(stock);
-        assert.deepEqual(patches.run(root, { apply: false }).length, 1, "check must fail on stock");
+        assert.deepEqual(
+            patches.run(root, { apply: false }).length,
+            Object.keys(manifest[0].files).length,
+            "check must fail on every stock file",
+        );
         assert.deepEqual(patches.run(root), []);
         assert.equal(patches.sha256(debuggableIn(root)), sums.patched);
         assert.deepEqual(patches.run(root), []);
