@@ -161,18 +161,8 @@ start_manager() {
   lab_log "started $BIN (pid $pid, log $log)"
 }
 
-wait_manager() {
-  local p=$1 i
-  for ((i = 0; i < 600; i++)); do
-    healthy "$p" && webhook_serves "$p" && return 0
-    if ! lab_pid_alive "$D/$p.pid" "$LAB_BIN/$BIN"; then
-      tail -n 30 "$D/$p.log" >&2 || true
-      lab_die "$BIN exited during start-up; see $D/$p.log"
-    fi
-    sleep 0.2
-  done
-  tail -n 30 "$D/$p.log" >&2 || true
-  lab_die "$BIN not ready after 120s; see $D/$p.log"
+manager_ready() {
+  healthy "$1" && webhook_serves "$1"
 }
 
 # cmd_apply: every provider's manifests rendered, made local and applied; serving certificates.
@@ -223,7 +213,7 @@ cmd_up() {
   done
   for p in "${PROVIDERS[@]}"; do
     provider_info "$p"
-    wait_manager "$p"
+    lab_wait_until "$BIN" 120 "$D/$p.pid" "$LAB_BIN/$BIN" "$D/$p.log" manager_ready "$p"
   done
   lab_time_end "capi: managers start to /readyz and webhooks serving ($MGMT)"
   cmd_env
