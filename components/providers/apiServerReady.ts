@@ -43,24 +43,22 @@ export interface ApiServerReadyInputs {
 
 /**
  * State written by create/update/read: every input (diff receives old outputs, not old inputs)
- * plus what was read. Nothing time-dependent, so an unchanged cluster keeps identical state.
+ * plus what the program reads. Nothing time-dependent, so an unchanged cluster keeps identical
+ * state. Nothing more either: the engine rewrites the whole checkpoint after every step.
+ * State of earlier versions also has secretName, certData and keyData (the client certificate
+ * and key, which `kubeconfig` holds too). diff ignores them; update and read drop them.
  */
 export interface ApiServerReadyOutputs extends Required<ApiServerReadyInputs> {
-    /** `<clusterName>-kubeconfig`. */
-    secretName: string;
     /** Workload API server URL from the kubeconfig, e.g. https://10.0.0.5:6443. */
     server: string;
     /** Workload cluster CA, base64 of PEM (kubeconfig `certificate-authority-data`). */
     caData: string;
-    /** Workload kubeconfig YAML exactly as CAPI wrote it. Secret. */
+    /** Workload kubeconfig YAML exactly as CAPI wrote it (client credentials included). Secret. */
     kubeconfig: string;
-    /** Client certificate / key of the kubeconfig user, base64 of PEM, "" if absent. Secret. */
-    certData: string;
-    keyData: string;
 }
 
 /** Outputs that carry credentials; the resource class marks them secret. */
-export const SECRET_OUTPUTS = ["kubeconfig", "certData", "keyData", "managementKubeconfig"];
+export const SECRET_OUTPUTS = ["kubeconfig", "managementKubeconfig"];
 
 export interface ApiServerReadyProviderOptions {
     /** Receives progress lines while waiting. Default: stderr, which the engine shows. */
@@ -318,17 +316,7 @@ function workloadTarget(ctx: Ctx, kubeconfig: string): KubeconfigTarget {
 }
 
 function outputsFor(ctx: Ctx, kubeconfig: string, t: KubeconfigTarget): ApiServerReadyOutputs {
-    const b64 = (pem: string | undefined) =>
-        pem ? Buffer.from(pem, "utf8").toString("base64") : "";
-    return {
-        ...ctx.inputs,
-        secretName: ctx.secretName,
-        server: t.server,
-        caData: t.caData ?? "",
-        kubeconfig,
-        certData: b64(t.auth.certPem),
-        keyData: b64(t.auth.keyPem),
-    };
+    return { ...ctx.inputs, server: t.server, caData: t.caData ?? "", kubeconfig };
 }
 
 /** A request cut short by the overall deadline fails as a "timeout" that says nothing new. */
@@ -419,7 +407,8 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
      * `olds` are the previous outputs. Only the cluster identity forces replacement. A
      * management kubeconfig that reaches a different server or uses other credentials is an
      * in-place update (so state, used by refresh, holds working credentials); a re-serialized
-     * but equivalent one is no change. Timeout and poll knobs and `__provider` never diff.
+     * but equivalent one is no change. Timeout and poll knobs, `__provider` and outputs
+     * earlier versions wrote never diff.
      */
     async diff(
         _id: string,
@@ -473,7 +462,8 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
                 throw new Error(`refresh could not read the kubeconfig Secret: ${found.state}`);
             }
             const t = workloadTarget(ctx, found.kubeconfig);
-            return { id, props: { ...props, ...outputsFor(ctx, found.kubeconfig, t) } };
+            // Exactly what create writes (the host adds __provider): nothing kept from older state.
+            return { id, props: outputsFor(ctx, found.kubeconfig, t) };
         });
     }
 
@@ -683,15 +673,10 @@ export interface ApiServerReadyArgs {
 export class ApiServerReady extends pulumi.dynamic.Resource {
     declare public readonly clusterName: pulumi.Output<string>;
     declare public readonly namespace: pulumi.Output<string>;
-    declare public readonly secretName: pulumi.Output<string>;
     declare public readonly server: pulumi.Output<string>;
     declare public readonly caData: pulumi.Output<string>;
     /** Secret. */
     declare public readonly kubeconfig: pulumi.Output<string>;
-    /** Secret; "" when the kubeconfig user has no client certificate. */
-    declare public readonly certData: pulumi.Output<string>;
-    /** Secret; "" when the kubeconfig user has no client certificate. */
-    declare public readonly keyData: pulumi.Output<string>;
 
     constructor(name: string, args: ApiServerReadyArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -704,12 +689,9 @@ export class ApiServerReady extends pulumi.dynamic.Resource {
                 timeoutSeconds: args.timeoutSeconds,
                 pollIntervalSeconds: args.pollIntervalSeconds,
                 maxPollIntervalSeconds: args.maxPollIntervalSeconds,
-                secretName: undefined,
                 server: undefined,
                 caData: undefined,
                 kubeconfig: undefined,
-                certData: undefined,
-                keyData: undefined,
             },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }),
             DYNAMIC_MODULE,

@@ -26,11 +26,11 @@ const PRIVATE_KEY_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
 /**
  * Outputs that carry credentials and must be declared secret, by resource type. ApiServerReady
- * reads the workload kubeconfig (with its client key) from the management cluster; those outputs
- * derive from no input of the same name, so the engine would not mark them secret by itself.
+ * reads the workload kubeconfig (with its client key) from the management cluster; that output
+ * derives from no input of the same name, so the engine would not mark it secret by itself.
  */
 const SECRET_OUTPUTS_BY_TYPE: Readonly<Record<string, readonly string[]>> = {
-    [types.ApiServerReady]: ["kubeconfig", "keyData"],
+    [types.ApiServerReady]: ["kubeconfig"],
 };
 
 /** Resources whose props are scanned: what ends up as plain objects in a cluster, or in state. */

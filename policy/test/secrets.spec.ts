@@ -115,7 +115,7 @@ describe("policy credentials-as-secrets", () => {
         assertPasses(await runResourcePolicy(credentialsAsSecrets, clean));
     });
 
-    it("requires ApiServerReady to declare its kubeconfig and key outputs secret", async () => {
+    it("requires ApiServerReady to declare its kubeconfig output secret", async () => {
         const ready = {
             type: types.ApiServerReady,
             name: "c1-ready",
@@ -125,21 +125,16 @@ describe("policy credentials-as-secrets", () => {
                 managementKubeconfig: "apiVersion: v1",
             },
             opts: {
-                additionalSecretOutputs: [
-                    "kubeconfig",
-                    "certData",
-                    "keyData",
-                    "managementKubeconfig",
-                ],
+                additionalSecretOutputs: ["kubeconfig", "managementKubeconfig"],
             },
         };
         assertPasses(await runResourcePolicy(credentialsAsSecrets, ready));
         assertViolations(
             await runResourcePolicy(credentialsAsSecrets, {
                 ...ready,
-                opts: { additionalSecretOutputs: ["kubeconfig"] },
+                opts: { additionalSecretOutputs: ["managementKubeconfig"] },
             }),
-            /ApiServerReady c1-ready: outputs keyData carry credentials/,
+            /ApiServerReady c1-ready: outputs kubeconfig carry credentials/,
         );
     });
 
