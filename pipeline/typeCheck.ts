@@ -29,7 +29,7 @@ export interface TypeDiagnostic {
     readonly message: string;
 }
 
-/** The type errors, and what to do, as the driver reports them. */
+/** The program's type errors: a usage error (exit 2), printed one line each. */
 export class ProgramTypeError extends UsageError {
     constructor(readonly diagnostics: readonly TypeDiagnostic[]) {
         super(formatTypeErrors(diagnostics));
