@@ -9,6 +9,10 @@
 //              without :N the driver's own default (4 per CPU + 2 per cluster)
 //   ...+skipcp the same with the driver's --skip-checkpoints (the engine writes the checkpoint
 //              only at the end of the operation; see pipeline/README.md for what that risks)
+//   ...+tscheck ts-node type-checks the program in every engine run, as under a hand-typed
+//              `pulumi up` and the driver before it checked once itself: the CLI is wrapped to
+//              run with PULUMI_NODEJS_TRANSPILE_ONLY=false (the driver's own check still runs
+//              and shows in its CPU; "check s" is how long it took)
 //   ...@A+B    only at sizes A and B (e.g. patched:8@10, patched+skipcp@20+50)
 // Per run: wall time, and peak RSS and CPU of the engine (the `pulumi` CLI), the program (the
 // node process the language host starts) and all processes, sampled from /proc
@@ -17,11 +21,13 @@
 // Env: LAB_HOME, LAB_BENCH_MGMT_KUBECONFIG, LAB_BENCH_WORKLOAD_KUBECONFIG (set by the script);
 // BENCH_ENGINE_SIZES (1,10,50), BENCH_ENGINE_VARIANTS (stock,patched), BENCH_ENGINE_REPS (1),
 // BENCH_ENGINE_DELAY_SECONDS (120: CAPI's kubeconfig appears this long after the Cluster),
+// BENCH_ENGINE_OPS (up: up, then destroy; preview: a preview only, no CAPI simulator),
 // BENCH_ENGINE_OUT (a JSON file for the raw figures), BENCH_ENGINE_KEEP=1 keeps the work dirs,
 // BENCH_ENGINE_PROFILE=<dir>: the engine runs with `--profiling <dir>/<n>-<variant>-<op>`, i.e.
 // writes <prefix>.<pid>.{cpu,mem,trace} per CLI call (`go tool pprof -top <pulumi> <file>.cpu`);
 // off by default (profiling costs CPU and the trace is large).
 // After each `up` the checkpoint's size is printed per resource type (bench/checkpointSize.ts).
+// Every program process is checked to have run transpile-only (or not, for +tscheck).
 import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -43,6 +49,8 @@ interface Variant {
     readonly parallel?: number;
     /** The driver's --skip-checkpoints. */
     readonly skipCheckpoints: boolean;
+    /** ts-node type-checks the program in every engine run (PULUMI_NODEJS_TRANSPILE_ONLY=false). */
+    readonly tsCheck: boolean;
     /** Only at these sizes; every size when undefined. */
     readonly sizes?: readonly number[];
 }
@@ -51,8 +59,12 @@ const STACK = "bench";
 
 type RoleFigures = { peakRssMiB: number; cpuSeconds: number; count: number };
 
+type Op = "preview" | "up" | "destroy";
+
 interface OpFigures {
     readonly wallSeconds: number;
+    /** The driver's type check as it reported it; undefined when it ran none (destroy). */
+    readonly checkSeconds?: number;
     readonly roles: Record<string, RoleFigures>;
     readonly cpuSeconds: number;
     readonly changes: number;
@@ -61,20 +73,23 @@ interface OpFigures {
 interface RunFigures {
     readonly n: number;
     readonly variant: string;
-    readonly up: OpFigures;
-    readonly destroy: OpFigures;
+    /** preview, or up and destroy (BENCH_ENGINE_OPS). */
+    readonly ops: Partial<Record<Op, OpFigures>>;
     readonly loadAtStart: number[];
-    readonly checkpoint: CheckpointSize;
+    /** After up. */
+    readonly checkpoint?: CheckpointSize;
 }
 
 const env = labEnv("the bench through scripts/lab/bench-engine.sh");
 
 function parseVariant(spec: string): Variant {
-    const m = /^((stock|patched)(?::(\d+))?(\+skipcp)?)(?:@(\d+(?:\+\d+)*))?$/.exec(spec.trim());
+    const m = /^((stock|patched)(?::(\d+))?(\+skipcp)?(\+tscheck)?)(?:@(\d+(?:\+\d+)*))?$/.exec(
+        spec.trim(),
+    );
     if (!m) {
         throw new Error(
             `BENCH_ENGINE_VARIANTS: "${spec}" is not stock, patched or patched:N, optionally ` +
-                `+skipcp, optionally @A+B`,
+                `+skipcp, optionally +tscheck, optionally @A+B`,
         );
     }
     return {
@@ -82,7 +97,8 @@ function parseVariant(spec: string): Variant {
         stockSdk: m[2] === "stock",
         parallel: m[3] ? Number(m[3]) : undefined,
         skipCheckpoints: m[4] !== undefined,
-        sizes: m[5]?.split("+").map(Number),
+        tsCheck: m[5] !== undefined,
+        sizes: m[6]?.split("+").map(Number),
     };
 }
 
@@ -118,35 +134,36 @@ function startSim(p: LabProject, delaySeconds: number): ChildProcess {
 const PROFILE_PREFIX = "BENCH_ENGINE_PROFILE_PREFIX";
 
 /**
- * A Pulumi root whose bin/pulumi is the lab's CLI with `--profiling $BENCH_ENGINE_PROFILE_PREFIX`
- * (the driver's --pulumi-root), or the lab's own root when not profiling.
+ * The driver's --pulumi-root: the lab's own root, or one whose bin/pulumi wraps the lab's CLI,
+ * adding `--profiling $BENCH_ENGINE_PROFILE_PREFIX` and, for +tscheck, overriding the driver's
+ * PULUMI_NODEJS_TRANSPILE_ONLY=true with false.
  */
-function pulumiRoot(p: LabProject): string {
-    if (!process.env.BENCH_ENGINE_PROFILE) return env("LAB_HOME");
-    const root = path.join(p.root, "profiling-cli");
+function pulumiRoot(p: LabProject, v: Variant): string {
+    const profiling = process.env.BENCH_ENGINE_PROFILE !== undefined;
+    if (!profiling && !v.tsCheck) return env("LAB_HOME");
+    const root = path.join(p.root, "wrapped-cli");
     fs.mkdirSync(path.join(root, "bin"), { recursive: true });
     const real = path.join(env("LAB_HOME"), "bin", "pulumi");
     fs.writeFileSync(
         path.join(root, "bin", "pulumi"),
-        `#!/bin/sh\nexec "${real}" --profiling "$${PROFILE_PREFIX}" "$@"\n`,
+        "#!/bin/sh\n" +
+            (v.tsCheck ? "export PULUMI_NODEJS_TRANSPILE_ONLY=false\n" : "") +
+            `exec "${real}"${profiling ? ` --profiling "$${PROFILE_PREFIX}"` : ""} "$@"\n`,
         { mode: 0o755 },
     );
     return root;
 }
 
+const TRANSPILE_ONLY = "PULUMI_NODEJS_TRANSPILE_ONLY";
+
 /** One driver run, sampled; fails unless it succeeded (and, for up, ran the variant's SDK). */
-async function measured(
-    p: LabProject,
-    label: string,
-    command: "up" | "destroy",
-    v: Variant,
-): Promise<OpFigures> {
+async function measured(p: LabProject, label: string, command: Op, v: Variant): Promise<OpFigures> {
     const args = [
         ...(command === "destroy" ? ["--yes"] : []),
         ...(v.parallel ? ["--parallel", String(v.parallel)] : []),
         ...(v.skipCheckpoints ? ["--skip-checkpoints"] : []),
     ];
-    const argv = driverArgv(p, pulumiRoot(p), label, command, STACK, args);
+    const argv = driverArgv(p, pulumiRoot(p, v), label, command, STACK, args);
     const profileDir = process.env.BENCH_ENGINE_PROFILE;
     if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
     const started = start(process.execPath, argv, {
@@ -158,7 +175,7 @@ async function measured(
         timeoutMs: 60 * 60_000,
         logFile: path.join(p.logDir, `${label}.log`),
     });
-    const sampler = new ProcessTreeSampler(started.child.pid!);
+    const sampler = new ProcessTreeSampler(started.child.pid!, 200, [TRANSPILE_ONLY]);
     const result = await started.result;
     const procs = sampler.stop();
     const summaryFile = path.join(p.outDir, `${label}.json`);
@@ -166,8 +183,10 @@ async function measured(
         ? (JSON.parse(fs.readFileSync(summaryFile, "utf8")) as RunSummary)
         : undefined;
     const c = summary?.regions[0]?.changes;
+    const check = /type check: .*no errors \((\d+(?:\.\d+)?) s\)/.exec(result.stderr);
     const figures: OpFigures = {
         wallSeconds: result.ms / 1000,
+        checkSeconds: check ? Number(check[1]) : undefined,
         roles: Object.fromEntries(byRole(procs)),
         cpuSeconds: procs.reduce((s, x) => s + x.cpuSeconds, 0),
         changes: c ? c.create + c.update + c.delete + c.replace : 0,
@@ -182,18 +201,34 @@ async function measured(
                 tail(result, 15),
         );
     }
-    if (command === "up") {
+    if (command !== "destroy") {
         // destroy does not run the program
         const programs = procs.filter((x) => x.role === "program");
-        if (programs.length !== 1 || programs[0].cmdline.includes(STOCK_PRELOAD) !== v.stockSdk) {
-            const seen = procs.map((x) => `${x.role}: ${x.cmdline.slice(0, 160)}`).join("\n");
-            throw new Error(`${label}: not exactly one program on the ${v.name} SDK:\n${seen}`);
+        const transpileOnly = v.tsCheck ? "false" : "true";
+        if (
+            programs.length !== 1 ||
+            programs[0].cmdline.includes(STOCK_PRELOAD) !== v.stockSdk ||
+            programs[0].env[TRANSPILE_ONLY] !== transpileOnly ||
+            figures.checkSeconds === undefined
+        ) {
+            const seen = procs
+                .map((x) => `${x.role}: ${x.cmdline.slice(0, 160)} ${JSON.stringify(x.env)}`)
+                .join("\n");
+            throw new Error(
+                `${label}: not exactly one program on the ${v.name} SDK with ` +
+                    `${TRANSPILE_ONLY}=${transpileOnly} after the driver's check:\n${seen}`,
+            );
         }
     }
     return figures;
 }
 
-async function runOne(n: number, v: Variant, delaySeconds: number): Promise<RunFigures> {
+async function runOne(
+    n: number,
+    v: Variant,
+    delaySeconds: number,
+    previewOnly: boolean,
+): Promise<RunFigures> {
     const loadAtStart = os.loadavg();
     const labYaml = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.lab.yaml"), "utf8");
     const p = await prepareProject(
@@ -206,6 +241,17 @@ async function runOne(n: number, v: Variant, delaySeconds: number): Promise<RunF
         },
     );
     if (v.stockSdk) preloadStockSdk(p);
+    if (previewOnly) {
+        let done = false;
+        try {
+            const preview = await measured(p, `01-preview-${n}-${v.name}`, "preview", v);
+            console.log(`  ${n} ${v.name}: ${opLine("preview", preview)}`);
+            done = true;
+            return { n, variant: v.name, ops: { preview }, loadAtStart };
+        } finally {
+            keepOrRemove(p, done);
+        }
+    }
     const sim = startSim(p, delaySeconds);
     let ok = false;
     try {
@@ -220,15 +266,20 @@ async function runOne(n: number, v: Variant, delaySeconds: number): Promise<RunF
         const destroy = await measured(p, `02-destroy-${n}-${v.name}`, "destroy", v);
         console.log(`  ${n} ${v.name}: ${opLine("destroy", destroy)}`);
         ok = true;
-        return { n, variant: v.name, up, destroy, loadAtStart, checkpoint };
+        return { n, variant: v.name, ops: { up, destroy }, loadAtStart, checkpoint };
     } finally {
         sim.stdin?.end();
         sim.kill("SIGTERM");
-        if (ok && process.env.BENCH_ENGINE_KEEP !== "1") {
-            fs.rmSync(p.root, { recursive: true, force: true });
-        } else {
-            console.log(`  work dir kept: ${p.root}`);
-        }
+        keepOrRemove(p, ok);
+    }
+}
+
+/** Removes a successful run's work dir unless BENCH_ENGINE_KEEP=1; keeps a failed one's logs. */
+function keepOrRemove(p: LabProject, ok: boolean): void {
+    if (ok && process.env.BENCH_ENGINE_KEEP !== "1") {
+        fs.rmSync(p.root, { recursive: true, force: true });
+    } else {
+        console.log(`  work dir kept: ${p.root}`);
     }
 }
 
@@ -238,12 +289,15 @@ const NONE: RoleFigures = { peakRssMiB: 0, cpuSeconds: 0, count: 0 };
 function opLine(op: string, f: OpFigures): string {
     const engine = f.roles.engine ?? NONE;
     const program = f.roles.program ?? NONE;
+    const driver = f.roles.driver ?? NONE;
     return [
         `${op} ${fmt(f.wallSeconds, 1)} s (${f.changes} changes)`,
         `engine ${fmt(engine.peakRssMiB)} MiB ${fmt(engine.cpuSeconds, 1)} s CPU`,
         ...(f.roles.program
             ? [`program ${fmt(program.peakRssMiB)} MiB ${fmt(program.cpuSeconds, 1)} s CPU`]
             : []),
+        `driver ${fmt(driver.peakRssMiB)} MiB ${fmt(driver.cpuSeconds, 1)} s CPU` +
+            (f.checkSeconds !== undefined ? ` (type check ${fmt(f.checkSeconds, 1)} s)` : ""),
         `all processes ${fmt(f.cpuSeconds, 1)} s CPU`,
         `load ${os
             .loadavg()
@@ -257,18 +311,31 @@ function median(xs: number[]): number {
     return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** A table of medians per size and variant, and t(N)/t(1) of `up` per variant. */
-function summarize(results: RunFigures[], sizes: number[], variants: Variant[]): void {
+/** A table of medians per size and variant of the main op (preview or up), and t(N)/t(1). */
+function summarize(
+    results: RunFigures[],
+    sizes: number[],
+    variants: Variant[],
+    op: "preview" | "up",
+): void {
     const med = (n: number, v: string, f: (r: RunFigures) => number) =>
         median(results.filter((r) => r.n === n && r.variant === v).map(f));
-    const cols: [string, (r: RunFigures) => number, number][] = [
-        ["up wall s", (r) => r.up.wallSeconds, 1],
-        ["engine MiB", (r) => (r.up.roles.engine ?? NONE).peakRssMiB, 0],
-        ["engine CPU s", (r) => (r.up.roles.engine ?? NONE).cpuSeconds, 1],
-        ["program MiB", (r) => (r.up.roles.program ?? NONE).peakRssMiB, 0],
-        ["program CPU s", (r) => (r.up.roles.program ?? NONE).cpuSeconds, 1],
-        ["all CPU s", (r) => r.up.cpuSeconds, 1],
-        ["destroy wall s", (r) => r.destroy.wallSeconds, 1],
+    const main = (r: RunFigures) => r.ops[op]!;
+    const role = (r: RunFigures, name: string) => main(r).roles[name] ?? NONE;
+    type Column = [string, (r: RunFigures) => number, number];
+    const cols: Column[] = [
+        [`${op} wall s`, (r) => main(r).wallSeconds, 1],
+        ["engine MiB", (r) => role(r, "engine").peakRssMiB, 0],
+        ["engine CPU s", (r) => role(r, "engine").cpuSeconds, 1],
+        ["program MiB", (r) => role(r, "program").peakRssMiB, 0],
+        ["program CPU s", (r) => role(r, "program").cpuSeconds, 1],
+        ["driver MiB", (r) => role(r, "driver").peakRssMiB, 0],
+        ["driver CPU s", (r) => role(r, "driver").cpuSeconds, 1],
+        ["check s", (r) => main(r).checkSeconds ?? NaN, 1],
+        ["all CPU s", (r) => main(r).cpuSeconds, 1],
+        ...(op === "up"
+            ? [["destroy wall s", (r: RunFigures) => r.ops.destroy!.wallSeconds, 1] as Column]
+            : []),
     ];
     console.log(`\n| clusters | variant | ${cols.map((c) => c[0]).join(" | ")} |`);
     console.log(`|---:|---|${cols.map(() => "---:").join("|")}|`);
@@ -284,12 +351,12 @@ function summarize(results: RunFigures[], sizes: number[], variants: Variant[]):
         const t1 = med(
             1,
             v.sizes && !v.sizes.includes(1) ? "patched" : v.name,
-            (r) => r.up.wallSeconds,
+            (r) => main(r).wallSeconds,
         );
         const ratios = sizes
             .filter((n) => n !== 1 && (!v.sizes || v.sizes.includes(n)))
-            .map((n) => `t(${n})/t(1) ${fmt(med(n, v.name, (r) => r.up.wallSeconds) / t1, 2)}`);
-        console.log(`${v.name}: up ${ratios.join(", ")}`);
+            .map((n) => `t(${n})/t(1) ${fmt(med(n, v.name, (r) => main(r).wallSeconds) / t1, 2)}`);
+        if (ratios.length > 0) console.log(`${v.name}: ${op} ${ratios.join(", ")}`);
     }
 }
 
@@ -300,8 +367,13 @@ async function main(): Promise<void> {
         .split(",")
         .map(parseVariant);
     const delaySeconds = Number(process.env.BENCH_ENGINE_DELAY_SECONDS ?? 120);
+    const op = process.env.BENCH_ENGINE_OPS ?? "up";
+    if (op !== "up" && op !== "preview") {
+        throw new Error(`BENCH_ENGINE_OPS: "${op}" is not up (up, then destroy) or preview`);
+    }
     console.log(
-        `real engine: up + destroy of the lab region, ${sizes.join("/")} clusters, variants ` +
+        `real engine: ${op === "up" ? "up + destroy" : "preview"} of the lab region, ` +
+            `${sizes.join("/")} clusters, variants ` +
             `${variants.map((v) => v.name).join(", ")}, CAPI simulator delay ${delaySeconds} s, ` +
             `${reps} rep(s); ${os.cpus().length} CPUs, load ${os
                 .loadavg()
@@ -315,7 +387,7 @@ async function main(): Promise<void> {
             for (let k = 0; k < here.length; k++) {
                 // Rotate so that no variant always runs first.
                 const v = here[(k + i + rep) % here.length];
-                results.push(await runOne(n, v, delaySeconds));
+                results.push(await runOne(n, v, delaySeconds, op === "preview"));
                 if (process.env.BENCH_ENGINE_OUT) {
                     fs.writeFileSync(
                         process.env.BENCH_ENGINE_OUT,
@@ -325,7 +397,7 @@ async function main(): Promise<void> {
             }
         }
     }
-    summarize(results, sizes, variants);
+    summarize(results, sizes, variants, op);
 }
 
 main().catch((e) => {

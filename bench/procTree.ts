@@ -11,6 +11,8 @@ export interface ProcessFigures {
     readonly cmdline: string;
     peakRssMiB: number;
     cpuSeconds: number;
+    /** The sampler's `envKeys` as the process had them when first seen (absent: unset). */
+    readonly env: Readonly<Record<string, string>>;
 }
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux architecture Node runs on
@@ -82,6 +84,18 @@ function descendants(root: number, all: Map<number, Stat>): [number, Stat][] {
     return out;
 }
 
+/** The variables named in `keys` from /proc/PID/environ (the environment the process started with). */
+function environOf(pid: number, keys: readonly string[]): Record<string, string> {
+    if (keys.length === 0) return {};
+    const out: Record<string, string> = {};
+    for (const entry of (read(`/proc/${pid}/environ`) ?? "").split("\0")) {
+        const eq = entry.indexOf("=");
+        if (eq > 0 && keys.includes(entry.slice(0, eq)))
+            out[entry.slice(0, eq)] = entry.slice(eq + 1);
+    }
+    return out;
+}
+
 /** Samples the tree under `root` every `intervalMs` until stopped. */
 export class ProcessTreeSampler {
     private readonly seen = new Map<number, ProcessFigures>();
@@ -91,6 +105,8 @@ export class ProcessTreeSampler {
     constructor(
         private readonly root: number,
         intervalMs = 200,
+        /** Environment variables to record per process (e.g. to check what a variant ran with). */
+        private readonly envKeys: readonly string[] = [],
     ) {
         this.sample();
         this.timer = setInterval(() => this.sample(), intervalMs);
@@ -110,6 +126,7 @@ export class ProcessTreeSampler {
                     cmdline: argv.join(" "),
                     peakRssMiB: 0,
                     cpuSeconds: 0,
+                    env: environOf(pid, this.envKeys),
                 };
                 this.seen.set(pid, f);
                 this.comms.set(pid, comm);

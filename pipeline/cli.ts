@@ -12,7 +12,12 @@ import {
     type ReportArgs,
     type RunArgs,
 } from "./args";
-import { checkpointEnv, displayBackend, resolveEngineEnvironment } from "./environment";
+import {
+    checkpointEnv,
+    displayBackend,
+    resolveEngineEnvironment,
+    transpileOnlyEnv,
+} from "./environment";
 import { ExitCode } from "./exitCodes";
 import { resolvePolicies, type PolicyAttachment } from "./policyFiles";
 import { regionParallelism } from "./parallelism";
@@ -31,6 +36,8 @@ import {
 } from "./stacks";
 import { buildRunSummary, errorSummary } from "./summary";
 import { latestSummaryFile, readSummary, writeSummary, writeTextFile } from "./summaryFile";
+import { runsProgram, type CheckedProgram } from "./typeCheck";
+import { checkProgramInWorker } from "./typeCheckWorker";
 import { UsageError } from "./usageError";
 
 /** A connected Pulumi CLI: its version and a way to open a region's stack. */
@@ -60,6 +67,8 @@ export interface CliDeps {
     readonly forceExit: (code: number) => void;
     readonly now: () => Date;
     readonly connect: (pulumiRoot: string | undefined, workDir: string) => Promise<EngineAccess>;
+    /** Type-checks the program (typeCheckWorker.ts); rejects on a type error. */
+    readonly typeCheck: (workDir: string, env: NodeJS.ProcessEnv) => Promise<CheckedProgram>;
 }
 
 /** Production wiring: the pinned CLI and LocalWorkspace stacks. */
@@ -119,6 +128,18 @@ function checkDestroy(
     }
 }
 
+async function typeCheck(args: RunArgs, deps: CliDeps): Promise<CheckedProgram> {
+    const started = deps.now().getTime();
+    const checked = await deps.typeCheck(args.workDir, deps.env);
+    const seconds = ((deps.now().getTime() - started) / 1000).toFixed(1);
+    deps.stderr(
+        `type check: ${checked.entry} and what it imports (${checked.programFiles} program ` +
+            `files, ${checked.files} with declarations): no errors (${seconds} s); ` +
+            `the engine runs the program transpile-only\n`,
+    );
+    return checked;
+}
+
 async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
     const startedAt = deps.now();
     const selection = selectStacks(args.stacks, args.canary, discoverStacks(args.workDir));
@@ -136,7 +157,6 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
         deps.env,
         selection.stacks.map((s) => secretsProviderOf(docOf(s))),
     );
-    const envVars = { ...engineEnv.envVars, ...checkpointEnv(args.skipCheckpoints) };
     if (args.skipCheckpoints) {
         deps.stderr(
             "--skip-checkpoints: the engine writes each region's state only when its " +
@@ -145,6 +165,13 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
         );
     }
     const engine = await deps.connect(args.pulumiRoot, args.workDir);
+    // Once, before any stack is touched: a type error stops the run here (exit 2).
+    const checked = runsProgram(args.command) ? await typeCheck(args, deps) : undefined;
+    const envVars = {
+        ...engineEnv.envVars,
+        ...checkpointEnv(args.skipCheckpoints),
+        ...transpileOnlyEnv(checked),
+    };
     if (engineEnv.stateDir) {
         fs.mkdirSync(engineEnv.stateDir, { recursive: true });
     }
@@ -269,6 +296,7 @@ if (require.main === module) {
         forceExit: (code) => process.exit(code),
         now: () => new Date(),
         connect: connectEngine,
+        typeCheck: checkProgramInWorker,
     }).then(
         (code) => process.exit(code),
         (err) => {

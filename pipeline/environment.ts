@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { CheckedProgram } from "./typeCheck";
 import { UsageError } from "./usageError";
 
 export interface EngineEnvironment {
@@ -94,4 +95,14 @@ export function displayBackend(url: string): string {
  */
 export function checkpointEnv(skip: boolean): Record<string, string> {
     return { PULUMI_SKIP_CHECKPOINTS: skip ? "true" : "false" };
+}
+
+/**
+ * ts-node's type check in the program's engine runs. On ("true") only when this driver run has
+ * type-checked the program (typeCheck.ts): then each run only transpiles, instead of every
+ * region's preview or up checking the same code again. Off ("false") otherwise, also over an
+ * inherited PULUMI_NODEJS_TRANSPILE_ONLY=true, so nothing runs the program unchecked.
+ */
+export function transpileOnlyEnv(checked: CheckedProgram | undefined): Record<string, string> {
+    return { PULUMI_NODEJS_TRANSPILE_ONLY: checked ? "true" : "false" };
 }

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { main, type CliDeps, type EngineAccess } from "../cli";
 import type { EngineCommand } from "../args";
 import { stableStringify } from "../stableJson";
+import { checkProgramInWorker } from "../typeCheckWorker";
 import type { RunSummary } from "../summary";
 import { FakeStack, loadEvents, loadState, makeProgramDir } from "./support";
 
@@ -17,6 +18,8 @@ interface Harness {
     readonly opened: { stack: string; command: EngineCommand; env: Record<string, string> }[];
     readonly signals: EventEmitter;
     readonly forced: number[];
+    /** "check" per type check and "open <stack>" per opened stack, in order. */
+    readonly order: string[];
 }
 
 function harness(
@@ -24,17 +27,20 @@ function harness(
     stacks: Record<string, FakeStack>,
     env: NodeJS.ProcessEnv = { PULUMI_CONFIG_PASSPHRASE: "test" },
     connect?: CliDeps["connect"],
+    typeCheck?: CliDeps["typeCheck"],
 ): Harness {
     const out: string[] = [];
     const err: string[] = [];
     const opened: Harness["opened"] = [];
     const signals = new EventEmitter();
     const forced: number[] = [];
+    const order: string[] = [];
     let t = Date.parse("2025-11-26T06:00:00.000Z");
     const engine: EngineAccess = {
         version: "3.248.0",
         opener: (stack, command, envVars) => async () => {
             opened.push({ stack, command, env: { ...envVars } });
+            order.push(`open ${stack}`);
             const s = stacks[stack];
             if (!s) {
                 throw new Error(`no fake stack ${stack}`);
@@ -48,6 +54,7 @@ function harness(
         opened,
         signals,
         forced,
+        order,
         deps: {
             env,
             cwd: dir,
@@ -58,6 +65,12 @@ function harness(
             forceExit: (c) => forced.push(c),
             now: () => new Date((t += 1000)),
             connect: connect ?? (async () => engine),
+            typeCheck: async (workDir, env) => {
+                order.push("check");
+                return typeCheck
+                    ? typeCheck(workDir, env)
+                    : { entry: "index.ts", files: 1135, programFiles: 55 };
+            },
         },
     };
 }
@@ -140,6 +153,7 @@ describe("pipeline/cli main", function () {
             PULUMI_BACKEND_URL: `file://${dir}/.pulumi-state`,
             PULUMI_SKIP_UPDATE_CHECK: "true",
             PULUMI_SKIP_CHECKPOINTS: "false",
+            PULUMI_NODEJS_TRANSPILE_ONLY: "true",
         });
         assert.ok(h.err.includes("[prod] preview: policy-violation (1.0 s)\n"), h.err.join(""));
     });
@@ -188,6 +202,90 @@ describe("pipeline/cli main", function () {
             ["true", "true"],
         );
         assert.match(h.err.join(""), /--skip-checkpoints: .*killed or crashes/);
+    });
+
+    it("preview and up type-check the program once, before any stack, then run transpile-only", async () => {
+        const dir = program();
+        for (const command of ["preview", "up"] as const) {
+            const fixture = loadEvents(command === "up" ? "up-dev-success" : "preview-dev-changes");
+            const fakes = {
+                dev: new FakeStack({ fixtures: { [command]: fixture } }),
+                prod: new FakeStack({ fixtures: { [command]: fixture } }),
+            };
+            // An inherited "true" is no reason to skip the check; an inherited "false" no reason
+            // to check in every region again.
+            for (const inherited of [undefined, "true", "false"]) {
+                const env = {
+                    PULUMI_CONFIG_PASSPHRASE: "t",
+                    PULUMI_NODEJS_TRANSPILE_ONLY: inherited,
+                };
+                const h = harness(dir, fakes, env);
+                assert.equal(await main([command, "--quiet"], h.deps), 0, h.err.join(""));
+                assert.deepEqual(h.order, ["check", "open dev", "open prod"], command);
+                assert.deepEqual(
+                    h.opened.map((o) => o.env.PULUMI_NODEJS_TRANSPILE_ONLY),
+                    ["true", "true"],
+                );
+                assert.match(
+                    h.err.join(""),
+                    /type check: index\.ts and what it imports \(55 program files, 1135 with declarations\): no errors \(1\.0 s\)/,
+                );
+            }
+        }
+    });
+
+    it("a type error stops preview and up before any stack is touched (exit 2, file:line)", async () => {
+        const dir = program();
+        fs.writeFileSync(
+            path.join(dir, "tsconfig.json"),
+            '{ "compilerOptions": { "strict": true, "lib": ["es2020"] } }',
+        );
+        fs.writeFileSync(
+            path.join(dir, "index.ts"),
+            'import { n } from "./lib";\nexport const m = n;\n',
+        );
+        fs.writeFileSync(
+            path.join(dir, "lib.ts"),
+            'export const x = 1;\nexport const n: number = "2";\n',
+        );
+        for (const command of ["preview", "up"]) {
+            const env = { PULUMI_CONFIG_PASSPHRASE: "t", PULUMI_NODEJS_TRANSPILE_ONLY: "true" };
+            // The real check, so an error that the compiler sees cannot reach a stack.
+            const h = harness(dir, {}, env, undefined, checkProgramInWorker);
+            assert.equal(await main([command], h.deps), 2, command);
+            assert.deepEqual(h.order, ["check"]);
+            assert.deepEqual(h.opened, []);
+            const err = h.err.join("");
+            assert.match(
+                err,
+                /^error: the program does not type-check \(1 error\); no stack was touched:/,
+            );
+            assert.match(
+                err,
+                /\n {2}lib\.ts:2:14 TS2322: Type 'string' is not assignable to type 'number'/,
+            );
+            assert.equal(fs.existsSync(path.join(dir, "out")), false, "no summary either");
+            assert.equal(fs.existsSync(path.join(dir, ".pulumi-state")), false);
+        }
+    });
+
+    it("drift and destroy do not run the program: no check, and transpile-only stays off", async () => {
+        const dir = program();
+        const empty = { ...loadEvents("drift-dev-clean"), events: [] };
+        const env = { PULUMI_CONFIG_PASSPHRASE: "t", PULUMI_NODEJS_TRANSPILE_ONLY: "true" };
+        for (const argv of [["drift"], ["destroy", "--yes", "--allow-prod-destroy"]]) {
+            const fakes = {
+                dev: new FakeStack({ fixtures: { previewRefresh: empty, destroy: empty } }),
+                prod: new FakeStack({ fixtures: { previewRefresh: empty, destroy: empty } }),
+            };
+            const h = harness(dir, fakes, env);
+            assert.equal(await main([...argv, "--quiet"], h.deps), 0, h.err.join(""));
+            assert.ok(!h.order.includes("check"), argv[0]);
+            assert.deepEqual(
+                h.opened.map((o) => o.env.PULUMI_NODEJS_TRANSPILE_ONLY),
+                ["false", "false"],
+            );
+        }
     });
 
     it("drift: drift in one region exits 4", async () => {

@@ -2,7 +2,12 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { checkpointEnv, displayBackend, resolveEngineEnvironment } from "../environment";
+import {
+    checkpointEnv,
+    displayBackend,
+    resolveEngineEnvironment,
+    transpileOnlyEnv,
+} from "../environment";
 import { UsageError } from "../usageError";
 
 describe("pipeline/environment", () => {
@@ -99,5 +104,11 @@ describe("pipeline/environment", () => {
     it("sets PULUMI_SKIP_CHECKPOINTS either way, so only --skip-checkpoints turns it on", () => {
         assert.deepEqual(checkpointEnv(true), { PULUMI_SKIP_CHECKPOINTS: "true" });
         assert.deepEqual(checkpointEnv(false), { PULUMI_SKIP_CHECKPOINTS: "false" });
+    });
+
+    it("turns transpile-only on only after the driver's own type check", () => {
+        const checked = { entry: "index.ts", files: 1135, programFiles: 55 };
+        assert.deepEqual(transpileOnlyEnv(checked), { PULUMI_NODEJS_TRANSPILE_ONLY: "true" });
+        assert.deepEqual(transpileOnlyEnv(undefined), { PULUMI_NODEJS_TRANSPILE_ONLY: "false" });
     });
 });

@@ -24,4 +24,19 @@ describe("bench/procTree", () => {
             [["sleep", "sleep 0.8"]],
         );
     });
+
+    it("records the environment variables it is asked for", async function () {
+        if (process.platform !== "linux") {
+            this.skip(); // reads /proc
+        }
+        const env = { ...process.env, BENCH_PROBE: "yes", BENCH_OTHER: "no" };
+        const child = spawn("/bin/sh", ["-c", "sleep 0.5"], { stdio: "ignore", env });
+        const sampler = new ProcessTreeSampler(child.pid!, 50, ["BENCH_PROBE", "BENCH_UNSET"]);
+        await once(child, "exit");
+        const seen = sampler.stop().filter((p) => p.pid === child.pid);
+        assert.deepEqual(
+            seen.map((p) => p.env),
+            [{ BENCH_PROBE: "yes" }],
+        );
+    });
 });
