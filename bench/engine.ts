@@ -9,10 +9,10 @@
 //              without :N the driver's own default (4 per CPU + 2 per cluster)
 //   ...+skipcp the same with the driver's --skip-checkpoints (the engine writes the checkpoint
 //              only at the end of the operation; see pipeline/README.md for what that risks)
-//   ...+tscheck ts-node type-checks the program in every engine run, as under a hand-typed
-//              `pulumi up` and the driver before it checked once itself: the CLI is wrapped to
-//              run with PULUMI_NODEJS_TRANSPILE_ONLY=false (the driver's own check still runs
-//              and shows in its CPU; "check s" is how long it took)
+//   ...+transpile the program only transpiles, as each region's run does after the driver has
+//              type-checked a multi-region run once (pipeline/README.md "Type check"): the CLI
+//              is wrapped to run with PULUMI_NODEJS_TRANSPILE_ONLY=true. Without it the bench's
+//              one region type-checks itself, as the driver leaves a one-region run to do
 //   ...@A+B    only at sizes A and B (e.g. patched:8@10, patched+skipcp@20+50)
 // Per run: wall time, and peak RSS and CPU of the engine (the `pulumi` CLI), the program (the
 // node process the language host starts) and all processes, sampled from /proc
@@ -27,7 +27,7 @@
 // writes <prefix>.<pid>.{cpu,mem,trace} per CLI call (`go tool pprof -top <pulumi> <file>.cpu`);
 // off by default (profiling costs CPU and the trace is large).
 // After each `up` the checkpoint's size is printed per resource type (bench/checkpointSize.ts).
-// Every program process is checked to have run transpile-only (or not, for +tscheck).
+// Every program process is checked to have run type-checked (or transpile-only, for +transpile).
 import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -50,7 +50,7 @@ interface Variant {
     /** The driver's --skip-checkpoints. */
     readonly skipCheckpoints: boolean;
     /** ts-node type-checks the program in every engine run (PULUMI_NODEJS_TRANSPILE_ONLY=false). */
-    readonly tsCheck: boolean;
+    readonly transpile: boolean;
     /** Only at these sizes; every size when undefined. */
     readonly sizes?: readonly number[];
 }
@@ -83,13 +83,13 @@ interface RunFigures {
 const env = labEnv("the bench through scripts/lab/bench-engine.sh");
 
 function parseVariant(spec: string): Variant {
-    const m = /^((stock|patched)(?::(\d+))?(\+skipcp)?(\+tscheck)?)(?:@(\d+(?:\+\d+)*))?$/.exec(
+    const m = /^((stock|patched)(?::(\d+))?(\+skipcp)?(\+transpile)?)(?:@(\d+(?:\+\d+)*))?$/.exec(
         spec.trim(),
     );
     if (!m) {
         throw new Error(
             `BENCH_ENGINE_VARIANTS: "${spec}" is not stock, patched or patched:N, optionally ` +
-                `+skipcp, optionally +tscheck, optionally @A+B`,
+                `+skipcp, optionally +transpile, optionally @A+B`,
         );
     }
     return {
@@ -97,7 +97,7 @@ function parseVariant(spec: string): Variant {
         stockSdk: m[2] === "stock",
         parallel: m[3] ? Number(m[3]) : undefined,
         skipCheckpoints: m[4] !== undefined,
-        tsCheck: m[5] !== undefined,
+        transpile: m[5] !== undefined,
         sizes: m[6]?.split("+").map(Number),
     };
 }
@@ -135,19 +135,19 @@ const PROFILE_PREFIX = "BENCH_ENGINE_PROFILE_PREFIX";
 
 /**
  * The driver's --pulumi-root: the lab's own root, or one whose bin/pulumi wraps the lab's CLI,
- * adding `--profiling $BENCH_ENGINE_PROFILE_PREFIX` and, for +tscheck, overriding the driver's
- * PULUMI_NODEJS_TRANSPILE_ONLY=true with false.
+ * adding `--profiling $BENCH_ENGINE_PROFILE_PREFIX` and, for +transpile, overriding the driver's
+ * PULUMI_NODEJS_TRANSPILE_ONLY=false with true.
  */
 function pulumiRoot(p: LabProject, v: Variant): string {
     const profiling = process.env.BENCH_ENGINE_PROFILE !== undefined;
-    if (!profiling && !v.tsCheck) return env("LAB_HOME");
+    if (!profiling && !v.transpile) return env("LAB_HOME");
     const root = path.join(p.root, "wrapped-cli");
     fs.mkdirSync(path.join(root, "bin"), { recursive: true });
     const real = path.join(env("LAB_HOME"), "bin", "pulumi");
     fs.writeFileSync(
         path.join(root, "bin", "pulumi"),
         "#!/bin/sh\n" +
-            (v.tsCheck ? "export PULUMI_NODEJS_TRANSPILE_ONLY=false\n" : "") +
+            (v.transpile ? "export PULUMI_NODEJS_TRANSPILE_ONLY=true\n" : "") +
             `exec "${real}"${profiling ? ` --profiling "$${PROFILE_PREFIX}"` : ""} "$@"\n`,
         { mode: 0o755 },
     );
@@ -204,19 +204,19 @@ async function measured(p: LabProject, label: string, command: Op, v: Variant): 
     if (command !== "destroy") {
         // destroy does not run the program
         const programs = procs.filter((x) => x.role === "program");
-        const transpileOnly = v.tsCheck ? "false" : "true";
+        const transpileOnly = v.transpile ? "true" : "false";
         if (
             programs.length !== 1 ||
             programs[0].cmdline.includes(STOCK_PRELOAD) !== v.stockSdk ||
             programs[0].env[TRANSPILE_ONLY] !== transpileOnly ||
-            figures.checkSeconds === undefined
+            figures.checkSeconds !== undefined
         ) {
             const seen = procs
                 .map((x) => `${x.role}: ${x.cmdline.slice(0, 160)} ${JSON.stringify(x.env)}`)
                 .join("\n");
             throw new Error(
                 `${label}: not exactly one program on the ${v.name} SDK with ` +
-                    `${TRANSPILE_ONLY}=${transpileOnly} after the driver's check:\n${seen}`,
+                    `${TRANSPILE_ONLY}=${transpileOnly} and no driver check (one region):\n${seen}`,
             );
         }
     }

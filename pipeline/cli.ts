@@ -36,7 +36,7 @@ import {
 } from "./stacks";
 import { buildRunSummary, errorSummary } from "./summary";
 import { latestSummaryFile, readSummary, writeSummary, writeTextFile } from "./summaryFile";
-import { runsProgram, type CheckedProgram } from "./typeCheck";
+import { checksOnce, type CheckedProgram } from "./typeCheck";
 import { checkProgramInWorker } from "./typeCheckWorker";
 import { UsageError } from "./usageError";
 
@@ -165,8 +165,11 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
         );
     }
     const engine = await deps.connect(args.pulumiRoot, args.workDir);
-    // Once, before any stack is touched: a type error stops the run here (exit 2).
-    const checked = runsProgram(args.command) ? await typeCheck(args, deps) : undefined;
+    // Once, before any stack is touched: a type error stops the run here (exit 2). With one
+    // region, ts-node checks the program in its engine run as a hand-typed `pulumi up` does.
+    const checked = checksOnce(args.command, selection.stacks.length)
+        ? await typeCheck(args, deps)
+        : undefined;
     const envVars = {
         ...engineEnv.envVars,
         ...checkpointEnv(args.skipCheckpoints),

@@ -269,6 +269,23 @@ describe("pipeline/cli main", function () {
         }
     });
 
+    it("preview and up of one region leave the check to ts-node in that region's run", async () => {
+        const dir = program();
+        for (const command of ["preview", "up"] as const) {
+            const fixture = loadEvents(command === "up" ? "up-dev-success" : "preview-dev-changes");
+            const fakes = { dev: new FakeStack({ fixtures: { [command]: fixture } }) };
+            const env = { PULUMI_CONFIG_PASSPHRASE: "t", PULUMI_NODEJS_TRANSPILE_ONLY: "true" };
+            const h = harness(dir, fakes, env);
+            const code = await main([command, "--stacks", "dev", "--quiet"], h.deps);
+            assert.equal(code, 0, h.err.join(""));
+            assert.deepEqual(h.order, ["open dev"], command);
+            assert.deepEqual(
+                h.opened.map((o) => o.env.PULUMI_NODEJS_TRANSPILE_ONLY),
+                ["false"],
+            );
+        }
+    });
+
     it("drift and destroy do not run the program: no check, and transpile-only stays off", async () => {
         const dir = program();
         const empty = { ...loadEvents("drift-dev-clean"), events: [] };
