@@ -269,18 +269,24 @@ describe("SDK patch: the cache of Resource.callsites()", () => {
         assert.equal(await formatsOf([...upTo(2001), 0]), 2002); // the 2,001st empties it
     });
 
-    it("caches no more than 8 Mi characters of keys", () => {
+    it("caches no more than 32,768 frames", () => {
         const { patched } = stacks.resourceClasses();
-        // A frame's key holds its file name twice (file and script name).
-        const callsitesIn = (name: string) =>
-            vm.runInThisContext("(function f(R) { return R.callsites(); })", { filename: name });
-        const [big, other, tooBig] = ["a", "b", "c"].map((c, i) =>
-            callsitesIn(c.repeat(i < 2 ? 3e6 : 5e6)),
+        // Stacks of one depth that differ in their last frame (a script each, a line each).
+        const leaves = Array.from(
+            { length: 20 },
+            (_, i) => new Function("R", `${"\n".repeat(i)}return R.callsites();`),
         );
-        const formatsOf = (fns: ((r: unknown) => unknown)[]) =>
-            countingFormats(plainFormat, () => fns.forEach((fn) => fn(patched)));
-        assert.equal(formatsOf([big, big]), 1); // ~6 Mi characters: cached
-        assert.equal(formatsOf([big, other, big]), 3); // ~12 Mi: other empties it
-        assert.equal(formatsOf([tooBig, tooBig]), 2); // ~10 Mi: never cached
+        const deep = (n: number, leaf: (r: unknown) => Frames): Frames =>
+            n === 0 ? leaf(patched) : deep(n - 1, leaf);
+        // All from one expression: the stacks differ in their last frame only.
+        const run = (leafs: number[]) => leafs.map((i) => deep(4000, leaves[i]).length);
+        let frames = 0;
+        countingFormats(plainFormat, () => ([frames] = run([0]))); // ~4,000 frames each
+        const fit = Math.floor(32768 / frames);
+        assert.ok(fit >= 5 && fit < 19, `${fit} stacks fit`);
+        // Another session, another cache: all fit (0 again is cached); one more starts it over.
+        const upTo = (n: number) => Array.from({ length: n }, (_, i) => i);
+        const formats = countingFormats(plainFormat, () => run([...upTo(fit), 0, fit, 0]));
+        assert.equal(formats, fit + 2);
     });
 });
