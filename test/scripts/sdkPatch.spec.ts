@@ -5,7 +5,6 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as vm from "node:vm";
 import { REPO_ROOT } from "../support/regionFixtures";
 
 interface PatchLib {
