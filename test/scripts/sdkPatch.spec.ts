@@ -191,6 +191,12 @@ function stacksInPlainNode(nodeArgs: string[], args: string[] = []) {
 const plainFormat = (e: Error, sites: NodeJS.CallSite[]) =>
     `${e}\n    at ${sites.join("\n    at ")}`;
 
+/** `n` call sites of R.callsites(): scripts that differ in the line of their call. */
+function callsiteScripts(n: number) {
+    const script = (i: number) => new Function("R", `${"\n".repeat(i)}return R.callsites();`);
+    return Array.from({ length: n }, (_, i) => script(i) as (R: unknown) => Frames);
+}
+
 /** Calls `fn` with Error.prepareStackTrace counting its calls; returns the count. */
 function countingFormats(format: NonNullable<typeof Error.prepareStackTrace>, fn: () => void) {
     const saved = Error.prepareStackTrace;
@@ -249,11 +255,7 @@ describe("SDK patch: the cache of Resource.callsites()", () => {
 
     it("starts over past 2,000 stacks", async () => {
         const { patched } = stacks.resourceClasses();
-        // 2,001 call sites: scripts that differ in the line of their call.
-        const at = Array.from(
-            { length: 2001 },
-            (_, i) => new Function("R", `${"\n".repeat(i)}return R.callsites();`),
-        );
+        const at = callsiteScripts(2001);
         const upTo = (n: number) => Array.from({ length: n }, (_, i) => i);
         // From setImmediate: shallow stacks, far from the bound on characters.
         const formatsOf = (sites: number[]) =>
@@ -270,11 +272,7 @@ describe("SDK patch: the cache of Resource.callsites()", () => {
 
     it("caches no more than 32,768 frames", () => {
         const { patched } = stacks.resourceClasses();
-        // Stacks of one depth that differ in their last frame (a script each, a line each).
-        const leaves = Array.from(
-            { length: 20 },
-            (_, i) => new Function("R", `${"\n".repeat(i)}return R.callsites();`),
-        );
+        const leaves = callsiteScripts(20);
         const deep = (n: number, leaf: (r: unknown) => Frames): Frames =>
             n === 0 ? leaf(patched) : deep(n - 1, leaf);
         // All from one expression: the stacks differ in their last frame only.
