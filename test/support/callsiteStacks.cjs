@@ -163,6 +163,8 @@ function scenarios(files) {
         function deepRecursion(probe) {
             deep(200, probe);
             deep(201, probe); // differs from the line above only in the number of frames
+            // The same number of frames, the same top 200: they differ below them.
+            for (const from of [callerA, callerB]) from(() => deep(200, probe));
         },
         function sameCodeInTwoFiles(probe) {
             for (const file of [files.a, files.b]) file.run(probe);
