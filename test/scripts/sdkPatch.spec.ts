@@ -104,8 +104,10 @@ describe("SDK patch (patches/)", () => {
             0,
             `patch not in effect, run npm ci (or npm run postinstall): ${r.stderr}`,
         );
-        const installed = fs.readFileSync(require.resolve(`@pulumi/pulumi/${FILE}`), "utf8");
-        assert.equal(patches.sha256(installed), sums.patched);
+        for (const [file, { patched }] of Object.entries(manifest[0].files)) {
+            const installed = fs.readFileSync(require.resolve(`@pulumi/pulumi/${file}`), "utf8");
+            assert.equal(patches.sha256(installed), patched, file);
+        }
     });
 
     it("stores no promise stack normally and keeps it with PULUMI_DEBUG_PROMISE_LEAKS", () => {
@@ -144,5 +146,144 @@ describe("SDK patch (patches/)", () => {
         const edited = fakeRoot(stock.replace("promiseId++;", "promiseId += 1;"));
         assert.match(patches.run(edited).join("\n"), /unknown content/);
         assert.match(debuggableIn(edited), /promiseId \+= 1;/);
+    });
+});
+
+type Probe = () => void;
+type Frames = { file?: string; line?: number; column?: number }[];
+interface Comparison {
+    probes: number;
+    distinct: number;
+    lastPass: { probes: number; hits: number };
+    mismatches: unknown[];
+}
+interface CallsiteStacks {
+    compareStacks(opts?: { extra?: ((probe: Probe) => unknown)[] }): Promise<Comparison>;
+    resourceClasses(): Record<"stock" | "patched", { callsites(): Frames }>;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const stacks = require("../support/callsiteStacks.cjs") as CallsiteStacks;
+
+/** TypeScript under ts-node: source-map-support maps these frames (and names them). */
+class TsComponent {
+    constructor(probe: Probe) {
+        this.create(probe);
+    }
+    private create(probe: Probe): void {
+        probe();
+    }
+}
+
+/** Runs test/support/callsiteStacks.cjs in a node without NODE_OPTIONS (no ts-node). */
+function stacksInPlainNode(nodeArgs: string[], args: string[] = []) {
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS;
+    const r = spawnSync(
+        process.execPath,
+        [...nodeArgs, "test/support/callsiteStacks.cjs", ...args],
+        { cwd: REPO_ROOT, env, encoding: "utf8" },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as Comparison & { sourceMapSupport: boolean };
+}
+
+/** V8's own format (a formatter that is cheap and not Node's, whose source maps may be on). */
+const plainFormat = (e: Error, sites: NodeJS.CallSite[]) =>
+    `${e}\n    at ${sites.join("\n    at ")}`;
+
+/** `n` call sites of R.callsites(): scripts that differ in the line of their call. */
+function callsiteScripts(n: number) {
+    const script = (i: number) => new Function("R", `${"\n".repeat(i)}return R.callsites();`);
+    return Array.from({ length: n }, (_, i) => script(i) as (R: unknown) => Frames);
+}
+
+/** Calls `fn` with Error.prepareStackTrace counting its calls; returns the count. */
+function countingFormats(format: NonNullable<typeof Error.prepareStackTrace>, fn: () => void) {
+    const saved = Error.prepareStackTrace;
+    let formats = 0;
+    Error.prepareStackTrace = (error, sites) => (formats++, format(error, sites));
+    try {
+        fn();
+    } finally {
+        Error.prepareStackTrace = saved;
+    }
+    return formats;
+}
+
+describe("SDK patch: the cache of Resource.callsites()", () => {
+    it("gives the stock frames under ts-node, cached or not", async () => {
+        const before = Object.getOwnPropertyDescriptor(Error, "prepareStackTrace");
+        const r = await stacks.compareStacks({
+            extra: [
+                function typeScript(probe: Probe) {
+                    new TsComponent(probe);
+                    return [0].map(() => new TsComponent(probe));
+                },
+            ],
+        });
+        assert.deepEqual(r.mismatches, []);
+        assert.ok(r.distinct >= 25, `only ${r.distinct} different stacks`);
+        assert.deepEqual(r.lastPass.hits, r.lastPass.probes, "the second pass must hit the cache");
+        assert.deepEqual(Object.getOwnPropertyDescriptor(Error, "prepareStackTrace"), before);
+    });
+
+    it("gives the stock frames in a plain node, and with Node's source maps turned off midway", () => {
+        const plain = stacksInPlainNode([]);
+        assert.equal(plain.sourceMapSupport, false);
+        assert.deepEqual(plain.mismatches, []);
+        assert.equal(plain.lastPass.hits, plain.lastPass.probes);
+        const maps = stacksInPlainNode(["--enable-source-maps"], ["--maps-off-midway"]);
+        assert.deepEqual(maps.mismatches, []);
+        assert.equal(maps.lastPass.hits, maps.lastPass.probes);
+    });
+
+    it("formats a repeated stack once and hands out copies of the cached frames", () => {
+        const { patched } = stacks.resourceClasses();
+        const seen: Frames[] = [];
+        const formats = countingFormats(Error.prepareStackTrace!, () => {
+            for (let i = 0; i < 3; i++) {
+                const frames = patched.callsites();
+                seen.push(structuredClone(frames));
+                frames[1].line = -1; // the caller's to change
+                frames.pop();
+            }
+        });
+        assert.equal(formats, 1, "the SDK patch's stack cache is not in effect");
+        assert.deepEqual(seen[1], seen[0]);
+        assert.deepEqual(seen[2], seen[0]);
+    });
+
+    it("starts over past 2,000 stacks", async () => {
+        const { patched } = stacks.resourceClasses();
+        const at = callsiteScripts(2001);
+        const upTo = (n: number) => Array.from({ length: n }, (_, i) => i);
+        // From setImmediate: shallow stacks, far from the bound on characters.
+        const formatsOf = (sites: number[]) =>
+            new Promise((resolve) =>
+                setImmediate(() =>
+                    resolve(
+                        countingFormats(plainFormat, () => sites.forEach((i) => at[i](patched))),
+                    ),
+                ),
+            );
+        assert.equal(await formatsOf([...upTo(2000), 0]), 2000); // 2,000 fit
+        assert.equal(await formatsOf([...upTo(2001), 0]), 2002); // the 2,001st empties it
+    });
+
+    it("caches no more than 32,768 frames", () => {
+        const { patched } = stacks.resourceClasses();
+        const leaves = callsiteScripts(20);
+        const deep = (n: number, leaf: (r: unknown) => Frames): Frames =>
+            n === 0 ? leaf(patched) : deep(n - 1, leaf);
+        // All from one expression: the stacks differ in their last frame only.
+        const run = (leafs: number[]) => leafs.map((i) => deep(4000, leaves[i]).length);
+        let frames = 0;
+        countingFormats(plainFormat, () => ([frames] = run([0]))); // ~4,000 frames each
+        const fit = Math.floor(32768 / frames);
+        assert.ok(fit >= 5 && fit < 19, `${fit} stacks fit`);
+        // Another session, another cache: all fit (0 again is cached); one more starts it over.
+        const upTo = (n: number) => Array.from({ length: n }, (_, i) => i);
+        const formats = countingFormats(plainFormat, () => run([...upTo(fit), 0, fit, 0]));
+        assert.equal(formats, fit + 2);
     });
 });
