@@ -86,6 +86,20 @@ function sdkStoresPromiseStacks(): boolean {
     return (p as unknown as { _debugStackTrace?: string })._debugStackTrace !== undefined;
 }
 
+/** Whether Resource.callsites is the stock one (part 3 of the patch caches its frames). */
+function sdkFormatsEveryStack(): boolean {
+    return !pulumi.Resource.callsites.toString().includes("callsitesCache");
+}
+
+/** Stock or patched, refusing a mix (unless BENCH_STOCK_FILES asked for one). */
+function sdkIsStock(): boolean {
+    const promises = sdkStoresPromiseStacks();
+    if (promises !== sdkFormatsEveryStack() && !process.env.BENCH_STOCK_FILES) {
+        throw new Error("half-patched SDK: debuggable.js and resource.js disagree (npm ci)");
+    }
+    return promises;
+}
+
 async function main(mode: string, arg: string, file?: string): Promise<void> {
     if (mode === "config") return timeConfigPath(Number(arg));
     const mocks = await installMocks("bench");
@@ -114,7 +128,7 @@ async function main(mode: string, arg: string, file?: string): Promise<void> {
         ms,
         cpuMs: (cpu.user + cpu.system) / 1000,
         peakRssMiB: process.resourceUsage().maxRSS / 1024,
-        stockSdk: sdkStoresPromiseStacks(),
+        stockSdk: sdkIsStock(),
     };
     process.stdout.write(JSON.stringify(out) + "\n");
 }
