@@ -88,7 +88,9 @@ function sdkStoresPromiseStacks(): boolean {
 
 /** Whether Resource.callsites is the stock one (part 3 of the patch caches its frames). */
 function sdkFormatsEveryStack(): boolean {
-    return !pulumi.Resource.callsites.toString().includes("callsitesCache");
+    // callsites is private in the SDK's typings; only its source text is read here.
+    const r = pulumi.Resource as unknown as { callsites: () => unknown };
+    return !r.callsites.toString().includes("callsitesCache");
 }
 
 /** Stock or patched, refusing a mix (unless BENCH_STOCK_FILES asked for one). */
