@@ -36,8 +36,9 @@ import {
 } from "./stacks";
 import { buildRunSummary, errorSummary } from "./summary";
 import { latestSummaryFile, readSummary, writeSummary, writeTextFile } from "./summaryFile";
-import { checksOnce, type CheckedProgram } from "./typeCheck";
-import { checkProgramInWorker } from "./typeCheckWorker";
+import { policyBuildParent } from "./policyBuild";
+import { checksOnce } from "./typeCheck";
+import { checkInWorker, type CheckedRun } from "./typeCheckWorker";
 import { UsageError } from "./usageError";
 
 /** A connected Pulumi CLI: its version and a way to open a region's stack. */
@@ -67,8 +68,13 @@ export interface CliDeps {
     readonly forceExit: (code: number) => void;
     readonly now: () => Date;
     readonly connect: (pulumiRoot: string | undefined, workDir: string) => Promise<EngineAccess>;
-    /** Type-checks the program (typeCheckWorker.ts); rejects on a type error. */
-    readonly typeCheck: (workDir: string, env: NodeJS.ProcessEnv) => Promise<CheckedProgram>;
+    /** Type-checks the program and compiles the policy pack into policyOutDir
+     *  (typeCheckWorker.ts); rejects on a type error. */
+    readonly typeCheck: (
+        workDir: string,
+        env: NodeJS.ProcessEnv,
+        policyOutDir: string,
+    ) => Promise<CheckedRun>;
 }
 
 /** Production wiring: the pinned CLI and LocalWorkspace stacks. */
@@ -128,16 +134,43 @@ function checkDestroy(
     }
 }
 
-async function typeCheck(args: RunArgs, deps: CliDeps): Promise<CheckedProgram> {
+/** The checks of a run of several regions, and the directory of the compiled policy pack. */
+interface RunCheck extends CheckedRun {
+    readonly buildDir: string;
+}
+
+/** The program and the policy pack, checked once before any stack is touched (exit 2 on errors). */
+async function typeCheck(args: RunArgs, deps: CliDeps): Promise<RunCheck> {
     const started = deps.now().getTime();
-    const checked = await deps.typeCheck(args.workDir, deps.env);
+    const parent = policyBuildParent(args.workDir);
+    fs.mkdirSync(parent, { recursive: true });
+    const buildDir = fs.mkdtempSync(path.join(parent, "policy-pack-"));
+    let checked: CheckedRun;
+    try {
+        checked = await deps.typeCheck(args.workDir, deps.env, buildDir);
+    } catch (err) {
+        fs.rmSync(buildDir, { recursive: true, force: true });
+        throw err;
+    }
     const seconds = ((deps.now().getTime() - started) / 1000).toFixed(1);
+    const { program, policyPack } = checked;
     deps.stderr(
-        `type check: ${checked.entry} and what it imports (${checked.programFiles} program ` +
-            `files, ${checked.files} with declarations): no errors (${seconds} s); ` +
-            `the engine runs the program transpile-only\n`,
+        `type check: ${program.entry} and what it imports (${program.programFiles} program ` +
+            `files, ${program.files} with declarations) and the policy pack (compiled to ` +
+            `${policyPack.files} files): no errors (${seconds} s); the engine runs the program ` +
+            `transpile-only and the compiled pack\n`,
     );
-    return checked;
+    return { ...checked, buildDir };
+}
+
+/** The attachments with the pack replaced by its compiled copy; each stack keeps its config. */
+function withCompiledPack(
+    policies: Map<string, PolicyAttachment>,
+    check: RunCheck | undefined,
+): Map<string, PolicyAttachment> {
+    if (!check) return policies;
+    const packDir = check.policyPack.packDir;
+    return new Map([...policies].map(([stack, a]) => [stack, { ...a, packDir }]));
 }
 
 async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
@@ -147,7 +180,7 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
     if (args.command === "destroy") {
         checkDestroy(args, selection.stacks, docOf);
     }
-    const policies: Map<string, PolicyAttachment> =
+    const sourcePolicies: Map<string, PolicyAttachment> =
         args.command === "preview" || args.command === "up"
             ? resolvePolicies(args.workDir, selection.stacks)
             : new Map();
@@ -166,14 +199,15 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
     }
     const engine = await deps.connect(args.pulumiRoot, args.workDir);
     // Once, before any stack is touched: a type error stops the run here (exit 2). With one
-    // region, ts-node checks the program in its engine run as a hand-typed `pulumi up` does.
+    // region, ts-node checks the program and the pack in its engine run, as under `pulumi up`.
     const checked = checksOnce(args.command, selection.stacks.length)
         ? await typeCheck(args, deps)
         : undefined;
+    const policies = withCompiledPack(sourcePolicies, checked);
     const envVars = {
         ...engineEnv.envVars,
         ...checkpointEnv(args.skipCheckpoints),
-        ...transpileOnlyEnv(checked),
+        ...transpileOnlyEnv(checked?.program),
     };
     if (engineEnv.stateDir) {
         fs.mkdirSync(engineEnv.stateDir, { recursive: true });
@@ -239,6 +273,7 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
     } finally {
         deps.signals.off("SIGINT", onSignal);
         deps.signals.off("SIGTERM", onSignal);
+        if (checked) fs.rmSync(checked.buildDir, { recursive: true, force: true });
     }
 
     const summary = buildRunSummary({
@@ -299,7 +334,7 @@ if (require.main === module) {
         forceExit: (code) => process.exit(code),
         now: () => new Date(),
         connect: connectEngine,
-        typeCheck: checkProgramInWorker,
+        typeCheck: checkInWorker,
     }).then(
         (code) => process.exit(code),
         (err) => {

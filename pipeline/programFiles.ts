@@ -24,7 +24,7 @@ function readYaml(file: string): ProjectDoc {
     return doc && typeof doc === "object" ? (doc as ProjectDoc) : {};
 }
 
-function readPackageMain(dir: string): string | undefined {
+export function readPackageMain(dir: string): string | undefined {
     const file = path.join(dir, "package.json");
     if (!fs.existsSync(file)) return undefined;
     const main = (JSON.parse(fs.readFileSync(file, "utf8")) as { main?: unknown }).main;
@@ -32,7 +32,7 @@ function readPackageMain(dir: string): string | undefined {
 }
 
 /** A module path as Node resolves it under ts-node: a directory means its index.ts. */
-function moduleFile(p: string): string | undefined {
+export function moduleFile(p: string): string | undefined {
     const candidates = [p, `${p}.ts`, path.join(p, "index.ts")];
     return candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isFile());
 }

@@ -29,10 +29,13 @@ export interface TypeDiagnostic {
     readonly message: string;
 }
 
-/** The program's type errors: a usage error (exit 2), printed one line each. */
+/** The program's (or the policy pack's) type errors: a usage error (exit 2), one line each. */
 export class ProgramTypeError extends UsageError {
-    constructor(readonly diagnostics: readonly TypeDiagnostic[]) {
-        super(formatTypeErrors(diagnostics));
+    constructor(
+        readonly diagnostics: readonly TypeDiagnostic[],
+        readonly what = "the program",
+    ) {
+        super(formatTypeErrors(diagnostics, what));
         this.name = "ProgramTypeError";
     }
 }
@@ -40,7 +43,10 @@ export class ProgramTypeError extends UsageError {
 const SHOWN = 20;
 
 /** `file:line:column TSnnnn message` per error, the first 20, then a count of the rest. */
-export function formatTypeErrors(diagnostics: readonly TypeDiagnostic[]): string {
+export function formatTypeErrors(
+    diagnostics: readonly TypeDiagnostic[],
+    what = "the program",
+): string {
     const lines = diagnostics.slice(0, SHOWN).map((d) => {
         const where = d.file ? `${d.file}:${d.line}:${d.column}` : "tsconfig";
         return `  ${where} TS${d.code}: ${d.message.replace(/\n/g, "\n    ")}`;
@@ -50,7 +56,7 @@ export function formatTypeErrors(diagnostics: readonly TypeDiagnostic[]): string
     }
     const n = diagnostics.length;
     return (
-        `the program does not type-check (${n} error${n === 1 ? "" : "s"}); no stack was touched:\n` +
+        `${what} does not type-check (${n} error${n === 1 ? "" : "s"}); no stack was touched:\n` +
         lines.join("\n")
     );
 }
@@ -58,7 +64,7 @@ export function formatTypeErrors(diagnostics: readonly TypeDiagnostic[]): string
 // ts-node ignores these by default: they concern tsconfig's file lists, which it does not use.
 const IGNORED = new Set([6059, 18002, 18003]);
 
-function toDiagnostic(ts: typeof TS, d: TS.Diagnostic, workDir: string): TypeDiagnostic {
+export function toDiagnostic(ts: typeof TS, d: TS.Diagnostic, workDir: string): TypeDiagnostic {
     const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
     if (!d.file || d.start === undefined) {
         return { code: d.code, message };
@@ -74,7 +80,7 @@ function toDiagnostic(ts: typeof TS, d: TS.Diagnostic, workDir: string): TypeDia
 }
 
 /** The TypeScript the runner would use: the program's own, else the driver's. */
-function loadTypeScript(workDir: string): typeof TS {
+export function loadTypeScript(workDir: string): typeof TS {
     try {
         return createRequire(path.join(workDir, "package.json"))("typescript") as typeof TS;
     } catch {
@@ -83,10 +89,11 @@ function loadTypeScript(workDir: string): typeof TS {
     }
 }
 
-function compilerOptions(
+export function compilerOptions(
     ts: typeof TS,
     tsconfig: string | undefined,
     workDir: string,
+    what = "the program",
 ): TS.CompilerOptions {
     if (!tsconfig) return {};
     // Read as a source file, so that an error in it has a line.
@@ -100,13 +107,34 @@ function compilerOptions(
     );
     const errors = ts.getConfigFileParsingDiagnostics(parsed).filter((e) => !IGNORED.has(e.code));
     if (errors.length > 0) {
-        throw new ProgramTypeError(errors.map((e) => toDiagnostic(ts, e, workDir)));
+        throw new ProgramTypeError(
+            errors.map((e) => toDiagnostic(ts, e, workDir)),
+            what,
+        );
     }
     // noCheck in tsconfig would make the runner skip its check too; the driver's check is the one
     // every engine run relies on, so it never honours it.
     const options = { ...parsed.options };
     delete options.noCheck;
     return options;
+}
+
+/** Throws a ProgramTypeError naming each of the compiled program's errors, if any. */
+export function throwOnTypeErrors(
+    ts: typeof TS,
+    program: TS.Program,
+    workDir: string,
+    what = "the program",
+): void {
+    const errors = ts
+        .getPreEmitDiagnostics(program)
+        .filter((d) => d.category === ts.DiagnosticCategory.Error && !IGNORED.has(d.code));
+    if (errors.length > 0) {
+        throw new ProgramTypeError(
+            errors.map((d) => toDiagnostic(ts, d, workDir)),
+            what,
+        );
+    }
 }
 
 /**
@@ -120,12 +148,7 @@ export function checkProgram(workDir: string, env: NodeJS.ProcessEnv): CheckedPr
         rootNames: [files.entry],
         options: compilerOptions(ts, files.tsconfig, workDir),
     });
-    const errors = ts
-        .getPreEmitDiagnostics(program)
-        .filter((d) => d.category === ts.DiagnosticCategory.Error && !IGNORED.has(d.code));
-    if (errors.length > 0) {
-        throw new ProgramTypeError(errors.map((d) => toDiagnostic(ts, d, workDir)));
-    }
+    throwOnTypeErrors(ts, program, workDir);
     const sources = program.getSourceFiles();
     return {
         entry: path.relative(workDir, files.entry),

@@ -7,7 +7,8 @@ import * as path from "node:path";
 import { main, type CliDeps, type EngineAccess } from "../cli";
 import type { EngineCommand } from "../args";
 import { stableStringify } from "../stableJson";
-import { checkProgramInWorker } from "../typeCheckWorker";
+import { policyBuildParent } from "../policyBuild";
+import { checkInWorker } from "../typeCheckWorker";
 import type { RunSummary } from "../summary";
 import { FakeStack, loadEvents, loadState, makeProgramDir } from "./support";
 
@@ -20,6 +21,8 @@ interface Harness {
     readonly forced: number[];
     /** "check" per type check and "open <stack>" per opened stack, in order. */
     readonly order: string[];
+    /** The directory each type check was asked to compile the policy pack into. */
+    readonly policyOutDirs: string[];
 }
 
 function harness(
@@ -35,6 +38,7 @@ function harness(
     const signals = new EventEmitter();
     const forced: number[] = [];
     const order: string[] = [];
+    const policyOutDirs: string[] = [];
     let t = Date.parse("2025-11-26T06:00:00.000Z");
     const engine: EngineAccess = {
         version: "3.248.0",
@@ -55,6 +59,7 @@ function harness(
         signals,
         forced,
         order,
+        policyOutDirs,
         deps: {
             env,
             cwd: dir,
@@ -65,11 +70,15 @@ function harness(
             forceExit: (c) => forced.push(c),
             now: () => new Date((t += 1000)),
             connect: connect ?? (async () => engine),
-            typeCheck: async (workDir, env) => {
+            typeCheck: async (workDir, env, policyOutDir) => {
                 order.push("check");
+                policyOutDirs.push(policyOutDir);
                 return typeCheck
-                    ? typeCheck(workDir, env)
-                    : { entry: "index.ts", files: 1135, programFiles: 55 };
+                    ? typeCheck(workDir, env, policyOutDir)
+                    : {
+                          program: { entry: "index.ts", files: 1135, programFiles: 55 },
+                          policyPack: { packDir: path.join(policyOutDir, "policy"), files: 17 },
+                      };
             },
         },
     };
@@ -228,8 +237,22 @@ describe("pipeline/cli main", function () {
                 );
                 assert.match(
                     h.err.join(""),
-                    /type check: index\.ts and what it imports \(55 program files, 1135 with declarations\): no errors \(1\.0 s\)/,
+                    /type check: index\.ts and what it imports \(55 program files, 1135 with declarations\) and the policy pack \(compiled to 17 files\): no errors \(1\.0 s\)/,
                 );
+                // Every region gets the compiled pack with its own config; the copy is gone after.
+                const [outDir] = h.policyOutDirs;
+                assert.equal(path.dirname(outDir), policyBuildParent(dir));
+                for (const stack of ["dev", "prod"]) {
+                    const opts = fakes[stack as "dev"].calls.at(-1)!.opts as {
+                        policyPacks: string[];
+                        policyPackConfigs: string[];
+                    };
+                    assert.deepEqual(opts.policyPacks, [path.join(outDir, "policy")]);
+                    assert.deepEqual(opts.policyPackConfigs, [
+                        path.join(dir, "policy", "config", `${stack}.json`),
+                    ]);
+                }
+                assert.equal(fs.existsSync(outDir), false, "the compiled pack is removed");
             }
         }
     });
@@ -251,7 +274,7 @@ describe("pipeline/cli main", function () {
         for (const command of ["preview", "up"]) {
             const env = { PULUMI_CONFIG_PASSPHRASE: "t", PULUMI_NODEJS_TRANSPILE_ONLY: "true" };
             // The real check, so an error that the compiler sees cannot reach a stack.
-            const h = harness(dir, {}, env, undefined, checkProgramInWorker);
+            const h = harness(dir, {}, env, undefined, checkInWorker);
             assert.equal(await main([command], h.deps), 2, command);
             assert.deepEqual(h.order, ["check"]);
             assert.deepEqual(h.opened, []);
@@ -266,10 +289,47 @@ describe("pipeline/cli main", function () {
             );
             assert.equal(fs.existsSync(path.join(dir, "out")), false, "no summary either");
             assert.equal(fs.existsSync(path.join(dir, ".pulumi-state")), false);
+            assert.deepEqual(fs.readdirSync(policyBuildParent(dir)), [], "nothing left behind");
         }
     });
 
-    it("preview and up of one region leave the check to ts-node in that region's run", async () => {
+    it("a type error in the policy pack stops preview and up the same way (exit 2, file:line)", async () => {
+        const dir = program();
+        const write = (name: string, text: string) => fs.writeFileSync(path.join(dir, name), text);
+        const tsconfig = '{ "compilerOptions": { "strict": true, "lib": ["es2020"] } }';
+        write("tsconfig.json", tsconfig);
+        write("index.ts", "export const ok = 1;\n");
+        write("policy/tsconfig.json", tsconfig);
+        write("policy/package.json", '{ "name": "p", "version": "0.1.0", "main": "index.ts" }');
+        write("policy/index.ts", 'import { level } from "./lib";\nexport const l = level;\n');
+        write("policy/lib.ts", 'export const level: "mandatory" = "advisory";\n');
+        for (const command of ["preview", "up"]) {
+            const env = { PULUMI_CONFIG_PASSPHRASE: "t" };
+            const h = harness(dir, {}, env, undefined, checkInWorker);
+            assert.equal(await main([command], h.deps), 2, command);
+            assert.deepEqual(h.opened, []);
+            const err = h.err.join("");
+            assert.match(
+                err,
+                /^error: the policy pack does not type-check \(1 error\); no stack was touched:/,
+            );
+            assert.match(err, /\n {2}policy\/lib\.ts:1:14 TS2322: Type '"advisory"'/);
+            assert.deepEqual(fs.readdirSync(policyBuildParent(dir)), [], "nothing left behind");
+        }
+        // Fixed, the same run compiles it: package.json's main points at the compiled entry.
+        write("policy/lib.ts", 'export const level: "mandatory" = "mandatory";\n');
+        const out = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-pack-"));
+        dirs.push(out);
+        const built = await checkInWorker(dir, {}, out);
+        assert.equal(built.policyPack.packDir, path.join(out, "policy"));
+        assert.equal(built.policyPack.files, 2);
+        const pkg = JSON.parse(fs.readFileSync(path.join(out, "policy", "package.json"), "utf8"));
+        assert.deepEqual(pkg, { name: "p", version: "0.1.0", main: "index.js" });
+        assert.ok(fs.existsSync(path.join(out, "policy", "PulumiPolicy.yaml")));
+        assert.match(fs.readFileSync(path.join(out, "policy", "lib.js"), "utf8"), /"mandatory"/);
+    });
+
+    it("preview and up of one region leave the checks to ts-node in that region's runs", async () => {
         const dir = program();
         for (const command of ["preview", "up"] as const) {
             const fixture = loadEvents(command === "up" ? "up-dev-success" : "preview-dev-changes");
@@ -283,6 +343,8 @@ describe("pipeline/cli main", function () {
                 h.opened.map((o) => o.env.PULUMI_NODEJS_TRANSPILE_ONLY),
                 ["false"],
             );
+            const opts = fakes.dev.calls.at(-1)!.opts as { policyPacks: string[] };
+            assert.deepEqual(opts.policyPacks, [path.join(dir, "policy")], "the source pack");
         }
     });
 

@@ -10,7 +10,8 @@ import {
     runsProgram,
     type TypeDiagnostic,
 } from "../typeCheck";
-import { checkProgramInWorker } from "../typeCheckWorker";
+import { buildPolicyPack } from "../policyBuild";
+import { checkInWorker } from "../typeCheckWorker";
 import { UsageError } from "../usageError";
 
 const REPO = path.resolve(__dirname, "..", "..");
@@ -223,11 +224,24 @@ describe("pipeline/typeCheck", function () {
     });
 
     it("runs in a worker thread with the same result and errors", async () => {
-        const dir = prog({ "index.ts": 'import { port } from "./net";\nport();\n', "net.ts": lib });
-        assert.deepEqual(await checkProgramInWorker(dir, {}), checkProgram(dir, {}));
+        const dir = prog({
+            "index.ts": 'import { port } from "./net";\nport();\n',
+            "net.ts": lib,
+            "policy/PulumiPolicy.yaml": "runtime: nodejs\n",
+            "policy/tsconfig.json": TSCONFIG,
+            "policy/index.ts": 'import { port } from "../net";\nexport const p = port();\n',
+        });
+        const out = (name: string) => path.join(dir, "out", name);
+        const inWorker = await checkInWorker(dir, {}, out("worker"));
+        assert.deepEqual(inWorker.program, checkProgram(dir, {}));
+        assert.deepEqual(inWorker.policyPack, {
+            ...buildPolicyPack(dir, out("here")),
+            packDir: path.join(out("worker"), "policy"),
+        });
+        assert.equal(inWorker.policyPack.files, 2, "the pack's index.js and the program's net.js");
         fs.writeFileSync(path.join(dir, "net.ts"), "export function port(): number {}\n");
         await assert.rejects(
-            checkProgramInWorker(dir, {}),
+            checkInWorker(dir, {}, out("w2")),
             (err: Error) =>
                 err instanceof ProgramTypeError &&
                 err.diagnostics.length === 1 &&
@@ -235,7 +249,7 @@ describe("pipeline/typeCheck", function () {
                 err.diagnostics[0].code === 2355,
         );
         await assert.rejects(
-            checkProgramInWorker(dir, { PULUMI_NODEJS_TSCONFIG_PATH: "gone.json" }),
+            checkInWorker(dir, { PULUMI_NODEJS_TSCONFIG_PATH: "gone.json" }, out("w3")),
             (err: Error) =>
                 err instanceof UsageError &&
                 !(err instanceof ProgramTypeError) &&

@@ -150,9 +150,12 @@ describe("pipeline/cli through the real Automation API", () => {
                 forceExit: () => assert.fail("no forced exit"),
                 now: () => new Date(),
                 connect: connectEngine,
-                typeCheck: async (workDir) => {
+                typeCheck: async (workDir, _env, policyOutDir) => {
                     checks.push(workDir);
-                    return { entry: "index.ts", files: 1, programFiles: 1 };
+                    return {
+                        program: { entry: "index.ts", files: 1, programFiles: 1 },
+                        policyPack: { packDir: path.join(policyOutDir, "policy"), files: 1 },
+                    };
                 },
             };
             // The SDK warns that the stand-in sent no summary event.
