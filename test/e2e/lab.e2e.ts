@@ -351,24 +351,40 @@ describe(SUITE_TITLE, function () {
         }
     });
 
-    it("fails the preview of a bad config (prod, one control-plane node) with the policy's message", async () => {
-        const d = await driver("preview", "lab-strict", ExitCode.PolicyViolation);
-        const region = d.summary.regions[0];
-        assert.equal(region.result, "policy-violation");
+    it("previews two regions in one run (the program and the pack checked once, the pack compiled): lab passes, lab-strict (prod, one control-plane node) fails with the policy's message", async () => {
+        const d = await driver("preview", "lab,lab-strict", ExitCode.PolicyViolation);
+        const stderr = d.result.stderr;
+        assert.match(
+            stderr,
+            /type check: index\.ts and what it imports .* and the policy pack \(compiled to \d+ files\): no errors/,
+        );
+        const [lab, strict] = d.summary.regions;
+        assert.deepEqual(
+            d.summary.regions.map((r) => [r.stack, r.result]),
+            [
+                ["lab", "ok"],
+                ["lab-strict", "policy-violation"],
+            ],
+        );
+        // The compiled pack finds exactly what policy/ found in the first preview.
+        assert.deepEqual(
+            lab.policyViolations.map((v) => `${v.level} ${v.policyName}`),
+            argoPlan.apps.map(() => "advisory argocd-cluster-secret-tls"),
+        );
         // The whole set, exactly: prod's levels make the single control-plane node mandatory;
         // the first-preview note about the cluster Secret stays advisory.
         assert.deepEqual(
-            region.policyViolations.map((v) => `${v.level} ${v.policyName}`).sort(),
+            strict.policyViolations.map((v) => `${v.level} ${v.policyName}`).sort(),
             [
                 ...argoPlan.apps.map(() => "advisory argocd-cluster-secret-tls"),
                 ...argoPlan.apps.map(() => "mandatory control-plane-replicas"),
             ].sort(),
-            JSON.stringify(region.policyViolations, null, 2),
+            JSON.stringify(strict.policyViolations, null, 2),
         );
-        const mandatory = region.policyViolations.filter((v) => v.level === "mandatory");
+        const mandatory = strict.policyViolations.filter((v) => v.level === "mandatory");
         assert.match(mandatory[0].message, /replicas/);
         assert.match(mandatory[0].message, /3/);
-        const report = fs.readFileSync(path.join(p.outDir, `02-preview-lab-strict.md`), "utf8");
+        const report = fs.readFileSync(path.join(p.outDir, `${d.base}.md`), "utf8");
         assert.ok(report.includes(mandatory[0].message.split("\n")[0]), "report shows the message");
     });
 
