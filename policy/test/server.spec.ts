@@ -60,6 +60,17 @@ function options(opts: TestResource["opts"] = {}) {
     return o;
 }
 
+/** Type, name, URN, props and options, as the engine sends a resource to analyze. */
+function describeResource<T>(req: T, r: TestResource): T {
+    const m = req as any;
+    m.setType(r.type);
+    m.setName(r.name ?? "test");
+    m.setUrn(urnOf(r.type, r.name ?? "test"));
+    m.setProperties(Struct.fromJavaScript(r.props));
+    m.setOptions(options(r.opts));
+    return req;
+}
+
 function diagnostics(resp: any): Diagnostic[] {
     return resp.getDiagnosticsList().map((d: any) => ({
         policy: d.getPolicyname(),
@@ -152,27 +163,14 @@ function describeServedPack(variant: string, makePack: () => PackUnderTest): voi
         }
 
         async function analyze(r: TestResource): Promise<Diagnostic[]> {
-            const req = new pb.AnalyzeRequest();
-            req.setType(r.type);
-            req.setName(r.name ?? "test");
-            req.setUrn(urnOf(r.type, r.name ?? "test"));
-            req.setProperties(Struct.fromJavaScript(r.props));
-            req.setOptions(options(r.opts));
+            const req = describeResource(new pb.AnalyzeRequest(), r);
             return diagnostics(await call(client, "analyze", req));
         }
 
         async function analyzeStack(resources: TestResource[]): Promise<Diagnostic[]> {
             const req = new pb.AnalyzeStackRequest();
             req.setResourcesList(
-                resources.map((r) => {
-                    const ar = new pb.AnalyzerResource();
-                    ar.setType(r.type);
-                    ar.setName(r.name ?? "test");
-                    ar.setUrn(urnOf(r.type, r.name ?? "test"));
-                    ar.setProperties(Struct.fromJavaScript(r.props));
-                    ar.setOptions(options(r.opts));
-                    return ar;
-                }),
+                resources.map((r) => describeResource(new pb.AnalyzerResource(), r)),
             );
             return diagnostics(await call(client, "analyzeStack", req));
         }
