@@ -11,7 +11,9 @@
 //     owned by the Cluster so the garbage collector removes it with it), pointing at the lab's
 //     workload kube-apiserver with a client certificate, in the shape CAPI's KubeadmControlPlane
 //     writes it. It waits --delay-seconds after first seeing the Cluster, so the program's
-//     readiness wait really has to poll.
+//     readiness wait really has to poll. With --await-secret-poll the delay starts only once the
+//     management API server has answered a Secret GET with 404 after the Cluster appeared (not
+//     counting the sim's own): on a loaded machine the wait can start after a fixed delay.
 //   - CAPI's template adoption: the MachineDeployment and KubeadmControlPlane controllers make the
 //     Cluster the owner of the machine and bootstrap templates they reference, so templates
 //     cluster-fleet leaves behind after a rollout (retainOnDelete) go with the Cluster.
@@ -22,7 +24,7 @@
 //   node -r ts-node/register/transpile-only scripts/lab/capi-sim.ts \
 //       --management-kubeconfig FILE --workload-kubeconfig FILE \
 //       [--namespace capi-clusters] [--argocd-namespace argocd] [--delay-seconds 2]
-//       [--poll-ms 500] [--max-seconds 1800] [--real-argocd]
+//       [--poll-ms 500] [--max-seconds 1800] [--real-argocd] [--await-secret-poll]
 //   node -r ts-node/register/transpile-only scripts/lab/capi-sim.ts \
 //       --management-kubeconfig FILE --vcsim-server 127.0.0.1:PORT --vcsim-ca-file FILE \
 //       --vcsim-username USER --vcsim-password-file FILE --state-dir DIR [...]
@@ -34,7 +36,14 @@ import * as path from "node:path";
 import { dump } from "js-yaml";
 import { ARGOCD_RESOURCES_FINALIZER, apiVersions, kinds, labels } from "../../components/constants";
 import { KubeconfigTarget, parseKubeconfig } from "../../components/providers/kubeconfig";
-import { KubeObject, OwnerReference, list, request } from "./kubeRest";
+import {
+    KubeObject,
+    OwnerReference,
+    SECRET_GET_404,
+    apiserverRequests,
+    list,
+    request,
+} from "./kubeRest";
 import { MachineBoot } from "./machineBoot";
 import { VsphereSoap } from "./vsphereSoap";
 import { flagReader } from "./cliFlags";
@@ -57,6 +66,8 @@ interface Options {
     readonly namespace: string;
     readonly argocdNamespace: string;
     readonly delaySeconds: number;
+    /** Write a kubeconfig Secret only after someone else's GET of a Secret found none. */
+    readonly awaitSecretPoll: boolean;
     readonly pollMs: number;
     readonly maxSeconds: number;
     readonly realArgoCd: boolean;
@@ -119,6 +130,7 @@ function parseArgs(argv: readonly string[]): Options {
         pollMs: Math.max(100, num("--poll-ms", "500")),
         maxSeconds: num("--max-seconds", "1800"),
         realArgoCd: argv.includes("--real-argocd"),
+        awaitSecretPoll: argv.includes("--await-secret-poll"),
     };
 }
 
@@ -192,12 +204,48 @@ function log(line: string): void {
     process.stdout.write(`[capi-sim] ${line}\n`);
 }
 
+/**
+ * Secret GETs the management API server answered with 404, minus the sim's own: a baseline per
+ * Cluster when it is first seen, then when a reader was first seen polling for a Secret since.
+ */
+class SecretPolls {
+    private own = 0;
+    private readonly baseline = new Map<string, number>();
+    private readonly firstPoll = new Map<string, number>();
+
+    constructor(private readonly mgmt: KubeconfigTarget) {}
+
+    private async others(): Promise<number> {
+        return (await apiserverRequests(this.mgmt, SECRET_GET_404)) - this.own;
+    }
+
+    async seen(key: string): Promise<void> {
+        this.baseline.set(key, await this.others());
+    }
+
+    /** When a poll was first seen after the Cluster's baseline; undefined while none was. */
+    async polledAt(key: string): Promise<number | undefined> {
+        if (
+            !this.firstPoll.has(key) &&
+            (await this.others()) > (this.baseline.get(key) ?? Infinity)
+        ) {
+            this.firstPoll.set(key, Date.now());
+        }
+        return this.firstPoll.get(key);
+    }
+
+    countOwn404(): void {
+        this.own += 1;
+    }
+}
+
 /** Without controllers: CAPI's kubeconfig Secret and template adoption, then Argo CD's part. */
 async function tick(
     o: Options,
     mgmt: KubeconfigTarget,
     workload: KubeconfigTarget,
     firstSeen: Map<string, number>,
+    polls: SecretPolls | undefined,
 ): Promise<void> {
     const ns = encodeURIComponent(o.namespace);
     const clusters = await list(mgmt, `/apis/${apiVersions.cluster}/namespaces/${ns}/clusters`);
@@ -208,10 +256,12 @@ async function tick(
             continue;
         }
         if (!firstSeen.has(key)) {
+            await polls?.seen(key);
             firstSeen.set(key, Date.now());
             log(`saw Cluster ${o.namespace}/${name}`);
         }
-        if (Date.now() - (firstSeen.get(key) ?? 0) < o.delaySeconds * 1000) {
+        const since = polls ? await polls.polledAt(key) : firstSeen.get(key);
+        if (since === undefined || Date.now() - since < o.delaySeconds * 1000) {
             continue;
         }
         const secretPath = `/api/v1/namespaces/${ns}/secrets/${encodeURIComponent(`${name}-kubeconfig`)}`;
@@ -222,6 +272,7 @@ async function tick(
         if (got.status !== 404) {
             throw new Error(`GET Secret ${name}-kubeconfig: HTTP ${got.status}`);
         }
+        polls?.countOwn404();
         const secret = kubeconfigSecret(c, o.namespace, capiKubeconfig(name, workload));
         const res = await request(mgmt, "POST", `/api/v1/namespaces/${ns}/secrets`, secret);
         if (res.status !== 201 && res.status !== 409) {
@@ -376,7 +427,8 @@ async function stepFor(
         );
         // Fail at start, not at the first Cluster, on an unusable workload kubeconfig.
         capiKubeconfig("probe", workload);
-        return (firstSeen) => tick(o, mgmt, workload, firstSeen);
+        const polls = o.awaitSecretPoll ? new SecretPolls(mgmt) : undefined;
+        return (firstSeen) => tick(o, mgmt, workload, firstSeen, polls);
     }
     const v = o.vcsim!;
     const vc = new VsphereSoap(v.server, fs.readFileSync(v.caFile, "utf8"));

@@ -97,3 +97,33 @@ export async function mergePatch(
     }
     return res.status;
 }
+
+/**
+ * Sum of the API server's `apiserver_request_total` samples whose labels include `want`, from
+ * its /metrics (the admin client certificate is in system:masters). Non-resource paths such as
+ * /readyz count under subresource="/readyz".
+ */
+export async function apiserverRequests(
+    t: KubeconfigTarget,
+    want: Readonly<Record<string, string>>,
+): Promise<number> {
+    const res = await request(t, "GET", "/metrics");
+    if (res.status !== 200) {
+        throw new Error(`GET /metrics: HTTP ${res.status}`);
+    }
+    let sum = 0;
+    for (const line of res.body.split("\n")) {
+        const m = /^apiserver_request_total\{([^}]*)\} (\S+)$/.exec(line);
+        if (!m) continue;
+        const labels = Object.fromEntries(
+            [...m[1].matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]),
+        );
+        if (Object.entries(want).every(([k, v]) => labels[k] === v)) {
+            sum += Number(m[2]);
+        }
+    }
+    return sum;
+}
+
+/** apiserver_request_total labels of a Secret GET that found nothing. */
+export const SECRET_GET_404 = { verb: "GET", resource: "secrets", code: "404" } as const;

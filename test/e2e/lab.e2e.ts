@@ -29,6 +29,7 @@ import {
     resourceArg,
     watchDeletions,
 } from "./support/kube";
+import { SECRET_GET_404 } from "../../scripts/lab/kubeRest";
 import { opFinished, opRetrying, opRunning, type FakeArgoCd } from "../support/fakeArgoCd";
 import {
     LabArgoCdPlan,
@@ -64,9 +65,8 @@ const requireEnv = labEnv("the e2e through scripts/lab/e2e-lab.sh (npm run test:
 
 /** How long the CAPI simulator holds the kubeconfig Secret back after it sees the Cluster. */
 const SIM_DELAY_SECONDS = 8;
-/** apiserver_request_total labels of a /readyz probe and of a Secret GET that found nothing. */
+/** apiserver_request_total labels of a /readyz probe. */
 const READYZ = { verb: "GET", subresource: "/readyz", code: "200" };
-const SECRET_GET_404 = { verb: "GET", resource: "secrets", code: "404" };
 
 /**
  * The Kubernetes objects the program creates for the lab stack (one cluster, lab-apps, with one
@@ -397,6 +397,8 @@ describe(SUITE_TITLE, function () {
                 workload.kubeconfig,
                 "--delay-seconds",
                 String(SIM_DELAY_SECONDS),
+                // Under load the wait can start after a fixed delay: count it from its first poll.
+                "--await-secret-poll",
                 "--max-seconds",
                 "1200",
             ],
@@ -426,8 +428,8 @@ describe(SUITE_TITLE, function () {
             "Kubernetes objects in the state",
         );
 
-        // ApiServerReady really waited: the simulator holds the kubeconfig Secret back for
-        // SIM_DELAY_SECONDS after it sees the Cluster, so the provider must have polled the
+        // ApiServerReady really waited: the simulator holds the kubeconfig Secret back until
+        // SIM_DELAY_SECONDS after the first Secret poll, so the provider must have polled the
         // management API server for it (404s) and then probed the workload API server's /readyz.
         const log = fs.readFileSync(path.join(p.logDir, `${d.base}.log`), "utf8");
         assert.match(

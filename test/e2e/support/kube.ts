@@ -8,6 +8,8 @@ import { httpsGet } from "../../../components/providers/httpsProbe";
 import { KubeconfigTarget, parseKubeconfig } from "../../../components/providers/kubeconfig";
 import { run, RunResult } from "./process";
 
+export { apiserverRequests } from "../../../scripts/lab/kubeRest";
+
 export interface KubeObject {
     apiVersion: string;
     kind: string;
@@ -288,39 +290,4 @@ export function getWithBearer(
         req.on("timeout", () => req.destroy(new Error(`GET ${path}: timed out`)));
         req.on("error", reject);
     });
-}
-
-/**
- * Sum of the API server's `apiserver_request_total` samples whose labels include `want`, from
- * its /metrics (the admin client certificate is in system:masters). Non-resource paths such as
- * /readyz count under subresource="/readyz".
- */
-export async function apiserverRequests(
-    t: KubeconfigTarget,
-    want: Readonly<Record<string, string>>,
-): Promise<number> {
-    const res = await httpsGet({
-        url: `${t.server}/metrics`,
-        caPem: t.caPem,
-        certPem: t.auth.certPem,
-        keyPem: t.auth.keyPem,
-        token: t.auth.token,
-        servername: t.tlsServerName,
-        timeoutMs: 10_000,
-    });
-    if (res.status !== 200) {
-        throw new Error(`GET /metrics: HTTP ${res.status}`);
-    }
-    let sum = 0;
-    for (const line of res.body.split("\n")) {
-        const m = /^apiserver_request_total\{([^}]*)\} (\S+)$/.exec(line);
-        if (!m) continue;
-        const labels = Object.fromEntries(
-            [...m[1].matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]),
-        );
-        if (Object.entries(want).every(([k, v]) => labels[k] === v)) {
-            sum += Number(m[2]);
-        }
-    }
-    return sum;
 }
