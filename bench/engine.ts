@@ -13,7 +13,13 @@
 //              type-checked a multi-region run once (pipeline/README.md "Type check"): the CLI
 //              is wrapped to run with PULUMI_NODEJS_TRANSPILE_ONLY=true. Without it the bench's
 //              one region type-checks itself, as the driver leaves a one-region run to do
+//   ...+zstd   the file backend writes the state zstd-compressed (<stack>.json.zst): the CLI is
+//              wrapped to run with PULUMI_DIY_BACKEND_ZSTD=true
+//   ...+split  with BENCH_ENGINE_REGIONS > 1: one driver invocation per region, each program
+//              type-checking itself (the way before the driver's check), instead of one
+//              invocation for all regions (the driver checks once, every program transpiles)
 //   ...@A+B    only at sizes A and B (e.g. patched:8@10, patched+skipcp@20+50)
+// The + suffixes combine in any order (bench/engineVariant.ts).
 // Per run: wall time, and peak RSS and CPU of the engine (the `pulumi` CLI), the program (the
 // node process the language host starts) and all processes, sampled from /proc
 // (bench/procTree.ts). Figures only; nothing here asserts on time.
@@ -22,38 +28,39 @@
 // BENCH_ENGINE_SIZES (1,10,50), BENCH_ENGINE_VARIANTS (stock,patched), BENCH_ENGINE_REPS (1),
 // BENCH_ENGINE_DELAY_SECONDS (120: CAPI's kubeconfig appears this long after the Cluster),
 // BENCH_ENGINE_OPS (up: up, then destroy; preview: a preview only, no CAPI simulator),
+// BENCH_ENGINE_REGIONS (1; more only with preview: stacks bench-a, bench-b, ..., each the lab
+// region grown to the size with its own region and cluster names),
 // BENCH_ENGINE_OUT (a JSON file for the raw figures), BENCH_ENGINE_KEEP=1 keeps the work dirs,
 // BENCH_ENGINE_PROFILE=<dir>: the engine runs with `--profiling <dir>/<n>-<variant>-<op>`, i.e.
 // writes <prefix>.<pid>.{cpu,mem,trace} per CLI call (`go tool pprof -top <pulumi> <file>.cpu`);
 // off by default (profiling costs CPU and the trace is large).
-// After each `up` the checkpoint's size is printed per resource type (bench/checkpointSize.ts).
-// Every program process is checked to have run type-checked (or transpile-only, for +transpile).
+// After each `up` the checkpoint's size is printed per resource type (bench/checkpointSize.ts;
+// for +zstd the file's size, and the types from `pulumi stack export`), and the driver must have
+// read every cluster's outputs from the state. Every program process is checked to have run
+// type-checked, or transpile-only for +transpile and after the driver's own check, which it must
+// run exactly when one invocation covers more than one region.
 import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { driverArgv } from "../test/e2e/support/driver";
-import { start, tail } from "../test/e2e/support/process";
+import { run, start, tail } from "../test/e2e/support/process";
 import { LabProject, REPO_ROOT, prepareProject, labEnv } from "../test/e2e/support/project";
 import type { RunSummary } from "../pipeline/summary";
 import { labRegionStackFile } from "./labRegion";
-import { ProcessTreeSampler, byRole } from "./procTree";
+import { ProcessFigures, ProcessTreeSampler, byRole } from "./procTree";
 import { startCapiSim } from "../test/e2e/support/capiSim";
 import { PROJECT } from "../components/constants";
-import { CheckpointSize, checkpointFile, checkpointLines, checkpointSize } from "./checkpointSize";
+import {
+    CheckpointSize,
+    checkpointFile,
+    checkpointLines,
+    checkpointSize,
+    compressionOf,
+} from "./checkpointSize";
+import { Variant, parseVariant } from "./engineVariant";
 
-interface Variant {
-    readonly name: string;
-    readonly stockSdk: boolean;
-    readonly parallel?: number;
-    /** The driver's --skip-checkpoints. */
-    readonly skipCheckpoints: boolean;
-    /** The program only transpiles (PULUMI_NODEJS_TRANSPILE_ONLY=true through a wrapped CLI). */
-    readonly transpile: boolean;
-    /** Only at these sizes; every size when undefined. */
-    readonly sizes?: readonly number[];
-}
 const STOCK_PRELOAD = path.join(__dirname, "stockSdk.cjs");
 const STACK = "bench";
 
@@ -63,7 +70,7 @@ type Op = "preview" | "up" | "destroy";
 
 interface OpFigures {
     readonly wallSeconds: number;
-    /** Whether the driver ran its own type check (it must not, for the bench's one region). */
+    /** Whether the driver ran its own type check (exactly when it runs more than one region). */
     readonly driverChecked: boolean;
     readonly roles: Record<string, RoleFigures>;
     readonly cpuSeconds: number;
@@ -81,26 +88,6 @@ interface RunFigures {
 }
 
 const env = labEnv("the bench through scripts/lab/bench-engine.sh");
-
-function parseVariant(spec: string): Variant {
-    const m = /^((stock|patched)(?::(\d+))?(\+skipcp)?(\+transpile)?)(?:@(\d+(?:\+\d+)*))?$/.exec(
-        spec.trim(),
-    );
-    if (!m) {
-        throw new Error(
-            `BENCH_ENGINE_VARIANTS: "${spec}" is not stock, patched or patched:N, optionally ` +
-                `+skipcp, optionally +transpile, optionally @A+B`,
-        );
-    }
-    return {
-        name: m[1],
-        stockSdk: m[2] === "stock",
-        parallel: m[3] ? Number(m[3]) : undefined,
-        skipCheckpoints: m[4] !== undefined,
-        transpile: m[5] !== undefined,
-        sizes: m[6]?.split("+").map(Number),
-    };
-}
 
 /**
  * The copy's Pulumi.yaml as before issue 11: the stock-SDK preload as the program's only node
@@ -135,12 +122,12 @@ const PROFILE_PREFIX = "BENCH_ENGINE_PROFILE_PREFIX";
 
 /**
  * The driver's --pulumi-root: the lab's own root, or one whose bin/pulumi wraps the lab's CLI,
- * adding `--profiling $BENCH_ENGINE_PROFILE_PREFIX` and, for +transpile, overriding the driver's
- * PULUMI_NODEJS_TRANSPILE_ONLY=false with true.
+ * adding `--profiling $BENCH_ENGINE_PROFILE_PREFIX`, for +transpile overriding the driver's
+ * PULUMI_NODEJS_TRANSPILE_ONLY=false with true, and for +zstd compressing the state.
  */
 function pulumiRoot(p: LabProject, v: Variant): string {
     const profiling = process.env.BENCH_ENGINE_PROFILE !== undefined;
-    if (!profiling && !v.transpile) return env("LAB_HOME");
+    if (!profiling && !v.transpile && !v.zstd) return env("LAB_HOME");
     const root = path.join(p.root, "wrapped-cli");
     fs.mkdirSync(path.join(root, "bin"), { recursive: true });
     const real = path.join(env("LAB_HOME"), "bin", "pulumi");
@@ -148,6 +135,7 @@ function pulumiRoot(p: LabProject, v: Variant): string {
         path.join(root, "bin", "pulumi"),
         "#!/bin/sh\n" +
             (v.transpile ? "export PULUMI_NODEJS_TRANSPILE_ONLY=true\n" : "") +
+            (v.zstd ? "export PULUMI_DIY_BACKEND_ZSTD=true\n" : "") +
             `exec "${real}"${profiling ? ` --profiling "$${PROFILE_PREFIX}"` : ""} "$@"\n`,
         { mode: 0o755 },
     );
@@ -156,14 +144,30 @@ function pulumiRoot(p: LabProject, v: Variant): string {
 
 const TRANSPILE_ONLY = "PULUMI_NODEJS_TRANSPILE_ONLY";
 
-/** One driver run, sampled; fails unless it succeeded (and, for up, ran the variant's SDK). */
-async function measured(p: LabProject, label: string, command: Op, v: Variant): Promise<OpFigures> {
+/** A driver run's figures and its summary. */
+interface Measured {
+    readonly figures: OpFigures;
+    readonly summary: RunSummary;
+}
+
+/**
+ * One driver run over `stacks`, sampled; fails unless it succeeded and, when it ran the program,
+ * ran one program per region on the variant's SDK, checked by the driver exactly when it covered
+ * more than one region, and transpile-only exactly when the driver checked (or for +transpile).
+ */
+async function measured(
+    p: LabProject,
+    label: string,
+    command: Op,
+    v: Variant,
+    stacks: readonly string[],
+): Promise<Measured> {
     const args = [
         ...(command === "destroy" ? ["--yes"] : []),
         ...(v.parallel ? ["--parallel", String(v.parallel)] : []),
         ...(v.skipCheckpoints ? ["--skip-checkpoints"] : []),
     ];
-    const argv = driverArgv(p, pulumiRoot(p, v), label, command, STACK, args);
+    const argv = driverArgv(p, pulumiRoot(p, v), label, command, stacks.join(","), args);
     const profileDir = process.env.BENCH_ENGINE_PROFILE;
     if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
     const started = start(process.execPath, argv, {
@@ -182,17 +186,21 @@ async function measured(p: LabProject, label: string, command: Op, v: Variant): 
     const summary = fs.existsSync(summaryFile)
         ? (JSON.parse(fs.readFileSync(summaryFile, "utf8")) as RunSummary)
         : undefined;
-    const c = summary?.regions[0]?.changes;
+    const regions = summary?.regions ?? [];
     const figures: OpFigures = {
         wallSeconds: result.ms / 1000,
         driverChecked: /^type check: /m.test(result.stderr),
         roles: Object.fromEntries(byRole(procs)),
         cpuSeconds: procs.reduce((s, x) => s + x.cpuSeconds, 0),
-        changes: c ? c.create + c.update + c.delete + c.replace : 0,
+        changes: regions.reduce(
+            (sum, r) =>
+                sum + r.changes.create + r.changes.update + r.changes.delete + r.changes.replace,
+            0,
+        ),
     };
     if (result.code !== 0 || summary?.exitCode !== 0) {
         // The figures up to the failure still say where the time went.
-        const errors = summary?.regions[0]?.errors ?? [];
+        const errors = regions.flatMap((r) => r.errors);
         throw new Error(
             `${label} failed (exit ${result.code}): ${opLine(command, figures)}; ` +
                 `${errors.length} error(s), first: ${errors[0]?.message.slice(0, 300) ?? "-"}; ` +
@@ -200,26 +208,133 @@ async function measured(p: LabProject, label: string, command: Op, v: Variant): 
                 tail(result, 15),
         );
     }
-    if (command !== "destroy") {
-        // destroy does not run the program
-        const programs = procs.filter((x) => x.role === "program");
-        const transpileOnly = v.transpile ? "true" : "false";
-        if (
-            programs.length !== 1 ||
-            programs[0].cmdline.includes(STOCK_PRELOAD) !== v.stockSdk ||
-            programs[0].env[TRANSPILE_ONLY] !== transpileOnly ||
-            figures.driverChecked
-        ) {
-            const seen = procs
-                .map((x) => `${x.role}: ${x.cmdline.slice(0, 160)} ${JSON.stringify(x.env)}`)
-                .join("\n");
-            throw new Error(
-                `${label}: not exactly one program on the ${v.name} SDK with ` +
-                    `${TRANSPILE_ONLY}=${transpileOnly} and no driver check (one region):\n${seen}`,
-            );
-        }
+    if (command !== "destroy") checkPrograms(label, v, stacks.length, figures, procs);
+    return { figures, summary };
+}
+
+/** The checks of measured() on the program processes of a preview or up (destroy runs none). */
+function checkPrograms(
+    label: string,
+    v: Variant,
+    regions: number,
+    figures: OpFigures,
+    procs: readonly ProcessFigures[],
+): void {
+    const driverChecks = regions > 1;
+    const transpileOnly = v.transpile || driverChecks ? "true" : "false";
+    const programs = procs.filter((x) => x.role === "program");
+    if (
+        programs.length !== regions ||
+        programs.some((x) => x.cmdline.includes(STOCK_PRELOAD) !== v.stockSdk) ||
+        programs.some((x) => x.env[TRANSPILE_ONLY] !== transpileOnly) ||
+        figures.driverChecked !== driverChecks
+    ) {
+        const seen = procs
+            .map((x) => `${x.role}: ${x.cmdline.slice(0, 160)} ${JSON.stringify(x.env)}`)
+            .join("\n");
+        throw new Error(
+            `${label}: not ${regions} program(s) on the ${v.name} SDK with ` +
+                `${TRANSPILE_ONLY}=${transpileOnly}, ${driverChecks ? "after" : "without"} the ` +
+                `driver's check (driver checked: ${figures.driverChecked}):\n${seen}`,
+        );
     }
-    return figures;
+}
+
+/** The bench's region stacks: "bench", or bench-a, bench-b, ... for several. */
+function regionStacks(regions: number): string[] {
+    if (regions === 1) return [STACK];
+    return Array.from({ length: regions }, (_, i) => `${STACK}-${String.fromCharCode(97 + i)}`);
+}
+
+/** A fresh copy of the program with the lab region grown to n clusters in every stack. */
+async function prepare(n: number, stacks: readonly string[], delaySeconds: number) {
+    const labYaml = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.lab.yaml"), "utf8");
+    const timeout = delaySeconds + 900;
+    return prepareProject(
+        env("LAB_BENCH_MGMT_KUBECONFIG"),
+        path.join(env("LAB_HOME"), "bin", "pulumi"),
+        undefined,
+        {
+            stacks,
+            stackFiles: Object.fromEntries(
+                stacks.map((s) => [
+                    s,
+                    labRegionStackFile(labYaml, n, timeout, stacks.length > 1 ? s : undefined),
+                ]),
+            ),
+        },
+    );
+}
+
+/**
+ * The preview of every stack: one driver invocation for all, or one per stack for +split,
+ * whose figures add up (wall and CPU summed, peaks the largest).
+ */
+async function preview(p: LabProject, n: number, v: Variant, stacks: string[]): Promise<OpFigures> {
+    const label = `01-preview-${n}-${v.name}`;
+    if (!v.split) return (await measured(p, label, "preview", v, stacks)).figures;
+    const parts: OpFigures[] = [];
+    for (const s of stacks) {
+        parts.push((await measured(p, `${label}-${s}`, "preview", v, [s])).figures);
+    }
+    return combined(parts);
+}
+
+function combined(parts: readonly OpFigures[]): OpFigures {
+    const roles: Record<string, RoleFigures> = {};
+    for (const [name, r] of parts.flatMap((f) => Object.entries(f.roles))) {
+        const sum = roles[name] ?? { ...NONE };
+        roles[name] = {
+            peakRssMiB: Math.max(sum.peakRssMiB, r.peakRssMiB),
+            cpuSeconds: sum.cpuSeconds + r.cpuSeconds,
+            count: sum.count + r.count,
+        };
+    }
+    const total = (f: (x: OpFigures) => number) => parts.reduce((s, x) => s + f(x), 0);
+    return {
+        wallSeconds: total((x) => x.wallSeconds),
+        driverChecked: parts.some((x) => x.driverChecked),
+        roles,
+        cpuSeconds: total((x) => x.cpuSeconds),
+        changes: total((x) => x.changes),
+    };
+}
+
+/**
+ * The checkpoint after `up`, in the form the variant asks for: a zstd file for +zstd (its
+ * resources read through the CLI, which is also what the driver's own reads do), else plain JSON.
+ */
+async function checkpointAfterUp(p: LabProject, v: Variant): Promise<CheckpointSize> {
+    const file = checkpointFile(p.stateDir, PROJECT, STACK);
+    const want = v.zstd ? "zstd" : "none";
+    if (!fs.existsSync(file) || compressionOf(file) !== want) {
+        throw new Error(`${v.name}: the state is ${file}, not a ${want} checkpoint`);
+    }
+    if (process.env.BENCH_ENGINE_KEEP === "1") {
+        fs.copyFileSync(file, path.join(p.root, path.basename(file).replace(STACK, "after-up")));
+    }
+    if (!v.zstd) return checkpointSize(file);
+    // The lab's CLI as it is: the variable only decides how the backend writes; it reads any form.
+    const out = path.join(p.root, "stack-export.json");
+    const r = await run(
+        path.join(env("LAB_HOME"), "bin", "pulumi"),
+        ["stack", "export", "--stack", STACK, "--file", out, "--non-interactive"],
+        { cwd: p.workDir, env: p.env, timeoutMs: 120_000 },
+    );
+    if (r.code !== 0) throw new Error(`pulumi stack export failed:\n${tail(r)}`);
+    return checkpointSize(file, fs.readFileSync(out, "utf8"));
+}
+
+/** The driver read every cluster's outputs from the state after `up` (RegionSummary.clusters). */
+function checkClustersRead(summary: RunSummary, n: number): void {
+    const r = summary.regions[0];
+    const clusters = r?.clusters;
+    const count = clusters && typeof clusters === "object" ? Object.keys(clusters).length : 0;
+    if (count !== n) {
+        throw new Error(
+            `up: the driver read ${count} of ${n} clusters' outputs (${r?.note ?? ""})`,
+        );
+    }
 }
 
 async function runOne(
@@ -227,26 +342,19 @@ async function runOne(
     v: Variant,
     delaySeconds: number,
     previewOnly: boolean,
+    regions: number,
 ): Promise<RunFigures> {
     const loadAtStart = os.loadavg();
-    const labYaml = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.lab.yaml"), "utf8");
-    const p = await prepareProject(
-        env("LAB_BENCH_MGMT_KUBECONFIG"),
-        path.join(env("LAB_HOME"), "bin", "pulumi"),
-        undefined,
-        {
-            stacks: [STACK],
-            stackFiles: { [STACK]: labRegionStackFile(labYaml, n, delaySeconds + 900) },
-        },
-    );
+    const stacks = regionStacks(regions);
+    const p = await prepare(n, stacks, delaySeconds);
     if (v.stockSdk) preloadStockSdk(p);
     if (previewOnly) {
         let done = false;
         try {
-            const preview = await measured(p, `01-preview-${n}-${v.name}`, "preview", v);
-            console.log(`  ${n} ${v.name}: ${opLine("preview", preview)}`);
+            const figures = await preview(p, n, v, stacks);
+            console.log(`  ${n} ${v.name}: ${opLine("preview", figures)}`);
             done = true;
-            return { n, variant: v.name, ops: { preview }, loadAtStart };
+            return { n, variant: v.name, ops: { preview: figures }, loadAtStart };
         } finally {
             keepOrRemove(p, done);
         }
@@ -254,18 +362,21 @@ async function runOne(
     const sim = startSim(p, delaySeconds);
     let ok = false;
     try {
-        const up = await measured(p, `01-up-${n}-${v.name}`, "up", v);
-        console.log(`  ${n} ${v.name}: ${opLine("up", up)}`);
-        const stackFile = checkpointFile(p.stateDir, PROJECT, STACK);
-        const checkpoint = checkpointSize(stackFile);
-        if (process.env.BENCH_ENGINE_KEEP === "1") {
-            fs.copyFileSync(stackFile, path.join(p.root, "checkpoint-after-up.json"));
-        }
+        const up = await measured(p, `01-up-${n}-${v.name}`, "up", v, stacks);
+        console.log(`  ${n} ${v.name}: ${opLine("up", up.figures)}`);
+        checkClustersRead(up.summary, n);
+        const checkpoint = await checkpointAfterUp(p, v);
         for (const line of checkpointLines(checkpoint)) console.log(`    ${line}`);
-        const destroy = await measured(p, `02-destroy-${n}-${v.name}`, "destroy", v);
-        console.log(`  ${n} ${v.name}: ${opLine("destroy", destroy)}`);
+        const destroy = await measured(p, `02-destroy-${n}-${v.name}`, "destroy", v, stacks);
+        console.log(`  ${n} ${v.name}: ${opLine("destroy", destroy.figures)}`);
         ok = true;
-        return { n, variant: v.name, ops: { up, destroy }, loadAtStart, checkpoint };
+        return {
+            n,
+            variant: v.name,
+            ops: { up: up.figures, destroy: destroy.figures },
+            loadAtStart,
+            checkpoint,
+        };
     } finally {
         sim.stdin?.end();
         sim.kill("SIGTERM");
@@ -295,7 +406,8 @@ function opLine(op: string, f: OpFigures): string {
         ...(f.roles.program
             ? [`program ${fmt(program.peakRssMiB)} MiB ${fmt(program.cpuSeconds, 1)} s CPU`]
             : []),
-        `driver ${fmt(driver.peakRssMiB)} MiB ${fmt(driver.cpuSeconds, 1)} s CPU`,
+        `driver ${fmt(driver.peakRssMiB)} MiB ${fmt(driver.cpuSeconds, 1)} s CPU` +
+            (f.driverChecked ? " (checked the program)" : ""),
         `all processes ${fmt(f.cpuSeconds, 1)} s CPU`,
         `load ${os
             .loadavg()
@@ -331,7 +443,19 @@ function summarize(
         ["driver CPU s", (r) => role(r, "driver").cpuSeconds, 1],
         ["all CPU s", (r) => main(r).cpuSeconds, 1],
         ...(op === "up"
-            ? [["destroy wall s", (r: RunFigures) => r.ops.destroy!.wallSeconds, 1] as Column]
+            ? [
+                  ["destroy wall s", (r: RunFigures) => r.ops.destroy!.wallSeconds, 1] as Column,
+                  [
+                      "destroy engine CPU s",
+                      (r: RunFigures) => r.ops.destroy!.roles.engine?.cpuSeconds ?? 0,
+                      1,
+                  ] as Column,
+                  [
+                      "state file KiB",
+                      (r: RunFigures) => (r.checkpoint?.fileBytes ?? 0) / 1024,
+                      0,
+                  ] as Column,
+              ]
             : []),
     ];
     console.log(`\n| clusters | variant | ${cols.map((c) => c[0]).join(" | ")} |`);
@@ -368,9 +492,22 @@ async function main(): Promise<void> {
     if (op !== "up" && op !== "preview") {
         throw new Error(`BENCH_ENGINE_OPS: "${op}" is not up (up, then destroy) or preview`);
     }
+    const regions = Number(process.env.BENCH_ENGINE_REGIONS ?? 1);
+    if (!(Number.isInteger(regions) && regions >= 1 && regions <= 26)) {
+        throw new Error(`BENCH_ENGINE_REGIONS: "${regions}" is not a number of regions (1-26)`);
+    }
+    if (regions > 1 && op !== "preview") {
+        // Their clusters would share the blocks and the one workload API server (labRegion.ts).
+        throw new Error("BENCH_ENGINE_REGIONS > 1 needs BENCH_ENGINE_OPS=preview");
+    }
+    const split = variants.find((v) => v.split);
+    if (split && regions === 1) {
+        throw new Error(`${split.name}: +split needs BENCH_ENGINE_REGIONS > 1`);
+    }
     console.log(
-        `real engine: ${op === "up" ? "up + destroy" : "preview"} of the lab region, ` +
-            `${sizes.join("/")} clusters, variants ` +
+        `real engine: ${op === "up" ? "up + destroy" : "preview"} of the lab region` +
+            `${regions > 1 ? ` as ${regions} region stacks` : ""}, ` +
+            `${sizes.join("/")} clusters${regions > 1 ? " each" : ""}, variants ` +
             `${variants.map((v) => v.name).join(", ")}, CAPI simulator delay ${delaySeconds} s, ` +
             `${reps} rep(s); ${os.cpus().length} CPUs, load ${os
                 .loadavg()
@@ -384,7 +521,7 @@ async function main(): Promise<void> {
             for (let k = 0; k < here.length; k++) {
                 // Rotate so that no variant always runs first.
                 const v = here[(k + i + rep) % here.length];
-                results.push(await runOne(n, v, delaySeconds, op === "preview"));
+                results.push(await runOne(n, v, delaySeconds, op === "preview", regions));
                 if (process.env.BENCH_ENGINE_OUT) {
                     fs.writeFileSync(
                         process.env.BENCH_ENGINE_OUT,
