@@ -257,7 +257,8 @@ describe("pipeline/cli main", function () {
         }
     });
 
-    it("a type error stops preview and up before any stack is touched (exit 2, file:line)", async () => {
+    it("a type error stops preview and up before any stack is touched (exit 2, file:line)", async function () {
+        this.timeout(120_000); // two real checks in workers
         const dir = program();
         fs.writeFileSync(
             path.join(dir, "tsconfig.json"),
@@ -293,7 +294,9 @@ describe("pipeline/cli main", function () {
         }
     });
 
-    it("a type error in the policy pack stops preview and up the same way (exit 2, file:line)", async () => {
+    it("a type error in the policy pack stops preview and up the same way (exit 2, file:line)", async function () {
+        // Three real checks in workers: ~25 s at load 8 on 2 cores.
+        this.timeout(120_000);
         const dir = program();
         const write = (name: string, text: string) => fs.writeFileSync(path.join(dir, name), text);
         const tsconfig = '{ "compilerOptions": { "strict": true, "lib": ["es2020"] } }';
