@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as TS from "typescript";
 import { policyPackDir } from "./policyFiles";
-import { moduleFile, readPackageMain } from "./programFiles";
+import { moduleFile } from "./programFiles";
 import { compilerOptions, loadTypeScript, throwOnTypeErrors } from "./typeCheck";
 import { UsageError } from "./usageError";
 
@@ -26,9 +26,15 @@ export function policyBuildParent(workDir: string): string {
     return path.join(workDir, "node_modules", ".cache", "cluster-fleet");
 }
 
+/** The pack's package.json, read once: its `main` is the entry and the copy keeps the rest. */
+function readPackage(source: string): Record<string, unknown> {
+    const file = path.join(source, "package.json");
+    return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
+}
+
 /** What the runner loads: package.json `main` of the pack (a directory means its index.ts). */
-function packEntry(source: string): string {
-    const main = readPackageMain(source) ?? "index.ts";
+function packEntry(source: string, pkg: Record<string, unknown>): string {
+    const main = typeof pkg.main === "string" && pkg.main.length > 0 ? pkg.main : "index.ts";
     const entry = moduleFile(path.resolve(source, main));
     if (!entry) {
         throw new UsageError(`${WHAT}'s entry ${path.resolve(source, main)} does not exist`);
@@ -68,7 +74,8 @@ export function buildPolicyPack(workDir: string, outDir: string): BuiltPolicyPac
         workDir,
         WHAT,
     );
-    const entry = packEntry(source);
+    const pkg = readPackage(source);
+    const entry = packEntry(source, pkg);
     const program = ts.createProgram({
         rootNames: [entry],
         options: emitOptions(options, workDir, outDir),
@@ -87,8 +94,6 @@ export function buildPolicyPack(workDir: string, outDir: string): BuiltPolicyPac
         path.join(packDir, "PulumiPolicy.yaml"),
     );
     // @pulumi/policy reads the pack's name and version from package.json in the pack directory.
-    const pkgFile = path.join(source, "package.json");
-    const pkg = fs.existsSync(pkgFile) ? JSON.parse(fs.readFileSync(pkgFile, "utf8")) : {};
     const main = path.relative(source, entry).replace(/\.ts$/, ".js");
     fs.writeFileSync(
         path.join(packDir, "package.json"),

@@ -24,7 +24,7 @@ function readYaml(file: string): ProjectDoc {
     return doc && typeof doc === "object" ? (doc as ProjectDoc) : {};
 }
 
-export function readPackageMain(dir: string): string | undefined {
+function readPackageMain(dir: string): string | undefined {
     const file = path.join(dir, "package.json");
     if (!fs.existsSync(file)) return undefined;
     const main = (JSON.parse(fs.readFileSync(file, "utf8")) as { main?: unknown }).main;
