@@ -165,19 +165,10 @@ const ALLOWED: Record<EngineCommand | "report", readonly OptionName[]> = {
     report: ["summary", "report"],
 };
 
-/**
- * Parses `argv` (without node and script). `defaultWorkDir` is the repository root; relative
- * paths are resolved against `cwd`.
- */
-export function parsePipelineArgs(
-    argv: readonly string[],
-    env: NodeJS.ProcessEnv,
-    cwd: string,
-    defaultWorkDir: string,
-): PipelineArgs {
-    let parsed;
+/** node:util's parse; its own messages (unknown option, missing value) come with the usage. */
+function parseArgv(argv: readonly string[]) {
     try {
-        parsed = parseArgs({
+        return parseArgs({
             args: [...argv],
             options: OPTIONS,
             allowPositionals: true,
@@ -186,10 +177,12 @@ export function parsePipelineArgs(
     } catch (err) {
         throw new UsageError(`${(err as Error).message}\n\n${USAGE}`);
     }
-    const { values, positionals } = parsed;
-    if (values.help) {
-        return { command: "help" };
-    }
+}
+
+type OptionValues = ReturnType<typeof parseArgv>["values"];
+
+/** The one positional, which must name a command. */
+function commandOf(positionals: readonly string[]): EngineCommand | "report" {
     if (positionals.length !== 1) {
         throw new UsageError(
             positionals.length === 0
@@ -203,30 +196,22 @@ export function parsePipelineArgs(
             `unknown command "${command}": use one of ${[...ENGINE_COMMANDS, "report"].join(", ")}`,
         );
     }
-    const allowed = ALLOWED[command as EngineCommand | "report"];
+    return command as EngineCommand | "report";
+}
+
+/** Rejects options the command does not take, rather than silently ignoring them. */
+function checkAllowed(command: EngineCommand | "report", values: OptionValues): void {
+    const allowed = ALLOWED[command];
     for (const [key, value] of Object.entries(values)) {
         const name = key as keyof typeof OPTIONS;
         if (value !== undefined && name !== "work-dir" && !allowed.includes(name)) {
             throw new UsageError(`--${name} does not apply to "${command}"`);
         }
     }
+}
 
-    const resolve = (p: string) => path.resolve(cwd, p);
-    const workDir = values["work-dir"] ? resolve(values["work-dir"]) : defaultWorkDir;
-
-    if (command === "report") {
-        return {
-            command: "report",
-            workDir,
-            summaryPaths: (values.summary ?? []).map(resolve),
-            reportPath: values.report ? resolve(values.report) : undefined,
-        };
-    }
-
-    const engineCommand = command as EngineCommand;
-    if ((values.summary ?? []).length > 1) {
-        throw new UsageError(`--summary: give one file for "${command}"`);
-    }
+/** --stacks and --canary, validated together: the canary must be one of the stacks. */
+function parseSelection(values: OptionValues): { stacks?: string[]; canary?: string } {
     const stacks = values.stacks ? parseStacks(values.stacks) : undefined;
     const canary =
         values.canary !== undefined ? validateStackName(values.canary, "--canary") : undefined;
@@ -235,10 +220,25 @@ export function parsePipelineArgs(
             `--canary: "${canary}" is not one of --stacks ${stacks.join(",")}; add it or pick another`,
         );
     }
-    const emptyToUndefined = (v: string | undefined) => (v && v.length > 0 ? v : undefined);
+    return { stacks, canary };
+}
+
+const emptyToUndefined = (v: string | undefined) => (v && v.length > 0 ? v : undefined);
+
+function runArgs(
+    command: EngineCommand,
+    values: OptionValues,
+    env: NodeJS.ProcessEnv,
+    workDir: string,
+    resolve: (p: string) => string,
+): RunArgs {
+    if ((values.summary ?? []).length > 1) {
+        throw new UsageError(`--summary: give one file for "${command}"`);
+    }
+    const { stacks, canary } = parseSelection(values);
     const pulumiRoot = emptyToUndefined(values["pulumi-root"]) ?? emptyToUndefined(env.PULUMI_ROOT);
     return {
-        command: engineCommand,
+        command,
         workDir,
         stacks,
         canary,
@@ -247,10 +247,10 @@ export function parsePipelineArgs(
             values.parallel !== undefined ? parsePositive("parallel", values.parallel) : undefined,
         summaryPath: values.summary?.[0]
             ? resolve(values.summary[0])
-            : path.join(workDir, "out", `summary-${engineCommand}.json`),
+            : path.join(workDir, "out", `summary-${command}.json`),
         reportPath: values.report
             ? resolve(values.report)
-            : path.join(workDir, "out", `report-${engineCommand}.md`),
+            : path.join(workDir, "out", `report-${command}.md`),
         backendUrl: emptyToUndefined(values.backend),
         pulumiRoot: pulumiRoot ? resolve(pulumiRoot) : undefined,
         expectNoChanges: values["expect-no-changes"] ?? false,
@@ -259,4 +259,34 @@ export function parsePipelineArgs(
         skipCheckpoints: values["skip-checkpoints"] ?? false,
         quiet: values.quiet ?? false,
     };
+}
+
+/**
+ * Parses `argv` (without node and script). `defaultWorkDir` is the repository root; relative
+ * paths are resolved against `cwd`.
+ */
+export function parsePipelineArgs(
+    argv: readonly string[],
+    env: NodeJS.ProcessEnv,
+    cwd: string,
+    defaultWorkDir: string,
+): PipelineArgs {
+    const { values, positionals } = parseArgv(argv);
+    if (values.help) {
+        return { command: "help" };
+    }
+    const command = commandOf(positionals);
+    checkAllowed(command, values);
+
+    const resolve = (p: string) => path.resolve(cwd, p);
+    const workDir = values["work-dir"] ? resolve(values["work-dir"]) : defaultWorkDir;
+    if (command === "report") {
+        return {
+            command: "report",
+            workDir,
+            summaryPaths: (values.summary ?? []).map(resolve),
+            reportPath: values.report ? resolve(values.report) : undefined,
+        };
+    }
+    return runArgs(command, values, env, workDir, resolve);
 }

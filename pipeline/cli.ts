@@ -17,6 +17,7 @@ import {
     displayBackend,
     resolveEngineEnvironment,
     transpileOnlyEnv,
+    type EngineEnvironment,
 } from "./environment";
 import { ExitCode } from "./exitCodes";
 import { resolvePolicies, type PolicyAttachment } from "./policyFiles";
@@ -24,7 +25,7 @@ import { regionParallelism } from "./parallelism";
 import { prefixedLines } from "./prefixedLines";
 import { runRegion, type StackOps } from "./region";
 import { renderReport, formatDuration } from "./report";
-import { planRollout, runRollout } from "./rollout";
+import { planRollout, runRollout, type RegionRunner } from "./rollout";
 import {
     discoverStacks,
     isProductionStack,
@@ -33,8 +34,9 @@ import {
     secretsProviderOf,
     selectStacks,
     type StackDoc,
+    type StackSelection,
 } from "./stacks";
-import { buildRunSummary, errorSummary } from "./summary";
+import { buildRunSummary, errorSummary, type RegionSummary, type RunSummary } from "./summary";
 import { latestSummaryFile, readSummary, writeSummary, writeTextFile } from "./summaryFile";
 import { policyBuildParent } from "./policyBuild";
 import { checksOnce } from "./typeCheck";
@@ -173,8 +175,16 @@ function withCompiledPack(
     return new Map([...policies].map(([stack, a]) => [stack, { ...a, packDir }]));
 }
 
-async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
-    const startedAt = deps.now();
+/** What a run settles before it connects: its stacks, their files, policies and engine env. */
+interface RunSetup {
+    readonly selection: StackSelection;
+    readonly docOf: (stack: string) => StackDoc | undefined;
+    readonly sourcePolicies: Map<string, PolicyAttachment>;
+    readonly engineEnv: EngineEnvironment;
+}
+
+/** The checks that need no engine: stacks, the destroy guard, policy configs, the passphrase. */
+function prepareRun(args: RunArgs, deps: CliDeps): RunSetup {
     const selection = selectStacks(args.stacks, args.canary, discoverStacks(args.workDir));
     const docOf = stackDocs(args.workDir);
     if (args.command === "destroy") {
@@ -190,29 +200,46 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
         deps.env,
         selection.stacks.map((s) => secretsProviderOf(docOf(s))),
     );
-    if (args.skipCheckpoints) {
-        deps.stderr(
-            "--skip-checkpoints: the engine writes each region's state only when its " +
-                `${args.command} ends; if it is killed or crashes, that region's state will not ` +
-                "know what this run created or deleted\n",
-        );
-    }
-    const engine = await deps.connect(args.pulumiRoot, args.workDir);
-    // Once, before any stack is touched: a type error stops the run here (exit 2). With one
-    // region, ts-node checks the program and the pack in its engine run, as under `pulumi up`.
-    const checked = checksOnce(args.command, selection.stacks.length)
-        ? await typeCheck(args, deps)
-        : undefined;
-    const policies = withCompiledPack(sourcePolicies, checked);
-    const envVars = {
-        ...engineEnv.envVars,
-        ...checkpointEnv(args.skipCheckpoints),
-        ...transpileOnlyEnv(checked?.program),
-    };
-    if (engineEnv.stateDir) {
-        fs.mkdirSync(engineEnv.stateDir, { recursive: true });
-    }
+    return { selection, docOf, sourcePolicies, engineEnv };
+}
 
+/** What every region of a run shares. */
+interface RegionContext {
+    readonly engine: EngineAccess;
+    readonly envVars: Readonly<Record<string, string>>;
+    readonly policies: Map<string, PolicyAttachment>;
+    readonly docOf: (stack: string) => StackDoc | undefined;
+}
+
+/** One region's run: its stack's policy and parallelism, engine output prefixed on stderr. */
+function regionRunner(args: RunArgs, deps: CliDeps, ctx: RegionContext): RegionRunner {
+    return async (stack, signal) => {
+        const out = args.quiet ? undefined : prefixedLines(`[${stack}] `, deps.stderr);
+        try {
+            return await runRegion(
+                ctx.engine.opener(stack, args.command, ctx.envVars),
+                {
+                    stack,
+                    command: args.command,
+                    expectNoChanges: args.expectNoChanges,
+                    policy: ctx.policies.get(stack),
+                    onOutput: out,
+                    onNotice: (line) => deps.stderr(`[${stack}] recovery: ${line}\n`),
+                    parallel:
+                        args.parallel ??
+                        regionParallelism(ctx.docOf(stack), os.availableParallelism()),
+                },
+                signal,
+                () => deps.now().getTime(),
+            );
+        } finally {
+            out?.flush();
+        }
+    };
+}
+
+/** SIGINT/SIGTERM abort the run (running regions cancel, the rest are skipped); a second exits. */
+function watchInterrupts(deps: CliDeps): { readonly signal: AbortSignal; detach(): void } {
     const controller = new AbortController();
     let interrupts = 0;
     const onSignal = () => {
@@ -229,64 +256,51 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
     };
     deps.signals.on("SIGINT", onSignal);
     deps.signals.on("SIGTERM", onSignal);
+    return {
+        signal: controller.signal,
+        detach: () => {
+            deps.signals.off("SIGINT", onSignal);
+            deps.signals.off("SIGTERM", onSignal);
+        },
+    };
+}
 
-    let regions;
+/** Why --skip-checkpoints is a risk, said before the run starts. */
+function skipCheckpointsWarning(command: EngineCommand): string {
+    return (
+        "--skip-checkpoints: the engine writes each region's state only when its " +
+        `${command} ends; if it is killed or crashes, that region's state will not ` +
+        "know what this run created or deleted\n"
+    );
+}
+
+/** The canary, then the rest; a SIGINT or SIGTERM during the rollout interrupts it. */
+async function rollOut(
+    args: RunArgs,
+    deps: CliDeps,
+    selection: StackSelection,
+    run: RegionRunner,
+): Promise<{ regions: RegionSummary[]; interrupted: boolean }> {
+    const interrupts = watchInterrupts(deps);
     try {
-        const plan = planRollout(
-            selection.stacks,
-            selection.canary,
-            args.command,
-            args.concurrency,
-        );
-        regions = await runRollout({
-            plan,
+        const regions = await runRollout({
+            plan: planRollout(selection.stacks, selection.canary, args.command, args.concurrency),
             command: args.command,
-            signal: controller.signal,
-            run: async (stack, signal) => {
-                const out = args.quiet ? undefined : prefixedLines(`[${stack}] `, deps.stderr);
-                try {
-                    return await runRegion(
-                        engine.opener(stack, args.command, envVars),
-                        {
-                            stack,
-                            command: args.command,
-                            expectNoChanges: args.expectNoChanges,
-                            policy: policies.get(stack),
-                            onOutput: out,
-                            onNotice: (line) => deps.stderr(`[${stack}] recovery: ${line}\n`),
-                            parallel:
-                                args.parallel ??
-                                regionParallelism(docOf(stack), os.availableParallelism()),
-                        },
-                        signal,
-                        () => deps.now().getTime(),
-                    );
-                } finally {
-                    out?.flush();
-                }
-            },
+            signal: interrupts.signal,
+            run,
             onRegionDone: (r) =>
                 deps.stderr(
                     `[${r.stack}] ${args.command}: ${r.result} (${formatDuration(r.durationMs)})\n`,
                 ),
         });
+        return { regions, interrupted: interrupts.signal.aborted };
     } finally {
-        deps.signals.off("SIGINT", onSignal);
-        deps.signals.off("SIGTERM", onSignal);
-        if (checked) fs.rmSync(checked.buildDir, { recursive: true, force: true });
+        interrupts.detach();
     }
+}
 
-    const summary = buildRunSummary({
-        command: args.command,
-        startedAt,
-        finishedAt: deps.now(),
-        interrupted: controller.signal.aborted,
-        canary: selection.canary,
-        concurrency: args.concurrency,
-        backend: displayBackend(engineEnv.backendUrl),
-        pulumiVersion: engine.version,
-        regions,
-    });
+/** Writes the summary and the report, prints the report, and says where both went. */
+function publishRun(args: RunArgs, deps: CliDeps, summary: RunSummary): void {
     writeSummary(args.summaryPath, summary);
     const report = renderReport(summary);
     writeTextFile(args.reportPath, report);
@@ -296,6 +310,53 @@ async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
         return rel && !rel.startsWith("..") ? rel : p;
     };
     deps.stderr(`Summary: ${shown(args.summaryPath)}; report: ${shown(args.reportPath)}\n`);
+}
+
+async function runCommand(args: RunArgs, deps: CliDeps): Promise<number> {
+    const startedAt = deps.now();
+    const { selection, docOf, sourcePolicies, engineEnv } = prepareRun(args, deps);
+    if (args.skipCheckpoints) {
+        deps.stderr(skipCheckpointsWarning(args.command));
+    }
+    const engine = await deps.connect(args.pulumiRoot, args.workDir);
+    // Once, before any stack is touched: a type error stops the run here (exit 2). With one
+    // region, ts-node checks the program and the pack in its engine run, as under `pulumi up`.
+    const checked = checksOnce(args.command, selection.stacks.length)
+        ? await typeCheck(args, deps)
+        : undefined;
+    const run = regionRunner(args, deps, {
+        engine,
+        envVars: {
+            ...engineEnv.envVars,
+            ...checkpointEnv(args.skipCheckpoints),
+            ...transpileOnlyEnv(checked?.program),
+        },
+        policies: withCompiledPack(sourcePolicies, checked),
+        docOf,
+    });
+    if (engineEnv.stateDir) {
+        fs.mkdirSync(engineEnv.stateDir, { recursive: true });
+    }
+
+    let rollout;
+    try {
+        rollout = await rollOut(args, deps, selection, run);
+    } finally {
+        if (checked) fs.rmSync(checked.buildDir, { recursive: true, force: true });
+    }
+
+    const summary = buildRunSummary({
+        command: args.command,
+        startedAt,
+        finishedAt: deps.now(),
+        interrupted: rollout.interrupted,
+        canary: selection.canary,
+        concurrency: args.concurrency,
+        backend: displayBackend(engineEnv.backendUrl),
+        pulumiVersion: engine.version,
+        regions: rollout.regions,
+    });
+    publishRun(args, deps, summary);
     return summary.exitCode;
 }
 

@@ -123,60 +123,76 @@ function countsFromSteps(events: readonly EngineEvent[]): ChangeCounts {
     return c;
 }
 
+function policyViolations(
+    ordered: readonly EngineEvent[],
+    secrets: readonly string[],
+): PolicyViolation[] {
+    const found: PolicyViolation[] = [];
+    for (const { policyEvent: p } of ordered) {
+        const level = p ? policyLevel(p.enforcementLevel) : undefined;
+        if (p && level) {
+            found.push({
+                policyPack: p.policyPackName,
+                policyPackVersion: p.policyPackVersion,
+                policyName: p.policyName,
+                level,
+                message: cleanMessage(p.message, secrets),
+                ...(p.resourceUrn ? { urn: p.resourceUrn } : {}),
+            });
+        }
+    }
+    return found;
+}
+
+/** Error diagnostics, once per resource and message: the engine repeats some. */
+function errorDiagnostics(
+    ordered: readonly EngineEvent[],
+    secrets: readonly string[],
+): RegionError[] {
+    const errors: RegionError[] = [];
+    const seen = new Set<string>();
+    for (const { diagnosticEvent: d } of ordered) {
+        if (!d || d.severity !== "error") continue;
+        const message = cleanMessage(d.message, secrets);
+        const key = `${d.urn ?? ""}\u0000${message}`;
+        if (message.length > 0 && !seen.has(key)) {
+            seen.add(key);
+            errors.push({ message, ...(d.urn ? { urn: d.urn } : {}) });
+        }
+    }
+    return errors;
+}
+
+function failedResources(ordered: readonly EngineEvent[]): FailedResource[] {
+    return ordered.flatMap(({ resOpFailedEvent: f }) =>
+        f
+            ? [{ urn: f.metadata.urn, type: f.metadata.type, op: f.metadata.op, status: f.status }]
+            : [],
+    );
+}
+
+/** The last summary's counts, and whether any summary flagged the state as possibly corrupt. */
+function engineSummary(ordered: readonly EngineEvent[]): {
+    summary: OpMap | undefined;
+    maybeCorrupt: boolean;
+} {
+    let summary: OpMap | undefined;
+    let maybeCorrupt = false;
+    for (const { summaryEvent } of ordered) {
+        if (summaryEvent) {
+            summary = summaryEvent.resourceChanges ?? {};
+            maybeCorrupt = maybeCorrupt || summaryEvent.maybeCorrupt === true;
+        }
+    }
+    return { summary, maybeCorrupt };
+}
+
 export function digestEvents(
     events: readonly EngineEvent[],
     secrets: readonly string[] = [],
 ): EventDigest {
     const ordered = [...events].sort((a, b) => a.sequence - b.sequence);
-    const policyViolations: PolicyViolation[] = [];
-    const errors: RegionError[] = [];
-    const failedResources: FailedResource[] = [];
-    const seenErrors = new Set<string>();
-    let summary: OpMap | undefined;
-    let cancelled = false;
-    let maybeCorrupt = false;
-
-    for (const e of ordered) {
-        if (e.summaryEvent) {
-            summary = e.summaryEvent.resourceChanges ?? {};
-            maybeCorrupt = maybeCorrupt || e.summaryEvent.maybeCorrupt === true;
-        }
-        if (e.cancelEvent) {
-            cancelled = true;
-        }
-        const p = e.policyEvent;
-        if (p) {
-            const level = policyLevel(p.enforcementLevel);
-            if (level) {
-                policyViolations.push({
-                    policyPack: p.policyPackName,
-                    policyPackVersion: p.policyPackVersion,
-                    policyName: p.policyName,
-                    level,
-                    message: cleanMessage(p.message, secrets),
-                    ...(p.resourceUrn ? { urn: p.resourceUrn } : {}),
-                });
-            }
-        }
-        const d = e.diagnosticEvent;
-        if (d && d.severity === "error") {
-            const message = cleanMessage(d.message, secrets);
-            const key = `${d.urn ?? ""}\u0000${message}`;
-            if (message.length > 0 && !seenErrors.has(key)) {
-                seenErrors.add(key);
-                errors.push({ message, ...(d.urn ? { urn: d.urn } : {}) });
-            }
-        }
-        const f = e.resOpFailedEvent;
-        if (f) {
-            failedResources.push({
-                urn: f.metadata.urn,
-                type: f.metadata.type,
-                op: f.metadata.op,
-                status: f.status,
-            });
-        }
-    }
+    const { summary, maybeCorrupt } = engineSummary(ordered);
     return {
         changes: summary !== undefined ? countsFromOpMap(summary) : countsFromSteps(ordered),
         changesFrom:
@@ -185,10 +201,10 @@ export function digestEvents(
                 : ordered.some((e) => e.resourcePreEvent)
                   ? "steps"
                   : "none",
-        policyViolations,
-        errors,
-        failedResources,
-        cancelled,
+        policyViolations: policyViolations(ordered, secrets),
+        errors: errorDiagnostics(ordered, secrets),
+        failedResources: failedResources(ordered),
+        cancelled: ordered.some((e) => e.cancelEvent),
         maybeCorrupt,
     };
 }

@@ -169,23 +169,24 @@ async function recoverPending(r: Recovery): Promise<void> {
     r.say(`${r.req.stack}: no pending operations left; running ${r.req.command}`);
 }
 
-/** Runs `req.command` on the stack `open()` yields. Never throws: failures become the result. */
-export async function runRegion(
-    open: () => Promise<StackOps>,
+/** The options of every engine call of the region; its events are collected into `events`. */
+function commonOptions(
     req: RegionRequest,
     signal: AbortSignal,
-    now: () => number = Date.now,
-): Promise<RegionSummary> {
-    const started = now();
-    const events: EngineEvent[] = [];
-    const common = {
+    events: EngineEvent[],
+): CommonOptions {
+    return {
         onEvent: (e: EngineEvent) => events.push(e),
         onOutput: req.onOutput,
         signal,
-        color: "never" as const,
+        color: "never",
         ...(req.parallel !== undefined ? { parallel: req.parallel } : {}),
     };
-    const policy = (): PolicyOptions => {
+}
+
+/** The pack and its config; asked for only by the commands that attach them. */
+function policyOptions(req: RegionRequest): () => PolicyOptions {
+    return () => {
         if (!req.policy) {
             throw new Error(`${req.command} of ${req.stack} needs the policy pack and its config`);
         }
@@ -194,13 +195,22 @@ export async function runRegion(
             policyPackConfigs: [req.policy.configFile],
         };
     };
+}
 
-    const recovery: string[] = [];
-    const say = (line: string) => {
-        recovery.push(line);
-        req.onNotice?.(line);
-    };
-    let error: unknown;
+/** How far a region's operation got: the stack, when it opened, and what it threw. */
+interface Attempt {
+    readonly ops?: StackOps;
+    readonly error?: unknown;
+}
+
+/** Opens the stack, repairs it if needed and runs the command; failures are returned. */
+async function attemptOperation(
+    open: () => Promise<StackOps>,
+    req: RegionRequest,
+    signal: AbortSignal,
+    events: EngineEvent[],
+    say: (line: string) => void,
+): Promise<Attempt> {
     let ops: StackOps | undefined;
     try {
         if (signal.aborted) {
@@ -212,15 +222,46 @@ export async function runRegion(
         if (recovers(req.command)) {
             await recoverPending(r);
         }
+        const common = commonOptions(req, signal, events);
+        const policy = policyOptions(req);
         await withStaleLockRetry(
             r,
             () => runOperation(opened, req.command, common, policy, req.expectNoChanges),
             // The failed attempt never reached the engine; its events would only confuse.
             () => events.splice(0),
         );
-    } catch (err) {
-        error = err;
+        return { ops };
+    } catch (error) {
+        return { ops, error };
     }
+}
+
+/** The stack's cluster outputs, or a note on why they could not be read. */
+async function readClusters(
+    ops: StackOps,
+): Promise<{ clusters?: RegionSummary["clusters"]; note?: string }> {
+    try {
+        return { clusters: clusterOutputs(stackOutputsFromDeployment(await ops.exportStack())) };
+    } catch (err) {
+        return { note: `cluster outputs unavailable: ${errorSummary(err)}` };
+    }
+}
+
+/** Runs `req.command` on the stack `open()` yields. Never throws: failures become the result. */
+export async function runRegion(
+    open: () => Promise<StackOps>,
+    req: RegionRequest,
+    signal: AbortSignal,
+    now: () => number = Date.now,
+): Promise<RegionSummary> {
+    const started = now();
+    const events: EngineEvent[] = [];
+    const recovery: string[] = [];
+    const say = (line: string) => {
+        recovery.push(line);
+        req.onNotice?.(line);
+    };
+    const { ops, error } = await attemptOperation(open, req, signal, events, say);
 
     const digest = digestEvents(events);
     const classification = classifyRegion({
@@ -230,17 +271,11 @@ export async function runRegion(
         error,
         aborted: signal.aborted,
     });
-
     const errors = [...digest.errors, ...classification.extraErrors];
-    let clusters: RegionSummary["clusters"];
-    let note: string | undefined;
-    if (ops && req.command !== "destroy" && classification.result !== "interrupted") {
-        try {
-            clusters = clusterOutputs(stackOutputsFromDeployment(await ops.exportStack()));
-        } catch (err) {
-            note = `cluster outputs unavailable: ${errorSummary(err)}`;
-        }
-    }
+    const { clusters, note } =
+        ops && req.command !== "destroy" && classification.result !== "interrupted"
+            ? await readClusters(ops)
+            : {};
 
     return {
         stack: req.stack,

@@ -1,12 +1,76 @@
 // VSphereMachineTemplate policies: static addressing from IPAM pools (no DHCP, no per-template
 // fixed IPs, which would collide during rollouts), and a minimum size for control-plane machines.
-import { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
+import { PolicyConfigSchema, ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
 import { apiGroups, kinds, labels, machineRoles, types } from "../../components/constants";
 import { readConfig } from "../lib/config";
 import { label, namespacedName } from "../lib/k8s";
 import { readKnown, unknownAtPreview } from "../lib/known";
 
 const POOL_KINDS: readonly string[] = [kinds.InClusterIPPool, "GlobalInClusterIPPool"];
+
+type PoolRef = { apiGroup?: unknown; kind?: unknown; name?: unknown };
+
+/** The addressing fields of device `i`, each pool reference copied field by field so that an
+ *  unknown field is found here rather than in a check. */
+function readDevice(list: readonly unknown[], i: number) {
+    return readKnown(() => {
+        const d = list[i] as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+        return {
+            dhcp4: d?.dhcp4 as unknown,
+            dhcp6: d?.dhcp6 as unknown,
+            skipIPAllocation: d?.skipIPAllocation as unknown,
+            ipAddrs: d?.ipAddrs as unknown,
+            pools: (Array.isArray(d?.addressesFromPools)
+                ? d.addressesFromPools.map((p: Record<string, unknown>) => ({
+                      apiGroup: p?.apiGroup,
+                      kind: p?.kind,
+                      name: p?.name,
+                  }))
+                : d?.addressesFromPools) as unknown,
+        };
+    });
+}
+
+type Device = Extract<ReturnType<typeof readDevice>, { known: true }>["value"];
+
+/** DHCP off, no opting out of IPAM, no fixed addresses (a template's are every clone's). */
+function checkStatic(d: Device, tpl: string, at: string, report: ReportViolation): void {
+    if (d.dhcp4 !== false) {
+        report(`${tpl}: ${at}.dhcp4 must be false (static addresses from IPAM pools).`);
+    }
+    if (d.dhcp6 === true) {
+        report(`${tpl}: ${at}.dhcp6 must not be true (static addresses from IPAM pools).`);
+    }
+    if (d.skipIPAllocation === true) {
+        report(`${tpl}: ${at}.skipIPAllocation must not be true; nodes need a pool address.`);
+    }
+    if (Array.isArray(d.ipAddrs) && d.ipAddrs.length > 0) {
+        report(
+            `${tpl}: ${at}.ipAddrs must be empty: every machine cloned from a template ` +
+                `would get the same address. Use addressesFromPools instead.`,
+        );
+    }
+}
+
+/** At least one pool reference, each to a named in-cluster IPAM pool. */
+function checkPoolRefs(refs: unknown, tpl: string, at: string, report: ReportViolation): void {
+    const pools = refs as PoolRef[];
+    if (!Array.isArray(pools) || pools.length === 0) {
+        report(`${tpl}: ${at}.addressesFromPools must reference an InClusterIPPool.`);
+        return;
+    }
+    pools.forEach((p, j) => {
+        if (p.apiGroup !== apiGroups.ipam || !POOL_KINDS.includes(String(p.kind))) {
+            report(
+                `${tpl}: ${at}.addressesFromPools[${j}] must be ` +
+                    `{apiGroup: ${apiGroups.ipam}, kind: ${POOL_KINDS.join(" | ")}}.`,
+            );
+        }
+        if (typeof p.name !== "string" || p.name === "") {
+            report(`${tpl}: ${at}.addressesFromPools[${j}].name must name the pool.`);
+        }
+    });
+}
 
 export const machineStaticAddressing: ResourceValidationPolicy = {
     name: "machine-static-addressing",
@@ -30,60 +94,13 @@ export const machineStaticAddressing: ResourceValidationPolicy = {
         const list: unknown[] = devs.value;
         list.forEach((_d, i) => {
             const at = `spec.template.spec.network.devices[${i}]`;
-            const dev = readKnown(() => {
-                const d = list[i] as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-                return {
-                    dhcp4: d?.dhcp4 as unknown,
-                    dhcp6: d?.dhcp6 as unknown,
-                    skipIPAllocation: d?.skipIPAllocation as unknown,
-                    ipAddrs: d?.ipAddrs as unknown,
-                    pools: (Array.isArray(d?.addressesFromPools)
-                        ? d.addressesFromPools.map((p: Record<string, unknown>) => ({
-                              apiGroup: p?.apiGroup,
-                              kind: p?.kind,
-                              name: p?.name,
-                          }))
-                        : d?.addressesFromPools) as unknown,
-                };
-            });
+            const dev = readDevice(list, i);
             if (!dev.known) {
                 report(`${tpl}: ${unknownAtPreview(at, dev.path)}`);
                 return;
             }
-            const d = dev.value;
-            if (d.dhcp4 !== false) {
-                report(`${tpl}: ${at}.dhcp4 must be false (static addresses from IPAM pools).`);
-            }
-            if (d.dhcp6 === true) {
-                report(`${tpl}: ${at}.dhcp6 must not be true (static addresses from IPAM pools).`);
-            }
-            if (d.skipIPAllocation === true) {
-                report(
-                    `${tpl}: ${at}.skipIPAllocation must not be true; nodes need a pool address.`,
-                );
-            }
-            if (Array.isArray(d.ipAddrs) && d.ipAddrs.length > 0) {
-                report(
-                    `${tpl}: ${at}.ipAddrs must be empty: every machine cloned from a template ` +
-                        `would get the same address. Use addressesFromPools instead.`,
-                );
-            }
-            const pools = d.pools as { apiGroup?: unknown; kind?: unknown; name?: unknown }[];
-            if (!Array.isArray(pools) || pools.length === 0) {
-                report(`${tpl}: ${at}.addressesFromPools must reference an InClusterIPPool.`);
-                return;
-            }
-            pools.forEach((p, j) => {
-                if (p.apiGroup !== apiGroups.ipam || !POOL_KINDS.includes(String(p.kind))) {
-                    report(
-                        `${tpl}: ${at}.addressesFromPools[${j}] must be ` +
-                            `{apiGroup: ${apiGroups.ipam}, kind: ${POOL_KINDS.join(" | ")}}.`,
-                    );
-                }
-                if (typeof p.name !== "string" || p.name === "") {
-                    report(`${tpl}: ${at}.addressesFromPools[${j}].name must name the pool.`);
-                }
-            });
+            checkStatic(dev.value, tpl, at, report);
+            checkPoolRefs(dev.value.pools, tpl, at, report);
         });
     },
 };

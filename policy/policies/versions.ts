@@ -4,6 +4,7 @@
 import {
     PolicyConfigSchema,
     PolicyResource,
+    ReportViolation,
     ResourceValidationPolicy,
     StackValidationPolicy,
 } from "@pulumi/policy";
@@ -107,6 +108,102 @@ export function skewProblem(cp: KubeVersion, worker: KubeVersion, maxMinorSkew: 
 
 const ns = (r: PolicyResource): string => r.props.metadata?.namespace ?? "default";
 
+/** A finding about one resource (its URN already bound). */
+type Say = (message: string) => void;
+
+/** Cluster "ns/name" -> its KubeadmControlPlane: by the KCP's cluster-name label, or by the
+ *  Cluster's controlPlaneRef, which wins when both name one. */
+function controlPlanesByCluster(resources: readonly PolicyResource[]): Map<string, PolicyResource> {
+    const kcpByName = new Map<string, PolicyResource>();
+    const kcpOfCluster = new Map<string, PolicyResource>();
+    for (const r of resources.filter((r) => r.type === types.KubeadmControlPlane)) {
+        const key = readKnown(() => `${ns(r)}/${r.props.metadata?.name}`);
+        const cluster = readKnown(() => label(r.props, labels.clusterName));
+        if (key.known) {
+            kcpByName.set(key.value, r);
+        }
+        if (key.known && cluster.known && cluster.value) {
+            kcpOfCluster.set(`${ns(r)}/${cluster.value}`, r);
+        }
+    }
+    for (const c of resources.filter((r) => r.type === types.Cluster)) {
+        const ref = readKnown(() => ({
+            cluster: `${ns(c)}/${c.props.metadata?.name}`,
+            kind: c.props.spec?.controlPlaneRef?.kind as unknown,
+            name: c.props.spec?.controlPlaneRef?.name as unknown,
+        }));
+        if (ref.known && ref.value.kind === kinds.KubeadmControlPlane) {
+            const kcp = kcpByName.get(`${ns(c)}/${String(ref.value.name)}`);
+            if (kcp) {
+                kcpOfCluster.set(ref.value.cluster, kcp);
+            }
+        }
+    }
+    return kcpOfCluster;
+}
+
+/** The versions of the workers and of their control plane; undefined (and said) if unreadable. */
+function versionsOf(
+    md: PolicyResource,
+    what: string,
+    kcpOfCluster: ReadonlyMap<string, PolicyResource>,
+    say: Say,
+): { worker: unknown; controlPlane: unknown } | undefined {
+    const w = readKnown(() => ({
+        ns: ns(md),
+        cluster: md.props.spec?.clusterName as unknown,
+        version: md.props.spec?.template?.spec?.version as unknown,
+    }));
+    if (!w.known) {
+        say(`${what}: ${unknownAtPreview("its cluster and version", w.path)}`);
+        return undefined;
+    }
+    const kcp = kcpOfCluster.get(`${w.value.ns}/${String(w.value.cluster)}`);
+    if (!kcp) {
+        say(
+            `${what}: no KubeadmControlPlane for cluster ${String(w.value.cluster)} in this ` +
+                `stack, so the version skew cannot be checked.`,
+        );
+        return undefined;
+    }
+    const cpv = readKnown(() => kcp.props.spec?.version as unknown);
+    if (!cpv.known) {
+        say(`${what}: ${unknownAtPreview("the control plane's spec.version", cpv.path)}`);
+        return undefined;
+    }
+    return { worker: w.value.version, controlPlane: cpv.value };
+}
+
+function checkSkew(
+    md: PolicyResource,
+    kcpOfCluster: ReadonlyMap<string, PolicyResource>,
+    maxMinorSkew: number,
+    report: ReportViolation,
+): void {
+    const say: Say = (m) => report(m, md.urn);
+    const what = `MachineDeployment ${namespacedName(md.props)}`;
+    const v = versionsOf(md, what, kcpOfCluster, say);
+    if (!v) {
+        return;
+    }
+    const cp = parseKubeVersion(v.controlPlane);
+    const worker = parseKubeVersion(v.worker);
+    if (!cp || !worker) {
+        say(
+            `${what}: cannot compare versions ${JSON.stringify(v.worker)} (workers) ` +
+                `and ${JSON.stringify(v.controlPlane)} (control plane); use "v1.34.2" format.`,
+        );
+        return;
+    }
+    const problem = skewProblem(cp, worker, maxMinorSkew);
+    if (problem) {
+        say(
+            `${what}: workers at ${String(v.worker)}, control plane at ` +
+                `${String(v.controlPlane)}: ${problem}. Upgrade the control plane first, then the workers.`,
+        );
+    }
+}
+
 export const kubernetesVersionSkew: StackValidationPolicy = {
     name: skewName,
     description:
@@ -115,78 +212,9 @@ export const kubernetesVersionSkew: StackValidationPolicy = {
     configSchema: skewSchema,
     validateStack: (args, report) => {
         const cfg = readConfig<KubernetesVersionSkewConfig>(skewName, skewSchema, args.getConfig());
-        // Cluster "ns/name" -> the KubeadmControlPlane it points at.
-        const kcpByName = new Map<string, PolicyResource>();
-        const kcpOfCluster = new Map<string, PolicyResource>();
-        for (const r of args.resources.filter((r) => r.type === types.KubeadmControlPlane)) {
-            const key = readKnown(() => `${ns(r)}/${r.props.metadata?.name}`);
-            const cluster = readKnown(() => label(r.props, labels.clusterName));
-            if (key.known) {
-                kcpByName.set(key.value, r);
-            }
-            if (key.known && cluster.known && cluster.value) {
-                kcpOfCluster.set(`${ns(r)}/${cluster.value}`, r);
-            }
-        }
-        for (const c of args.resources.filter((r) => r.type === types.Cluster)) {
-            const ref = readKnown(() => ({
-                cluster: `${ns(c)}/${c.props.metadata?.name}`,
-                kind: c.props.spec?.controlPlaneRef?.kind as unknown,
-                name: c.props.spec?.controlPlaneRef?.name as unknown,
-            }));
-            if (ref.known && ref.value.kind === kinds.KubeadmControlPlane) {
-                const kcp = kcpByName.get(`${ns(c)}/${String(ref.value.name)}`);
-                if (kcp) {
-                    kcpOfCluster.set(ref.value.cluster, kcp);
-                }
-            }
-        }
+        const kcpOfCluster = controlPlanesByCluster(args.resources);
         for (const md of args.resources.filter((r) => r.type === types.MachineDeployment)) {
-            const what = `MachineDeployment ${namespacedName(md.props)}`;
-            const w = readKnown(() => ({
-                ns: ns(md),
-                cluster: md.props.spec?.clusterName as unknown,
-                version: md.props.spec?.template?.spec?.version as unknown,
-            }));
-            if (!w.known) {
-                report(`${what}: ${unknownAtPreview("its cluster and version", w.path)}`, md.urn);
-                continue;
-            }
-            const kcp = kcpOfCluster.get(`${w.value.ns}/${String(w.value.cluster)}`);
-            if (!kcp) {
-                report(
-                    `${what}: no KubeadmControlPlane for cluster ${String(w.value.cluster)} in this ` +
-                        `stack, so the version skew cannot be checked.`,
-                    md.urn,
-                );
-                continue;
-            }
-            const cpv = readKnown(() => kcp.props.spec?.version as unknown);
-            if (!cpv.known) {
-                report(
-                    `${what}: ${unknownAtPreview("the control plane's spec.version", cpv.path)}`,
-                    md.urn,
-                );
-                continue;
-            }
-            const cp = parseKubeVersion(cpv.value);
-            const worker = parseKubeVersion(w.value.version);
-            if (!cp || !worker) {
-                report(
-                    `${what}: cannot compare versions ${JSON.stringify(w.value.version)} (workers) ` +
-                        `and ${JSON.stringify(cpv.value)} (control plane); use "v1.34.2" format.`,
-                    md.urn,
-                );
-                continue;
-            }
-            const problem = skewProblem(cp, worker, cfg.maxMinorSkew);
-            if (problem) {
-                report(
-                    `${what}: workers at ${String(w.value.version)}, control plane at ` +
-                        `${String(cpv.value)}: ${problem}. Upgrade the control plane first, then the workers.`,
-                    md.urn,
-                );
-            }
+            checkSkew(md, kcpOfCluster, cfg.maxMinorSkew, report);
         }
     },
 };
