@@ -3,11 +3,12 @@
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { LoadedRegion } from "./config/load";
+import { LoadedRegion, RegionSecrets } from "./config/load";
+import { RegionConfig } from "./config/types";
 import { types } from "./constants";
 import * as vsphere from "./vsphere";
 import { lookupPlacement } from "./vsphere/preflight";
-import { RegionInventory, WorkloadCluster } from "./workloadCluster";
+import { RegionInventory, WorkloadCluster, WorkloadClusterArgs } from "./workloadCluster";
 
 export interface RegionArgs {
     /** The validated region with its IP plan and secrets (config/load.ts). */
@@ -32,11 +33,28 @@ export class Region extends pulumi.ComponentResource {
 
     constructor(name: string, args: RegionArgs, opts?: pulumi.ComponentResourceOptions) {
         super(types.Region, name, {}, opts);
-        const { config, plan, secrets } = args.loaded;
+        const { config, secrets } = args.loaded;
+        this.managementProvider = this.createManagementProvider(config, secrets);
+        // vCenter is only talked to when cluster-fleet manages the per-cluster inventory.
+        const inventory = config.vsphere.manageInventory
+            ? this.createVsphereInventory(config, secrets)
+            : undefined;
+        const commandProvider = this.createCommandProvider(config);
+        const namespace = this.createCapiNamespace(config);
+        this.clusters = this.createWorkloadClusters(args.loaded, {
+            inventory,
+            namespace,
+            commandProvider,
+        });
+        this.registerOutputs({});
+    }
 
-        // clusterIdentifier keeps the provider (and everything under it) from being replaced when
-        // the management kubeconfig's credentials rotate.
-        this.managementProvider = new k8s.Provider(
+    /**
+     * The management cluster's provider. clusterIdentifier keeps it (and everything under it) from
+     * being replaced when the management kubeconfig's credentials rotate.
+     */
+    private createManagementProvider(config: RegionConfig, secrets: RegionSecrets): k8s.Provider {
+        return new k8s.Provider(
             `${config.region}-management`,
             {
                 kubeconfig: secrets.managementKubeconfig,
@@ -44,47 +62,47 @@ export class Region extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        // vCenter is only talked to when cluster-fleet manages the per-cluster inventory.
-        let inventory: RegionInventory | undefined;
-        if (config.vsphere.manageInventory) {
-            const vsphereProvider = new vsphere.Provider(
-                `${config.region}-vcenter`,
-                {
-                    user: config.vsphere.username,
-                    password: secrets.vspherePassword,
-                    vsphereServer: config.vsphere.server,
-                    allowUnverifiedSsl: false,
-                },
-                { parent: this },
-            );
-            const versions = [
-                ...new Set(
-                    config.clusters.flatMap((c) => [
-                        c.kubernetesVersion,
-                        ...c.workerPools.map((p) => p.kubernetesVersion),
-                    ]),
-                ),
-            ].sort();
-            const placement = lookupPlacement(config.vsphere, versions, {
-                provider: vsphereProvider,
-                parent: this,
-            });
-            const tagCategory = new vsphere.TagCategory(
-                `${config.region}-tag-category`,
-                {
-                    name: config.vsphere.tagCategory,
-                    cardinality: "SINGLE",
-                    associableTypes: ["VirtualMachine"],
-                    description: `cluster-fleet workload clusters of region ${config.region}`,
-                },
-                { parent: this, provider: vsphereProvider },
-            );
-            inventory = { provider: vsphereProvider, placement, tagCategoryId: tagCategory.id };
-        }
-        const commandProvider = config.bgp.routers.some((r) => r.ssh !== undefined)
+    }
+
+    /** The vCenter provider, the pre-flight placement lookups and the region's tag category. */
+    private createVsphereInventory(config: RegionConfig, secrets: RegionSecrets): RegionInventory {
+        const vsphereProvider = new vsphere.Provider(
+            `${config.region}-vcenter`,
+            {
+                user: config.vsphere.username,
+                password: secrets.vspherePassword,
+                vsphereServer: config.vsphere.server,
+                allowUnverifiedSsl: false,
+            },
+            { parent: this },
+        );
+        const placement = lookupPlacement(config.vsphere, kubernetesVersions(config), {
+            provider: vsphereProvider,
+            parent: this,
+        });
+        const tagCategory = new vsphere.TagCategory(
+            `${config.region}-tag-category`,
+            {
+                name: config.vsphere.tagCategory,
+                cardinality: "SINGLE",
+                associableTypes: ["VirtualMachine"],
+                description: `cluster-fleet workload clusters of region ${config.region}`,
+            },
+            { parent: this, provider: vsphereProvider },
+        );
+        return { provider: vsphereProvider, placement, tagCategoryId: tagCategory.id };
+    }
+
+    /** The @pulumi/command provider, only when a router's listen ranges are managed over SSH. */
+    private createCommandProvider(config: RegionConfig): command.Provider | undefined {
+        return config.bgp.routers.some((r) => r.ssh !== undefined)
             ? new command.Provider(`${config.region}-command`, {}, { parent: this })
             : undefined;
-        const namespace = new k8s.core.v1.Namespace(
+    }
+
+    /** The namespace holding the region's CAPI objects; protected in prod. */
+    private createCapiNamespace(config: RegionConfig): k8s.core.v1.Namespace {
+        return new k8s.core.v1.Namespace(
             `${config.region}-capi-namespace`,
             { metadata: { name: config.management.namespace } },
             {
@@ -93,7 +111,14 @@ export class Region extends pulumi.ComponentResource {
                 protect: config.environment === "prod",
             },
         );
+    }
 
+    /** One WorkloadCluster per configured cluster, with its slice of the IP plan. */
+    private createWorkloadClusters(
+        loaded: LoadedRegion,
+        shared: Pick<WorkloadClusterArgs, "inventory" | "namespace" | "commandProvider">,
+    ): Record<string, WorkloadCluster> {
+        const { config, plan, secrets } = loaded;
         const clusters: Record<string, WorkloadCluster> = {};
         for (const cluster of config.clusters) {
             const clusterPlan = plan.clusters.find((p) => p.cluster === cluster.name);
@@ -107,18 +132,17 @@ export class Region extends pulumi.ComponentResource {
                     cluster,
                     plan: clusterPlan,
                     managementProvider: this.managementProvider,
-                    inventory,
+                    inventory: shared.inventory,
                     vspherePassword: secrets.vspherePassword,
-                    namespace,
+                    namespace: shared.namespace,
                     managementKubeconfig: secrets.managementKubeconfig,
                     routerSshKey: secrets.routerSshKey,
-                    commandProvider,
+                    commandProvider: shared.commandProvider,
                 },
                 { parent: this },
             );
         }
-        this.clusters = clusters;
-        this.registerOutputs({});
+        return clusters;
     }
 
     /** Stack output: cluster name -> endpoint, VIP, address block, pool range, version. */
@@ -141,4 +165,16 @@ export class Region extends pulumi.ComponentResource {
             ),
         );
     }
+}
+
+/** Every Kubernetes version a cluster or worker pool runs, once each, sorted. */
+function kubernetesVersions(config: RegionConfig): string[] {
+    return [
+        ...new Set(
+            config.clusters.flatMap((c) => [
+                c.kubernetesVersion,
+                ...c.workerPools.map((p) => p.kubernetesVersion),
+            ]),
+        ),
+    ].sort();
 }

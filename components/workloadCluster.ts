@@ -179,7 +179,7 @@ export class WorkloadCluster extends pulumi.ComponentResource {
             ...footprint.resources,
             ...(args.namespace ? [args.namespace] : []),
         ];
-        const cr = (logical: string, m: capi.Manifest, extra: pulumi.CustomResourceOptions = {}) =>
+        const cr: CapiRegistrar = (logical, m, extra = {}) =>
             new k8s.apiextensions.CustomResource(
                 logical,
                 { apiVersion: m.apiVersion, kind: m.kind, metadata: m.metadata, spec: m.spec },
@@ -193,39 +193,8 @@ export class WorkloadCluster extends pulumi.ComponentResource {
         );
         const ipPool = cr(`${c}-ippool`, capi.ipPool(ctx));
         const vsphereCluster = cr(`${c}-vspherecluster`, capi.vsphereCluster(ctx));
-        const cpTemplateManifest = capi.machineTemplate(
-            ctx,
-            "control-plane",
-            "cp",
-            cluster.controlPlane,
-            cluster.kubernetesVersion,
-            footprint.placement,
-        );
-        const cpTemplate = cr(`${c}-cp-template`, cpTemplateManifest, RETAIN_TEMPLATE);
-        const controlPlane = cr(
-            `${c}-control-plane`,
-            capi.controlPlane(ctx, cpTemplateManifest.metadata.name),
-            { dependsOn: [...infraDeps, cpTemplate] },
-        );
-        const deployments = cluster.workerPools.flatMap((wp) => {
-            const mt = capi.machineTemplate(
-                ctx,
-                "worker",
-                wp.name,
-                wp,
-                wp.kubernetesVersion,
-                footprint.placement,
-            );
-            const bt = capi.kubeadmConfigTemplate(ctx, wp);
-            const mtRes = cr(`${c}-${wp.name}-template`, mt, RETAIN_TEMPLATE);
-            const btRes = cr(`${c}-${wp.name}-bootstrap`, bt, RETAIN_TEMPLATE);
-            const md = capi.machineDeployment(ctx, wp, mt.metadata.name, bt.metadata.name);
-            return [
-                mtRes,
-                btRes,
-                cr(`${c}-${wp.name}`, md, { dependsOn: [...infraDeps, mtRes, btRes] }),
-            ];
-        });
+        const cp = controlPlaneObjects(ctx, footprint.placement, cr, infraDeps);
+        const deployments = workerDeployments(ctx, footprint.placement, cr, infraDeps);
         const healthCheck = cr(`${c}-health-check`, capi.machineHealthCheck(ctx));
 
         const capiCluster = cr(`${c}-cluster`, capi.capiCluster(ctx), {
@@ -234,15 +203,15 @@ export class WorkloadCluster extends pulumi.ComponentResource {
                 credentials,
                 ipPool,
                 vsphereCluster,
-                cpTemplate,
-                controlPlane,
+                cp.template,
+                cp.controlPlane,
                 ...deployments,
                 healthCheck,
             ],
             protect: region.environment === "prod",
             customTimeouts: { delete: CLUSTER_DELETE_TIMEOUT },
         });
-        return { cluster: capiCluster, controlPlane };
+        return { cluster: capiCluster, controlPlane: cp.controlPlane };
     }
 
     /**
@@ -300,4 +269,66 @@ export class WorkloadCluster extends pulumi.ComponentResource {
             { parent: this, protect: ctx.region.environment === "prod" },
         );
     }
+}
+
+/** Registers one CAPI object in the management cluster, after the vSphere footprint. */
+type CapiRegistrar = (
+    logical: string,
+    m: capi.Manifest,
+    extra?: pulumi.CustomResourceOptions,
+) => k8s.apiextensions.CustomResource;
+
+/** The control plane's machine template and the KubeadmControlPlane that uses it. */
+function controlPlaneObjects(
+    ctx: capi.ClusterContext,
+    placement: capi.VmPlacement,
+    cr: CapiRegistrar,
+    infraDeps: pulumi.Resource[],
+) {
+    const { cluster } = ctx;
+    const c = cluster.name;
+    const templateManifest = capi.machineTemplate(
+        ctx,
+        "control-plane",
+        "cp",
+        cluster.controlPlane,
+        cluster.kubernetesVersion,
+        placement,
+    );
+    const template = cr(`${c}-cp-template`, templateManifest, RETAIN_TEMPLATE);
+    const controlPlane = cr(
+        `${c}-control-plane`,
+        capi.controlPlane(ctx, templateManifest.metadata.name),
+        { dependsOn: [...infraDeps, template] },
+    );
+    return { template, controlPlane };
+}
+
+/** Per worker pool: machine template, bootstrap template and the MachineDeployment using both. */
+function workerDeployments(
+    ctx: capi.ClusterContext,
+    placement: capi.VmPlacement,
+    cr: CapiRegistrar,
+    infraDeps: pulumi.Resource[],
+): k8s.apiextensions.CustomResource[] {
+    const c = ctx.cluster.name;
+    return ctx.cluster.workerPools.flatMap((wp) => {
+        const mt = capi.machineTemplate(
+            ctx,
+            "worker",
+            wp.name,
+            wp,
+            wp.kubernetesVersion,
+            placement,
+        );
+        const bt = capi.kubeadmConfigTemplate(ctx, wp);
+        const mtRes = cr(`${c}-${wp.name}-template`, mt, RETAIN_TEMPLATE);
+        const btRes = cr(`${c}-${wp.name}-bootstrap`, bt, RETAIN_TEMPLATE);
+        const md = capi.machineDeployment(ctx, wp, mt.metadata.name, bt.metadata.name);
+        return [
+            mtRes,
+            btRes,
+            cr(`${c}-${wp.name}`, md, { dependsOn: [...infraDeps, mtRes, btRes] }),
+        ];
+    });
 }

@@ -20,7 +20,15 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as yaml from "js-yaml";
 import { Netmask } from "netmask";
 import { ARGOCD_RESOURCES_FINALIZER, apiVersions, kinds, labels } from "../constants";
-import { ClusterConfig, ClusterIpPlan, RegionConfig } from "../config/types";
+import {
+    ArgocdConfig,
+    ArgoRetryConfig,
+    BgpRouterConfig,
+    ClusterConfig,
+    ClusterIpPlan,
+    RegionConfig,
+    VsphereConfig,
+} from "../config/types";
 import { assertAsNumber, assertCidr, assertIpv4, assertName } from "../bgp/listenRange";
 import { API_SERVER_PORT } from "../capi/context";
 import { DURATION, REPO_URL } from "../config/checker";
@@ -181,6 +189,15 @@ function overlaps(a: string, b: string): boolean {
 /** Validates what the patches need and returns the region's routers (all of them peer). */
 function validate(region: RegionConfig, cluster: ClusterConfig, plan: ClusterIpPlan) {
     const c = `clusters[${cluster.name}]`;
+    validateClusterNetwork(region, cluster, plan);
+    const clusterAs = assertAsNumber(`${c}.bgp.asNumber`, cluster.bgp.asNumber);
+    validateVcenter(region.vsphere);
+    return validateRouters(region.bgp.routers, c, clusterAs);
+}
+
+/** The cluster's name, IP plan, VIP and pod CIDR against the region's node subnet. */
+function validateClusterNetwork(region: RegionConfig, cluster: ClusterConfig, plan: ClusterIpPlan) {
+    const c = `clusters[${cluster.name}]`;
     assertName(`${c}.name`, cluster.name);
     if (plan.cluster !== cluster.name) {
         throw new Error(`IP plan is for cluster "${plan.cluster}", not "${cluster.name}"`);
@@ -199,19 +216,27 @@ function validate(region: RegionConfig, cluster: ClusterConfig, plan: ClusterIpP
                 `pods need their own routed range`,
         );
     }
-    const clusterAs = assertAsNumber(`${c}.bgp.asNumber`, cluster.bgp.asNumber);
-    if (!HOST.test(region.vsphere.server)) {
-        throw new Error(
-            `vsphere.server: "${region.vsphere.server}" must be a host name or IP address`,
-        );
+}
+
+/** What vsphere.conf takes from the region's vCenter config. */
+function validateVcenter(vsphere: VsphereConfig) {
+    if (!HOST.test(vsphere.server)) {
+        throw new Error(`vsphere.server: "${vsphere.server}" must be a host name or IP address`);
     }
-    if (!THUMBPRINT.test(region.vsphere.thumbprint)) {
+    if (!THUMBPRINT.test(vsphere.thumbprint)) {
         throw new Error(
             `vsphere.thumbprint: must be the vCenter certificate's SHA-1 (or SHA-256) fingerprint ` +
                 `as colon-separated hex bytes, e.g. "AB:CD:...:01"`,
         );
     }
-    const routers = region.bgp.routers;
+}
+
+/** The routers fit the BGPPeer slots, have unique names and an AS other than the cluster's. */
+function validateRouters(
+    routers: readonly BgpRouterConfig[],
+    c: string,
+    clusterAs: number,
+): readonly BgpRouterConfig[] {
     if (routers.length === 0) {
         throw new Error(
             `bgp.routers: at least one router is needed; the nodes' pod routes are only ` +
@@ -256,13 +281,25 @@ export function clusterConfigPatches(
     plan: ClusterIpPlan,
 ): KustomizePatch[] {
     const routers = validate(region, cluster, plan);
-    const calico = (kind: string, name: string) => ({
-        group: "projectcalico.org",
-        version: "v3",
-        kind,
-        name,
-    });
-    const patches: KustomizePatch[] = [
+    return [
+        ...cpiPatches(region, cluster, plan),
+        operatorEndpointPatch(plan),
+        ...calicoPatches(cluster),
+        ...bgpPeerPatches(routers),
+    ];
+}
+
+function calicoTarget(kind: string, name: string) {
+    return { group: "projectcalico.org", version: "v3", kind, name };
+}
+
+/** The CPI's vsphere.conf and its image (matching the cluster's Kubernetes minor). */
+function cpiPatches(
+    region: RegionConfig,
+    cluster: ClusterConfig,
+    plan: ClusterIpPlan,
+): KustomizePatch[] {
+    return [
         jsonPatch(
             {
                 version: "v1",
@@ -288,39 +325,51 @@ export function clusterConfigPatches(
                 },
             ],
         ),
-        jsonPatch(
+    ];
+}
+
+/** tigera-operator reaches the API server at the VIP, so Calico does not depend on kube-proxy. */
+function operatorEndpointPatch(plan: ClusterIpPlan): KustomizePatch {
+    return jsonPatch(
+        {
+            version: "v1",
+            kind: "ConfigMap",
+            name: "kubernetes-services-endpoint",
+            namespace: TIGERA_OPERATOR_NAMESPACE,
+        },
+        [
+            { op: "replace", path: "/data/KUBERNETES_SERVICE_HOST", value: plan.vip },
             {
-                version: "v1",
-                kind: "ConfigMap",
-                name: "kubernetes-services-endpoint",
-                namespace: TIGERA_OPERATOR_NAMESPACE,
+                op: "replace",
+                path: "/data/KUBERNETES_SERVICE_PORT",
+                value: String(API_SERVER_PORT),
             },
-            [
-                { op: "replace", path: "/data/KUBERNETES_SERVICE_HOST", value: plan.vip },
-                {
-                    op: "replace",
-                    path: "/data/KUBERNETES_SERVICE_PORT",
-                    value: String(API_SERVER_PORT),
-                },
-            ],
-        ),
+        ],
+    );
+}
+
+/** The pod CIDR of the Installation and the cluster AS of the BGPConfiguration. */
+function calicoPatches(cluster: ClusterConfig): KustomizePatch[] {
+    return [
         jsonPatch(
             { group: "operator.tigera.io", version: "v1", kind: "Installation", name: "default" },
             [{ op: "replace", path: "/spec/calicoNetwork/ipPools/0/cidr", value: cluster.podCidr }],
         ),
-        jsonPatch(calico("BGPConfiguration", "default"), [
+        jsonPatch(calicoTarget("BGPConfiguration", "default"), [
             { op: "replace", path: "/spec/asNumber", value: cluster.bgp.asNumber },
         ]),
     ];
-    routers.forEach((r, i) => {
-        patches.push(
-            jsonPatch(calico("BGPPeer", `peer-slot-${i}`), [
-                { op: "replace", path: "/metadata/name", value: r.name },
-                { op: "replace", path: "/spec/peerIP", value: r.address },
-                { op: "replace", path: "/spec/asNumber", value: r.asNumber },
-            ]),
-        );
-    });
+}
+
+/** One BGPPeer slot per router, in order; the unused slots are deleted. */
+function bgpPeerPatches(routers: readonly BgpRouterConfig[]): KustomizePatch[] {
+    const patches = routers.map((r, i) =>
+        jsonPatch(calicoTarget("BGPPeer", `peer-slot-${i}`), [
+            { op: "replace", path: "/metadata/name", value: r.name },
+            { op: "replace", path: "/spec/peerIP", value: r.address },
+            { op: "replace", path: "/spec/asNumber", value: r.asNumber },
+        ]),
+    );
     for (let i = routers.length; i < MAX_BGP_PEERS; i++) {
         patches.push({
             patch: JSON.stringify({
@@ -360,8 +409,37 @@ export function buildClusterConfigApplication(
     args: ClusterConfigAppArgs,
 ): ClusterConfigApplication {
     const { region, cluster, plan } = args;
-    const argocd = region.argocd;
-    const { retry } = argocd;
+    validateArgocd(region.argocd);
+    const patches = clusterConfigPatches(region, cluster, plan);
+    return {
+        apiVersion: apiVersions.argocd,
+        kind: kinds.Application,
+        metadata: applicationMetadata(region, cluster),
+        spec: applicationSpec(region.argocd, cluster, patches),
+    };
+}
+
+/** The region's Argo CD settings the Application uses, checked before anything is built. */
+function validateArgocd(argocd: ArgocdConfig): void {
+    validateRetry(argocd.retry);
+    for (const [field, v] of [
+        ["argocd.namespace", argocd.namespace],
+        ["argocd.project", argocd.project],
+    ] as const) {
+        assertName(field, v);
+    }
+    if (!REPO_URL.test(argocd.repoURL)) {
+        throw new Error(
+            `argocd.repoURL: "${argocd.repoURL}" must be an https://, ssh:// or git@ URL`,
+        );
+    }
+    const chartProblem = chartRepoProblem(argocd.chartRepoURL);
+    if (chartProblem) {
+        throw new Error(`argocd.chartRepoURL: ${chartProblem}`);
+    }
+}
+
+function validateRetry(retry: ArgoRetryConfig): void {
     if (!Number.isInteger(retry.limit) || retry.limit < 1) {
         throw new Error(
             `argocd.retry.limit: ${retry.limit}; must be a positive integer: later waves only ` +
@@ -383,79 +461,81 @@ export function buildClusterConfigApplication(
             `argocd.retry.backoff.factor: ${retry.backoff.factor}; must be an integer >= 2`,
         );
     }
-    for (const [field, v] of [
-        ["argocd.namespace", argocd.namespace],
-        ["argocd.project", argocd.project],
-    ] as const) {
-        assertName(field, v);
-    }
-    if (!REPO_URL.test(argocd.repoURL)) {
-        throw new Error(
-            `argocd.repoURL: "${argocd.repoURL}" must be an https://, ssh:// or git@ URL`,
-        );
-    }
-    const chartProblem = chartRepoProblem(argocd.chartRepoURL);
-    if (chartProblem) {
-        throw new Error(`argocd.chartRepoURL: ${chartProblem}`);
-    }
-    const patches = clusterConfigPatches(region, cluster, plan);
+}
+
+function applicationMetadata(
+    region: RegionConfig,
+    cluster: ClusterConfig,
+): ClusterConfigApplication["metadata"] {
     return {
-        apiVersion: apiVersions.argocd,
-        kind: kinds.Application,
-        metadata: {
-            name: clusterConfigApplicationName(cluster.name),
-            namespace: argocd.namespace,
-            labels: {
-                [labels.cluster]: cluster.name,
-                [labels.environment]: region.environment,
-                [labels.managedBy]: "pulumi",
-                [labels.region]: region.region,
-            },
-            annotations: {
-                "argocd.argoproj.io/compare-options": CLUSTER_CONFIG_COMPARE_OPTIONS,
-            },
-            finalizers: [ARGOCD_RESOURCES_FINALIZER],
+        name: clusterConfigApplicationName(cluster.name),
+        namespace: region.argocd.namespace,
+        labels: {
+            [labels.cluster]: cluster.name,
+            [labels.environment]: region.environment,
+            [labels.managedBy]: "pulumi",
+            [labels.region]: region.region,
         },
-        spec: {
-            project: argocd.project,
-            // By name (never also server): the `name` of the Argo CD cluster Secret.
-            destination: {
-                name: argoClusterName(cluster.name),
-                namespace: TIGERA_OPERATOR_NAMESPACE,
-            },
-            sources: [
-                {
-                    repoURL: argocd.chartRepoURL,
-                    chart: "tigera-operator",
-                    targetRevision: argocd.tigeraOperatorVersion,
-                    helm: { releaseName: "tigera-operator", valuesObject: tigeraOperatorValues() },
-                },
-                {
-                    repoURL: argocd.repoURL,
-                    targetRevision: argocd.targetRevision,
-                    path: argocd.path,
-                    kustomize: { patches },
-                },
-            ],
-            syncPolicy: {
-                automated: { enabled: true, prune: true, selfHeal: true, allowEmpty: false },
-                // SkipDryRunOnMissingResource is set per object in cluster-config/ (the CRs whose
-                // API appears at runtime), not app-wide, so typos in other kinds still fail dry-run.
-                syncOptions: ["CreateNamespace=true", "ServerSideApply=true"],
-                // tigera-operator runs privileged host-network pods.
-                managedNamespaceMetadata: {
-                    labels: { "pod-security.kubernetes.io/enforce": "privileged" },
-                },
-                retry: {
-                    limit: retry.limit,
-                    // A fix pushed to git is picked up by the running retry loop.
-                    refresh: true,
-                    backoff: {
-                        duration: retry.backoff.duration,
-                        factor: retry.backoff.factor,
-                        maxDuration: retry.backoff.maxDuration,
-                    },
-                },
+        annotations: {
+            "argocd.argoproj.io/compare-options": CLUSTER_CONFIG_COMPARE_OPTIONS,
+        },
+        finalizers: [ARGOCD_RESOURCES_FINALIZER],
+    };
+}
+
+function applicationSpec(
+    argocd: ArgocdConfig,
+    cluster: ClusterConfig,
+    patches: KustomizePatch[],
+): Record<string, unknown> {
+    return {
+        project: argocd.project,
+        // By name (never also server): the `name` of the Argo CD cluster Secret.
+        destination: {
+            name: argoClusterName(cluster.name),
+            namespace: TIGERA_OPERATOR_NAMESPACE,
+        },
+        sources: applicationSources(argocd, patches),
+        syncPolicy: syncPolicy(argocd.retry),
+    };
+}
+
+/** The tigera-operator chart, then this repo's cluster-config/ with the per-cluster patches. */
+function applicationSources(argocd: ArgocdConfig, patches: KustomizePatch[]): unknown[] {
+    return [
+        {
+            repoURL: argocd.chartRepoURL,
+            chart: "tigera-operator",
+            targetRevision: argocd.tigeraOperatorVersion,
+            helm: { releaseName: "tigera-operator", valuesObject: tigeraOperatorValues() },
+        },
+        {
+            repoURL: argocd.repoURL,
+            targetRevision: argocd.targetRevision,
+            path: argocd.path,
+            kustomize: { patches },
+        },
+    ];
+}
+
+function syncPolicy(retry: ArgoRetryConfig): Record<string, unknown> {
+    return {
+        automated: { enabled: true, prune: true, selfHeal: true, allowEmpty: false },
+        // SkipDryRunOnMissingResource is set per object in cluster-config/ (the CRs whose
+        // API appears at runtime), not app-wide, so typos in other kinds still fail dry-run.
+        syncOptions: ["CreateNamespace=true", "ServerSideApply=true"],
+        // tigera-operator runs privileged host-network pods.
+        managedNamespaceMetadata: {
+            labels: { "pod-security.kubernetes.io/enforce": "privileged" },
+        },
+        retry: {
+            limit: retry.limit,
+            // A fix pushed to git is picked up by the running retry loop.
+            refresh: true,
+            backoff: {
+                duration: retry.backoff.duration,
+                factor: retry.backoff.factor,
+                maxDuration: retry.backoff.maxDuration,
             },
         },
     };

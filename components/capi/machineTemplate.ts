@@ -31,10 +31,32 @@ export function machineTemplate(
     kubernetesVersion: string,
     placement: VmPlacement,
 ): Manifest {
+    const templateSpec = vsphereMachineSpec(ctx, shape, kubernetesVersion, placement);
+    const spec = { template: { spec: templateSpec } };
+    const role_ = role === "control-plane" ? "cp" : poolName;
+    const hashed = { template: { spec: { ...templateSpec, tagIDs: [...placement.tagNames] } } };
+    return {
+        apiVersion: apiVersions.infrastructure,
+        kind: kinds.VSphereMachineTemplate,
+        metadata: {
+            name: templateName(ctx.cluster.name, role_, hashed),
+            namespace: namespaceOf(ctx),
+            labels: { ...clusterLabels(ctx), [labels.role]: role },
+        },
+        spec,
+    };
+}
+
+/** The VM a machine clones: vCenter, placement, template, size, tags and network. */
+function vsphereMachineSpec(
+    ctx: ClusterContext,
+    shape: MachineShape,
+    kubernetesVersion: string,
+    placement: VmPlacement,
+) {
     // The spec holds Inputs (tag IDs); everything else is plain and known at preview.
     const vs = ctx.region.vsphere;
-    const net = ctx.region.network;
-    const templateSpec = {
+    return {
         server: vs.server,
         thumbprint: vs.thumbprint,
         datacenter: vs.datacenter,
@@ -51,38 +73,25 @@ export function machineTemplate(
         os: "Linux",
         powerOffMode: "trySoft",
         ...(placement.tagIds.length > 0 ? { tagIDs: [...placement.tagIds] } : {}),
-        network: {
-            devices: [
-                {
-                    networkName: vs.network,
-                    dhcp4: false,
-                    dhcp6: false,
-                    addressesFromPools: [
-                        {
-                            apiGroup: apiGroups.ipam,
-                            kind: kinds.InClusterIPPool,
-                            name: objectNames(ctx.cluster.name).ipPool,
-                        },
-                    ],
-                    nameservers: [...net.nameservers],
-                    ...(net.searchDomains.length > 0
-                        ? { searchDomains: [...net.searchDomains] }
-                        : {}),
-                },
-            ],
-        },
+        network: { devices: [networkDevice(ctx)] },
     };
-    const spec = { template: { spec: templateSpec } };
-    const role_ = role === "control-plane" ? "cp" : poolName;
-    const hashed = { template: { spec: { ...templateSpec, tagIDs: [...placement.tagNames] } } };
+}
+
+/** The one NIC: addresses from the cluster's InClusterIPPool, the region's DNS. */
+function networkDevice(ctx: ClusterContext) {
+    const net = ctx.region.network;
     return {
-        apiVersion: apiVersions.infrastructure,
-        kind: kinds.VSphereMachineTemplate,
-        metadata: {
-            name: templateName(ctx.cluster.name, role_, hashed),
-            namespace: namespaceOf(ctx),
-            labels: { ...clusterLabels(ctx), [labels.role]: role },
-        },
-        spec,
+        networkName: ctx.region.vsphere.network,
+        dhcp4: false,
+        dhcp6: false,
+        addressesFromPools: [
+            {
+                apiGroup: apiGroups.ipam,
+                kind: kinds.InClusterIPPool,
+                name: objectNames(ctx.cluster.name).ipPool,
+            },
+        ],
+        nameservers: [...net.nameservers],
+        ...(net.searchDomains.length > 0 ? { searchDomains: [...net.searchDomains] } : {}),
     };
 }

@@ -86,15 +86,7 @@ export function lookupPlacement(
     opts: PlacementOptions,
 ): Placement {
     const versions = [...new Set(kubernetesVersions)];
-    for (const v of versions) {
-        if (!vsphere.templates[v]) {
-            const have = Object.keys(vsphere.templates).sort().join(", ") || "none";
-            throw new Error(
-                `vsphere.templates has no VM template for Kubernetes ${v}; add ` +
-                    `"${v}": "<template name>" to vsphere.templates (have: ${have})`,
-            );
-        }
-    }
+    assertTemplates(vsphere, versions);
     const folder = vmFolderPaths(vsphere.datacenter, vsphere.folder);
     const invokeOpts: pulumi.InvokeOptions = { provider: opts.provider, parent: opts.parent };
     const server = vsphere.server;
@@ -102,14 +94,7 @@ export function lookupPlacement(
     const datacenter = guard("vsphere.datacenter", vsphere.datacenter, undefined, server, () =>
         getDatacenter({ name: vsphere.datacenter }, invokeOpts),
     );
-    // Everything else is looked up inside the datacenter; its failure rejects them all.
-    const inDatacenter = <T extends { id: string }>(
-        key: string,
-        value: string,
-        run: (datacenterId: string) => Promise<T>,
-    ): Promise<T> =>
-        datacenter.then((dc) => guard(key, value, vsphere.datacenter, server, () => run(dc.id)));
-
+    const inDatacenter = datacenterScope(vsphere, datacenter);
     const cluster = inDatacenter("vsphere.computeCluster", vsphere.computeCluster, (dcId) =>
         getComputeCluster({ name: vsphere.computeCluster, datacenterId: dcId }, invokeOpts),
     );
@@ -126,15 +111,7 @@ export function lookupPlacement(
     const parentFolder = inDatacenter("vsphere.folder", folder.absolute, () =>
         getFolder({ path: folder.absolute }, invokeOpts),
     );
-    const templateIds: Record<string, pulumi.Output<string>> = {};
-    for (const v of versions) {
-        const name = vsphere.templates[v];
-        templateIds[v] = idOf(
-            inDatacenter(`vsphere.templates["${v}"]`, name, (dcId) =>
-                getVirtualMachine({ name, datacenterId: dcId }, invokeOpts),
-            ),
-        );
-    }
+    const templateIds = lookupTemplates(vsphere, versions, inDatacenter, invokeOpts);
 
     return {
         datacenterId: idOf(datacenter),
@@ -146,6 +123,56 @@ export function lookupPlacement(
         parentFolderPath: folder.relative,
         parentFolderId: idOf(parentFolder),
     };
+}
+
+/** Every Kubernetes version asked for has a VM template in config (checked before any lookup). */
+function assertTemplates(vsphere: VsphereConfig, versions: readonly string[]): void {
+    for (const v of versions) {
+        if (!vsphere.templates[v]) {
+            const have = Object.keys(vsphere.templates).sort().join(", ") || "none";
+            throw new Error(
+                `vsphere.templates has no VM template for Kubernetes ${v}; add ` +
+                    `"${v}": "<template name>" to vsphere.templates (have: ${have})`,
+            );
+        }
+    }
+}
+
+/** Runs a lookup inside the datacenter once it is found, guarded with the config key. */
+type InDatacenter = <T extends { id: string }>(
+    key: string,
+    value: string,
+    run: (datacenterId: string) => Promise<T>,
+) => Promise<T>;
+
+/** Lookups inside the datacenter wait for it, so its failure rejects them all. */
+function datacenterScope(
+    vsphere: VsphereConfig,
+    datacenter: Promise<{ id: string }>,
+): InDatacenter {
+    return (key, value, run) =>
+        datacenter.then((dc) =>
+            guard(key, value, vsphere.datacenter, vsphere.server, () => run(dc.id)),
+        );
+}
+
+/** The VM template ID of each version, keyed as given. */
+function lookupTemplates(
+    vsphere: VsphereConfig,
+    versions: readonly string[],
+    inDatacenter: InDatacenter,
+    invokeOpts: pulumi.InvokeOptions,
+): Record<string, pulumi.Output<string>> {
+    const templateIds: Record<string, pulumi.Output<string>> = {};
+    for (const v of versions) {
+        const name = vsphere.templates[v];
+        templateIds[v] = idOf(
+            inDatacenter(`vsphere.templates["${v}"]`, name, (dcId) =>
+                getVirtualMachine({ name, datacenterId: dcId }, invokeOpts),
+            ),
+        );
+    }
+    return templateIds;
 }
 
 function idOf(result: Promise<{ id: string }>): pulumi.Output<string> {
