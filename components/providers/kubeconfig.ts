@@ -234,17 +234,6 @@ function clusterTrust(
     return { caData, caPem, tlsServerName };
 }
 
-/** Credentials of the context's user; none when the context names no user. */
-function contextAuth(doc: Obj, ctx: Obj, contextName: string, what: string): KubeconfigAuth {
-    const userName = optString(ctx, "user", `contexts[${contextName}].context`, what);
-    if (userName === undefined) {
-        return {};
-    }
-    const userItem = findNamed(doc.users, userName, "users", what);
-    const user = isObj(userItem.user) ? userItem.user : {};
-    return parseAuth(user, `users[${userName}].user`, what);
-}
-
 /**
  * Parses kubeconfig YAML and resolves its current context (or its only context).
  * `what` names the kubeconfig in error messages, e.g. "managementKubeconfig".
@@ -264,6 +253,13 @@ export function parseKubeconfig(text: string, what = "kubeconfig"): KubeconfigTa
     const cwhere = `clusters[${clusterEntry}].cluster`;
     const server = serverOf(cluster, cwhere, what);
     const { caData, caPem, tlsServerName } = clusterTrust(cluster, cwhere, what);
-    const auth = contextAuth(doc, ctx, contextName, what);
+
+    const userName = optString(ctx, "user", `contexts[${contextName}].context`, what);
+    let auth: KubeconfigAuth = {};
+    if (userName !== undefined) {
+        const userItem = findNamed(doc.users, userName, "users", what);
+        const user = isObj(userItem.user) ? userItem.user : {};
+        auth = parseAuth(user, `users[${userName}].user`, what);
+    }
     return { contextName, clusterEntry, server, caData, caPem, tlsServerName, auth };
 }
