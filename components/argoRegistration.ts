@@ -7,7 +7,10 @@
 // and only then the CAPI Cluster (owned by WorkloadCluster, which these depend on).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { buildClusterConfigApplication } from "./argocd/clusterConfigApp";
+import {
+    buildClusterConfigApplication,
+    type ClusterConfigApplication,
+} from "./argocd/clusterConfigApp";
 import {
     buildArgoClusterSecret,
     buildArgocdManagerClusterRoleBinding,
@@ -42,6 +45,12 @@ export interface ArgoRegistrationArgs {
 /** pulumi-kubernetes waits until the token controller has filled the token Secret. */
 const WAIT_FOR_TOKEN = { "pulumi.com/waitFor": "jsonpath={.data.token}" };
 
+/** What the cluster Secret needs from the argocd-manager objects in the workload cluster. */
+interface ArgocdManager {
+    readonly binding: k8s.rbac.v1.ClusterRoleBinding;
+    readonly tokenSecret: k8s.core.v1.Secret;
+}
+
 export class ArgoRegistration extends pulumi.ComponentResource {
     public readonly ready: ApiServerReady;
     public readonly clusterSecret: k8s.core.v1.Secret;
@@ -57,10 +66,49 @@ export class ArgoRegistration extends pulumi.ComponentResource {
         super(types.ArgoRegistration, name, {}, opts);
         const { region, cluster, plan } = args;
         const c = cluster.name;
-        const argocd = region.argocd;
         const endpoint = apiServerEndpoint(plan);
 
-        this.ready = new ApiServerReady(
+        this.ready = this.awaitApiServer(args, endpoint);
+        this.server = this.ready.server;
+
+        // The workload cluster, reached with the admin kubeconfig CAPI wrote (never ambient).
+        const workload = new k8s.Provider(
+            `${c}-workload`,
+            { kubeconfig: this.ready.kubeconfig, clusterIdentifier: `${region.region}-${c}` },
+            { parent: this },
+        );
+        const inWorkload = { parent: this, provider: workload };
+        const manager = this.createArgocdManager(c, inWorkload);
+        const cpiCredentials = this.createCpiCredentials(args, inWorkload);
+
+        this.clusterSecret = this.registerCluster(args, endpoint, manager);
+        const app = buildClusterConfigApplication({ region, cluster, plan });
+        this.application = new k8s.apiextensions.CustomResource(`${c}-cluster-config`, app, {
+            parent: this,
+            provider: args.managementProvider,
+            dependsOn: [this.clusterSecret, cpiCredentials, ...args.capiObjects],
+        });
+
+        if (region.argocd.manageSync) {
+            this.sync = this.syncApplication(args, app, endpoint);
+            this.syncStatus = this.sync.syncStatus;
+            this.healthStatus = this.sync.healthStatus;
+        } else {
+            this.syncStatus = pulumi.output("Unmanaged");
+            this.healthStatus = pulumi.output("Unmanaged");
+        }
+        this.registerOutputs({
+            server: this.server,
+            syncStatus: this.syncStatus,
+            healthStatus: this.healthStatus,
+        });
+    }
+
+    /** The readiness wait, which also reads the workload kubeconfig CAPI wrote. */
+    private awaitApiServer(args: ArgoRegistrationArgs, endpoint: string): ApiServerReady {
+        const { region } = args;
+        const c = args.cluster.name;
+        const ready = new ApiServerReady(
             `${c}-api-ready`,
             {
                 clusterName: c,
@@ -70,10 +118,9 @@ export class ArgoRegistration extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: args.capiObjects },
         );
-        this.server = this.ready.server;
         // Argo CD is registered under the planned endpoint (known at preview); say so loudly if
         // CAPI wrote another one into the kubeconfig (e.g. a DNS name), since they must match.
-        this.ready.server.apply((s) => {
+        ready.server.apply((s) => {
             if (s && s !== endpoint) {
                 pulumi.log.warn(
                     `cluster ${c}: the kubeconfig CAPI wrote points at ${s}, but Argo CD is ` +
@@ -82,14 +129,14 @@ export class ArgoRegistration extends pulumi.ComponentResource {
                 );
             }
         });
+        return ready;
+    }
 
-        // The workload cluster, reached with the admin kubeconfig CAPI wrote (never ambient).
-        const workload = new k8s.Provider(
-            `${c}-workload`,
-            { kubeconfig: this.ready.kubeconfig, clusterIdentifier: `${region.region}-${c}` },
-            { parent: this },
-        );
-        const inWorkload = { parent: this, provider: workload };
+    /** The argocd-manager ServiceAccount in the workload cluster, its binding and token. */
+    private createArgocdManager(
+        c: string,
+        inWorkload: pulumi.CustomResourceOptions,
+    ): ArgocdManager {
         const sa = new k8s.core.v1.ServiceAccount(
             `${c}-argocd-manager`,
             buildArgocdManagerServiceAccount(),
@@ -112,25 +159,41 @@ export class ArgoRegistration extends pulumi.ComponentResource {
             },
             { ...inWorkload, dependsOn: [sa], additionalSecretOutputs: ["data"] },
         );
-        const cpiCredentials = new k8s.core.v1.Secret(
-            `${c}-cpi-credentials`,
+        return { binding, tokenSecret };
+    }
+
+    /** The vCenter credentials the cluster-config Application's CPI reads in the workload cluster. */
+    private createCpiCredentials(
+        args: ArgoRegistrationArgs,
+        inWorkload: pulumi.CustomResourceOptions,
+    ): k8s.core.v1.Secret {
+        const { vsphere } = args.region;
+        return new k8s.core.v1.Secret(
+            `${args.cluster.name}-cpi-credentials`,
             buildCpiCredentialsSecret({
-                server: region.vsphere.server,
-                username: region.vsphere.username,
+                server: vsphere.server,
+                username: vsphere.username,
                 password: args.vspherePassword,
             }),
             { ...inWorkload, additionalSecretOutputs: ["stringData", "data"] },
         );
+    }
 
-        const credentials = tokenSecretCredentials(tokenSecret.data);
-        const mgmt = { parent: this, provider: args.managementProvider };
-        this.clusterSecret = new k8s.core.v1.Secret(
-            `${c}-argocd-cluster`,
+    /** The Argo CD cluster Secret on the management cluster, with the manager's token. */
+    private registerCluster(
+        args: ArgoRegistrationArgs,
+        endpoint: string,
+        manager: ArgocdManager,
+    ): k8s.core.v1.Secret {
+        const { region, cluster } = args;
+        const credentials = tokenSecretCredentials(manager.tokenSecret.data);
+        return new k8s.core.v1.Secret(
+            `${cluster.name}-argocd-cluster`,
             buildArgoClusterSecret({
-                namespace: argocd.namespace,
+                namespace: region.argocd.namespace,
                 region: region.region,
                 environment: region.environment,
-                cluster: c,
+                cluster: cluster.name,
                 // The endpoint CAPI writes into the kubeconfig; known at preview, unlike
                 // ready.server, so policies can match Applications to registered clusters.
                 server: endpoint,
@@ -139,50 +202,41 @@ export class ArgoRegistration extends pulumi.ComponentResource {
                 extraLabels: cluster.labels,
             }),
             {
-                ...mgmt,
-                dependsOn: [...args.capiObjects, binding],
+                parent: this,
+                provider: args.managementProvider,
+                dependsOn: [...args.capiObjects, manager.binding],
                 additionalSecretOutputs: ["stringData", "data"],
             },
         );
+    }
 
-        const app = buildClusterConfigApplication({ region, cluster, plan });
-        this.application = new k8s.apiextensions.CustomResource(`${c}-cluster-config`, app, {
-            ...mgmt,
-            dependsOn: [this.clusterSecret, cpiCredentials, ...args.capiObjects],
-        });
-
-        if (argocd.manageSync) {
-            this.sync = new ArgoCdAppSync(
-                `${c}-cluster-config-sync`,
-                {
-                    argocdUrl: argocd.url,
-                    caPem: argocd.caCert,
-                    account: argocd.account,
-                    project: argocd.project,
-                    appName: app.metadata.name,
-                    appNamespace: argocd.namespace,
-                    clusterServer: endpoint,
-                    // A changed Application spec means a new sync.
-                    trigger: shortHash(app.spec),
-                    prune: true,
-                    retry: argocd.retry,
-                    timeoutSeconds: argocd.syncTimeoutSeconds,
-                },
-                {
-                    parent: this,
-                    dependsOn: [this.application, this.clusterSecret, ...(args.syncAfter ?? [])],
-                },
-            );
-            this.syncStatus = this.sync.syncStatus;
-            this.healthStatus = this.sync.healthStatus;
-        } else {
-            this.syncStatus = pulumi.output("Unmanaged");
-            this.healthStatus = pulumi.output("Unmanaged");
-        }
-        this.registerOutputs({
-            server: this.server,
-            syncStatus: this.syncStatus,
-            healthStatus: this.healthStatus,
-        });
+    /** Syncs cluster-config through the Argo CD API once the Application and cluster exist. */
+    private syncApplication(
+        args: ArgoRegistrationArgs,
+        app: ClusterConfigApplication,
+        endpoint: string,
+    ): ArgoCdAppSync {
+        const argocd = args.region.argocd;
+        return new ArgoCdAppSync(
+            `${args.cluster.name}-cluster-config-sync`,
+            {
+                argocdUrl: argocd.url,
+                caPem: argocd.caCert,
+                account: argocd.account,
+                project: argocd.project,
+                appName: app.metadata.name,
+                appNamespace: argocd.namespace,
+                clusterServer: endpoint,
+                // A changed Application spec means a new sync.
+                trigger: shortHash(app.spec),
+                prune: true,
+                retry: argocd.retry,
+                timeoutSeconds: argocd.syncTimeoutSeconds,
+            },
+            {
+                parent: this,
+                dependsOn: [this.application, this.clusterSecret, ...(args.syncAfter ?? [])],
+            },
+        );
     }
 }

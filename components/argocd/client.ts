@@ -15,6 +15,7 @@ import {
     argoCdApiError,
     isArgoCdApiError,
     serverText,
+    type ArgoCdApiError,
     type ArgoCdApiErrorDetails,
     type RbacTarget,
 } from "./errors";
@@ -287,6 +288,15 @@ function retryAfterMs(res: Response): number | undefined {
     return Number.isFinite(s) && s >= 0 ? s * 1000 : undefined;
 }
 
+/** An attempt that failed: the error to throw when no retry follows, and how to retry. */
+interface AttemptFailure {
+    readonly error: ArgoCdApiError;
+    /** Attempts allowed for this kind of failure, the first one included. */
+    readonly limit: number;
+    /** The server's Retry-After, in ms (0 without one). */
+    readonly minDelay: number;
+}
+
 /**
  * Runs one API call with timeouts and retries. Returns the 2xx body, or throws ArgoCdApiError
  * (redacted) naming the operation, URL, HTTP status, gRPC code, message and attempt count.
@@ -299,93 +309,125 @@ export async function callArgoCd<T>(
     const clock = client.clock;
     const started = clock.now();
     const r = client.retry;
-    const fail = (attempts: number, extra: Partial<ArgoCdApiErrorDetails>) =>
-        argoCdApiError(
-            {
-                operation: spec.operation,
-                argoUrl: client.url,
-                account: client.account,
-                argoMessage: "",
-                attempts,
-                rbac: spec.rbac,
-                ...extra,
-            },
-            client.secrets,
-        );
     for (let attempt = 1; ; attempt++) {
         if (spec.signal?.aborted) {
-            throw fail(attempt - 1, {
+            throw callError(client, spec, attempt - 1, {
                 reason: "timeout",
                 argoMessage: "the caller's deadline passed before the call could complete",
             });
         }
         const perRequest = clock.timeout(spec.timeoutMs ?? client.requestTimeoutMs);
         const signal = spec.signal ? AbortSignal.any([perRequest, spec.signal]) : perRequest;
-        let lastError: ReturnType<typeof argoCdApiError>;
-        let limit = r.maxAttempts;
-        let minDelay = 0;
+        let failure: AttemptFailure;
         try {
             const res = await send(signal);
             if (res.response.ok) {
                 return res.data as T;
             }
-            const { message, code } = bodyMessage(res.error, client.secrets);
-            lastError = fail(attempt, {
-                httpStatus: res.response.status,
-                grpcCode: code,
-                argoMessage: message,
-            });
-            const kind = retryableStatus(res.response.status);
-            if (kind === "never") {
-                throw lastError;
-            }
-            if (kind === "internal") {
-                limit = Math.min(limit, r.maxInternalErrorAttempts);
-            }
-            minDelay = retryAfterMs(res.response) ?? 0;
+            failure = statusFailure(client, spec, attempt, res);
         } catch (e) {
-            if (isArgoCdApiError(e)) {
-                throw e;
-            }
-            const bad = invalidBody(e);
-            if (bad) {
-                // Not retried: a proxy's login page or a wrong URL answers the same way again.
-                throw fail(attempt, {
-                    reason: "invalid-response",
-                    httpStatus: bad.status,
-                    argoMessage:
-                        `body is not JSON (Content-Type ${bad.contentType || "absent"}): ` +
-                        serverText(redact(bad.body, client.secrets)),
-                });
-            }
-            const chain = errorChain(e);
-            const timedOut = perRequest.aborted && !spec.signal?.aborted;
-            if (spec.signal?.aborted) {
-                throw fail(attempt, {
-                    reason: "timeout",
-                    argoMessage: "the caller's deadline passed",
-                });
-            }
-            lastError = fail(attempt, {
-                reason: timedOut ? "timeout" : chain.tls ? "tls" : "network",
-                argoMessage: timedOut
-                    ? `no response within ${spec.timeoutMs ?? client.requestTimeoutMs} ms`
-                    : redact(chain.text, client.secrets),
-            });
-            if (chain.tls) {
-                throw lastError;
-            }
+            const error = requestFailure(client, spec, attempt, e, perRequest);
+            failure = { error, limit: r.maxAttempts, minDelay: 0 };
         }
-        const delay = Math.min(Math.max(backoffDelay(attempt - 1, r), minDelay), r.maxMs);
-        if (attempt >= limit || clock.now() - started + delay > r.maxTotalMs) {
-            throw lastError;
+        const delay = Math.min(Math.max(backoffDelay(attempt - 1, r), failure.minDelay), r.maxMs);
+        if (attempt >= failure.limit || clock.now() - started + delay > r.maxTotalMs) {
+            throw failure.error;
         }
         try {
             await clock.sleep(delay, spec.signal);
         } catch {
-            throw lastError;
+            throw failure.error;
         }
     }
+}
+
+/** The error of attempt `attempts` of the call `spec`, redacted. */
+function callError(
+    client: ArgoCdClient,
+    spec: CallSpec,
+    attempts: number,
+    extra: Partial<ArgoCdApiErrorDetails>,
+): ArgoCdApiError {
+    return argoCdApiError(
+        {
+            operation: spec.operation,
+            argoUrl: client.url,
+            account: client.account,
+            argoMessage: "",
+            attempts,
+            rbac: spec.rbac,
+            ...extra,
+        },
+        client.secrets,
+    );
+}
+
+/** A non-2xx answer: thrown at once unless retryable (429, 5xx), with fewer tries for a 500. */
+function statusFailure<T>(
+    client: ArgoCdClient,
+    spec: CallSpec,
+    attempt: number,
+    res: RawResult<T>,
+): AttemptFailure {
+    const { message, code } = bodyMessage(res.error, client.secrets);
+    const error = callError(client, spec, attempt, {
+        httpStatus: res.response.status,
+        grpcCode: code,
+        argoMessage: message,
+    });
+    const kind = retryableStatus(res.response.status);
+    if (kind === "never") {
+        throw error;
+    }
+    const r = client.retry;
+    const limit =
+        kind === "internal" ? Math.min(r.maxAttempts, r.maxInternalErrorAttempts) : r.maxAttempts;
+    return { error, limit, minDelay: retryAfterMs(res.response) ?? 0 };
+}
+
+/**
+ * A call that threw (network, TLS, timeouts, a body that is not JSON): the error to retry on,
+ * or thrown at once when a retry cannot help. ArgoCdApiErrors pass through.
+ */
+function requestFailure(
+    client: ArgoCdClient,
+    spec: CallSpec,
+    attempt: number,
+    e: unknown,
+    perRequest: AbortSignal,
+): ArgoCdApiError {
+    if (isArgoCdApiError(e)) {
+        throw e;
+    }
+    const bad = invalidBody(e);
+    if (bad) {
+        // Not retried: a proxy's login page or a wrong URL answers the same way again.
+        throw callError(client, spec, attempt, {
+            reason: "invalid-response",
+            httpStatus: bad.status,
+            argoMessage:
+                `body is not JSON (Content-Type ${bad.contentType || "absent"}): ` +
+                serverText(redact(bad.body, client.secrets)),
+        });
+    }
+    const chain = errorChain(e);
+    const timedOut = perRequest.aborted && !spec.signal?.aborted;
+    if (spec.signal?.aborted) {
+        throw callError(client, spec, attempt, {
+            reason: "timeout",
+            argoMessage: "the caller's deadline passed",
+        });
+    }
+    const error = callError(client, spec, attempt, {
+        reason: timedOut ? "timeout" : chain.tls ? "tls" : "network",
+        argoMessage: timedOut
+            ? `no response within ${spec.timeoutMs ?? client.requestTimeoutMs} ms`
+            : redact(chain.text, client.secrets),
+    });
+    if (chain.tls) {
+        throw error;
+    }
+    return error;
 }
 
 // ---- Version ---------------------------------------------------------------------------------

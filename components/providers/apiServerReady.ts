@@ -9,7 +9,13 @@ import { DNS1123_LABEL } from "../config/checker";
 import { DYNAMIC_MODULE } from "../constants";
 import { backoffDelay, Clock, systemClock } from "./backoff";
 import type { SecureContext } from "node:tls";
-import { describeRequestError, httpsGet, isTlsVerifyError, lazySecureContext } from "./httpsProbe";
+import {
+    describeRequestError,
+    httpsGet,
+    isTlsVerifyError,
+    lazySecureContext,
+    type HttpsResponse,
+} from "./httpsProbe";
 import { KubeconfigError, KubeconfigTarget, parseKubeconfig } from "./kubeconfig";
 import { redact } from "./redact";
 import { explainCertMismatch } from "./serverCertMismatch";
@@ -121,6 +127,12 @@ export function validateInputs(news: Record<string, unknown>): CheckFailure[] {
             failures.push({ property: "managementKubeconfig", reason: redact(errorMessage(e)) });
         }
     }
+    return [...failures, ...timingFailures(news)];
+}
+
+/** The timeout and poll knobs, when set, are positive numbers of seconds. */
+function timingFailures(news: Record<string, unknown>): CheckFailure[] {
+    const failures: CheckFailure[] = [];
     const positives: [keyof ApiServerReadyInputs, string][] = [
         ["timeoutSeconds", "the overall deadline"],
         ["pollIntervalSeconds", "the first retry delay"],
@@ -261,6 +273,11 @@ async function lookupSecret(ctx: Ctx, timeoutMs: number): Promise<SecretLookup> 
             notFound: false,
         };
     }
+    return secretFromResponse(res, where, namespace);
+}
+
+/** What an answer to the Secret GET means: fail fast on 401/403, wait until it holds `value`. */
+function secretFromResponse(res: HttpsResponse, where: string, namespace: string): SecretLookup {
     if (res.status === 401) {
         throw new Error(
             `cannot read ${where}: HTTP 401 Unauthorized; the credentials in ` +
@@ -367,6 +384,55 @@ function confirmedMismatch(
     return (
         `${run.why} (${run.probes} probes over ${Math.round(elapsed / 1000)}s, ` +
         "the Secret re-read in between)"
+    );
+}
+
+/** Where one waitForReady run stands; only its own methods change it. */
+interface WaitState {
+    readonly start: number;
+    readonly deadline: number;
+    kubeconfig?: string;
+    target?: KubeconfigTarget;
+    /** The workload TLS context, built once per kubeconfig (a re-created Secret brings a new CA). */
+    targetTls?: () => SecureContext;
+    endpoint: string;
+    last: string;
+    /** Set after a TLS verification error: the Secret may have been re-created with a new CA. */
+    recheckSecret: boolean;
+    /** Set while the server's certificate keeps failing verification against the same CA. */
+    mismatch?: Mismatch;
+    attempts: number;
+    lastReport: number;
+}
+
+/** Records the latest state, except a request cut short by the deadline: it says nothing new. */
+function note(w: WaitState, state: string, clipped: boolean): void {
+    if (!(w.last !== NOT_CHECKED && cutByDeadline(state, clipped))) {
+        w.last = state;
+    }
+}
+
+/** One request's timeout: REQUEST_TIMEOUT_MS, clipped to what is left of the deadline. */
+function budget(w: WaitState, now: number): { timeoutMs: number; clipped: boolean } {
+    const remaining = w.deadline - now;
+    return {
+        timeoutMs: Math.max(1, Math.min(REQUEST_TIMEOUT_MS, remaining)),
+        clipped: remaining < REQUEST_TIMEOUT_MS,
+    };
+}
+
+/** The deadline passed: says what was last seen, or the certificate mismatch. */
+function notReadyError(ctx: Ctx, w: WaitState): Error {
+    const why = w.mismatch
+        ? w.mismatch.why
+        : `last state: ${w.last}. Check the control plane machines, or raise timeoutSeconds.`;
+    return Object.assign(
+        new Error(
+            `ApiServerReady ${ctx.label}: the API server ${w.endpoint} of cluster ` +
+                `"${ctx.inputs.clusterName}" was not ready within ${ctx.inputs.timeoutSeconds}s ` +
+                `(${w.attempts} attempts); ${why}`,
+        ),
+        { workloadKubeconfig: w.kubeconfig },
     );
 }
 
@@ -514,123 +580,125 @@ export class ApiServerReadyProvider implements pulumi.dynamic.ResourceProvider {
             baseMs: pollIntervalSeconds * 1000,
             maxMs: maxPollIntervalSeconds * 1000,
         };
-        const now = () => this.clock.now();
-        const start = now();
-        const deadline = start + timeoutSeconds * 1000;
-        let kubeconfig: string | undefined;
-        let target: KubeconfigTarget | undefined;
-        // The workload TLS context, built once per kubeconfig (a re-created Secret brings a new CA).
-        let targetTls: (() => SecureContext) | undefined;
-        let endpoint = `(unknown until Secret ${ctx.inputs.namespace}/${ctx.secretName} exists)`;
-        let last = NOT_CHECKED;
-        // Set after a TLS verification error: the Secret may have been re-created with a new CA.
-        let recheckSecret = false;
-        // Set while the server's certificate keeps failing verification against the same CA.
-        let mismatch: Mismatch | undefined;
-        let attempts = 0;
-        let lastReport = -Infinity;
-        // A request cut short by the overall deadline says nothing new; keep the state before it.
-        const note = (state: string, clipped: boolean) => {
-            if (!(last !== NOT_CHECKED && cutByDeadline(state, clipped))) {
-                last = state;
-            }
+        const start = this.clock.now();
+        const w: WaitState = {
+            start,
+            deadline: start + timeoutSeconds * 1000,
+            endpoint: `(unknown until Secret ${ctx.inputs.namespace}/${ctx.secretName} exists)`,
+            last: NOT_CHECKED,
+            recheckSecret: false,
+            attempts: 0,
+            lastReport: -Infinity,
         };
-        const budget = () => {
-            const remaining = deadline - now();
-            return {
-                timeoutMs: Math.max(1, Math.min(REQUEST_TIMEOUT_MS, remaining)),
-                clipped: remaining < REQUEST_TIMEOUT_MS,
-            };
-        };
-
         for (;;) {
-            if (deadline - now() <= 0) {
-                const why = mismatch
-                    ? mismatch.why
-                    : `last state: ${last}. Check the control plane machines, or raise timeoutSeconds.`;
-                throw Object.assign(
-                    new Error(
-                        `ApiServerReady ${ctx.label}: the API server ${endpoint} of cluster ` +
-                            `"${ctx.inputs.clusterName}" was not ready within ${timeoutSeconds}s ` +
-                            `(${attempts} attempts); ${why}`,
-                    ),
-                    { workloadKubeconfig: kubeconfig },
-                );
+            if (w.deadline - this.clock.now() <= 0) {
+                throw notReadyError(ctx, w);
             }
-            if (!target || recheckSecret) {
-                const b = budget();
-                const found = await lookupSecret(ctx, b.timeoutMs);
-                if (found.kind === "found") {
-                    // No target: the Secret was gone, and may come back with the same content.
-                    if (found.kubeconfig !== kubeconfig || !target) {
-                        mismatch = undefined;
-                        kubeconfig = found.kubeconfig;
-                        try {
-                            target = workloadTarget(ctx, kubeconfig);
-                            targetTls = tlsOf(target);
-                        } catch (e) {
-                            throw Object.assign(e as Error, { workloadKubeconfig: kubeconfig });
-                        }
-                        endpoint = `${target.server}/readyz`;
-                    }
-                    recheckSecret = false;
-                } else if (!target || found.notFound) {
-                    // A failed re-check keeps probing with what we have; a deleted Secret does not.
-                    target = undefined;
-                    note(found.state, b.clipped);
-                }
+            if (!w.target || w.recheckSecret) {
+                await this.readTarget(ctx, w);
             }
-            if (target && targetTls && kubeconfig) {
-                const b = budget();
-                try {
-                    const res = await httpsGet({
-                        url: endpoint,
-                        secureContext: targetTls(),
-                        servername: target.tlsServerName,
-                        timeoutMs: b.timeoutMs,
-                        clock: this.clock,
-                    });
-                    mismatch = undefined;
-                    if (res.status === 200) {
-                        this.report(
-                            `ApiServerReady ${ctx.label}: ${endpoint} is ready after ` +
-                                `${Math.round((now() - start) / 1000)}s`,
-                            [kubeconfig],
-                        );
-                        return outputsFor(ctx, kubeconfig, target);
-                    }
-                    note(`HTTP ${res.status}`, false);
-                } catch (e) {
-                    const state = describeRequestError(e);
-                    note(state, b.clipped);
-                    recheckSecret = isTlsVerifyError(e);
-                    // Like note(): a probe cut short by the deadline neither ends nor extends a run.
-                    if (!cutByDeadline(state, b.clipped)) {
-                        mismatch = trackMismatch(mismatch, e, ctx, target, now());
-                    }
-                    const verdict = confirmedMismatch(mismatch, this.tlsMismatchGraceMs, now());
-                    if (verdict) {
-                        throw Object.assign(new Error(`ApiServerReady ${ctx.label}: ${verdict}`), {
-                            workloadKubeconfig: kubeconfig,
-                        });
-                    }
-                }
+            const outs = await this.probeReadyz(ctx, w);
+            if (outs) {
+                return outs;
             }
-            attempts++;
-            const t = now();
-            if (t - lastReport >= this.progressIntervalMs) {
-                lastReport = t;
-                this.report(
-                    `ApiServerReady ${ctx.label}: waiting for ${endpoint}; last state: ${last} ` +
-                        `(attempt ${attempts}, ${Math.round((t - start) / 1000)}s elapsed, ` +
-                        `${Math.max(0, Math.round((deadline - t) / 1000))}s left)`,
-                    [kubeconfig],
-                );
-            }
-            const delay = Math.min(backoffDelay(attempts - 1, backoff), deadline - now());
+            w.attempts++;
+            this.reportWaiting(ctx, w);
+            const delay = Math.min(
+                backoffDelay(w.attempts - 1, backoff),
+                w.deadline - this.clock.now(),
+            );
             if (delay > 0) {
                 await this.clock.sleep(delay);
             }
+        }
+    }
+
+    /** Reads the Secret: a new kubeconfig becomes the target, a deleted Secret drops it. */
+    private async readTarget(ctx: Ctx, w: WaitState): Promise<void> {
+        const b = budget(w, this.clock.now());
+        const found = await lookupSecret(ctx, b.timeoutMs);
+        if (found.kind === "found") {
+            // No target: the Secret was gone, and may come back with the same content.
+            if (found.kubeconfig !== w.kubeconfig || !w.target) {
+                w.mismatch = undefined;
+                w.kubeconfig = found.kubeconfig;
+                try {
+                    w.target = workloadTarget(ctx, w.kubeconfig);
+                    w.targetTls = tlsOf(w.target);
+                } catch (e) {
+                    throw Object.assign(e as Error, { workloadKubeconfig: w.kubeconfig });
+                }
+                w.endpoint = `${w.target.server}/readyz`;
+            }
+            w.recheckSecret = false;
+        } else if (!w.target || found.notFound) {
+            // A failed re-check keeps probing with what we have; a deleted Secret does not.
+            w.target = undefined;
+            note(w, found.state, b.clipped);
+        }
+    }
+
+    /**
+     * Probes /readyz once, if there is a target: the outputs on 200, else undefined. Throws once
+     * a certificate mismatch is confirmed.
+     */
+    private async probeReadyz(ctx: Ctx, w: WaitState): Promise<ApiServerReadyOutputs | undefined> {
+        const { target, targetTls, kubeconfig } = w;
+        if (!target || !targetTls || !kubeconfig) {
+            return undefined;
+        }
+        const b = budget(w, this.clock.now());
+        try {
+            const res = await httpsGet({
+                url: w.endpoint,
+                secureContext: targetTls(),
+                servername: target.tlsServerName,
+                timeoutMs: b.timeoutMs,
+                clock: this.clock,
+            });
+            w.mismatch = undefined;
+            if (res.status === 200) {
+                this.report(
+                    `ApiServerReady ${ctx.label}: ${w.endpoint} is ready after ` +
+                        `${Math.round((this.clock.now() - w.start) / 1000)}s`,
+                    [kubeconfig],
+                );
+                return outputsFor(ctx, kubeconfig, target);
+            }
+            note(w, `HTTP ${res.status}`, false);
+        } catch (e) {
+            const state = describeRequestError(e);
+            note(w, state, b.clipped);
+            w.recheckSecret = isTlsVerifyError(e);
+            // Like note(): a probe cut short by the deadline neither ends nor extends a run.
+            if (!cutByDeadline(state, b.clipped)) {
+                w.mismatch = trackMismatch(w.mismatch, e, ctx, target, this.clock.now());
+            }
+            const verdict = confirmedMismatch(
+                w.mismatch,
+                this.tlsMismatchGraceMs,
+                this.clock.now(),
+            );
+            if (verdict) {
+                throw Object.assign(new Error(`ApiServerReady ${ctx.label}: ${verdict}`), {
+                    workloadKubeconfig: kubeconfig,
+                });
+            }
+        }
+        return undefined;
+    }
+
+    /** A progress line, at most every progressIntervalMs. */
+    private reportWaiting(ctx: Ctx, w: WaitState): void {
+        const t = this.clock.now();
+        if (t - w.lastReport >= this.progressIntervalMs) {
+            w.lastReport = t;
+            this.report(
+                `ApiServerReady ${ctx.label}: waiting for ${w.endpoint}; last state: ${w.last} ` +
+                    `(attempt ${w.attempts}, ${Math.round((t - w.start) / 1000)}s elapsed, ` +
+                    `${Math.max(0, Math.round((w.deadline - t) / 1000))}s left)`,
+                [w.kubeconfig],
+            );
         }
     }
 

@@ -20,6 +20,7 @@ import {
     type AppRef,
     type Application,
     type ArgoCdClient,
+    type Cluster,
     type RetryTuning,
     type SyncRequest,
 } from "../argocd/client";
@@ -122,33 +123,26 @@ const TIMEOUT_INPUTS = [
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 
+type CheckFailure = { property: string; reason: string };
+
 /** Validation failures for the inputs, each naming the field and the fix. Unknowns are skipped. */
-export function validateAppSyncInputs(
-    news: Record<string, unknown>,
-): { property: string; reason: string }[] {
-    const failures: { property: string; reason: string }[] = [];
+export function validateAppSyncInputs(news: Record<string, unknown>): CheckFailure[] {
+    const failures: CheckFailure[] = [];
     const known = (k: string) => news[k] !== UNKNOWN;
     const str = (k: string) => (typeof news[k] === "string" ? (news[k] as string) : undefined);
-    const httpsUrl = (k: string, what: string) => {
-        if (!known(k)) {
-            return;
-        }
+    const urls: [string, string][] = [
+        ["argocdUrl", "the region's Argo CD API, e.g. https://argocd.eu1.example.net"],
+        ["clusterServer", "the cluster's API server as registered in Argo CD"],
+    ];
+    for (const [k, what] of urls) {
         const v = str(k);
-        let ok = false;
-        try {
-            ok = v !== undefined && new URL(v).protocol === "https:";
-        } catch {
-            ok = false;
-        }
-        if (!ok) {
+        if (known(k) && !isHttpsUrl(v)) {
             failures.push({
                 property: k,
                 reason: `${k} must be the https:// URL of ${what} (got ${JSON.stringify(v ?? null)})`,
             });
         }
-    };
-    httpsUrl("argocdUrl", "the region's Argo CD API, e.g. https://argocd.eu1.example.net");
-    httpsUrl("clusterServer", "the cluster's API server as registered in Argo CD");
+    }
     for (const k of ["project", "appName", "appNamespace"]) {
         const v = str(k);
         if (known(k) && (!v || !DNS1123_LABEL.test(v))) {
@@ -167,6 +161,22 @@ export function validateAppSyncInputs(
             });
         }
     }
+    return [...failures, ...syncSettingsFailures(news)];
+}
+
+/** True for a string that parses as an https: URL. */
+function isHttpsUrl(v: string | undefined): boolean {
+    try {
+        return v !== undefined && new URL(v).protocol === "https:";
+    } catch {
+        return false;
+    }
+}
+
+/** The deadlines, sync options and retry strategy, where set and known. */
+function syncSettingsFailures(news: Record<string, unknown>): CheckFailure[] {
+    const failures: CheckFailure[] = [];
+    const known = (k: string) => news[k] !== UNKNOWN;
     for (const k of TIMEOUT_INPUTS) {
         const v = news[k];
         if (
@@ -190,32 +200,38 @@ export function validateAppSyncInputs(
         }
     }
     if (known("retry") && news.retry !== undefined) {
-        const r = news.retry as Partial<ArgoCdSyncRetry> | undefined;
-        const b = r?.backoff;
-        if (typeof r?.limit !== "number" || !Number.isInteger(r.limit)) {
-            failures.push({
-                property: "retry.limit",
-                reason: "retry.limit must be a whole number (0 = no retry)",
-            });
-        }
-        if (!b || typeof b.duration !== "string" || !GO_DURATION.test(b.duration)) {
-            failures.push({
-                property: "retry.backoff.duration",
-                reason: 'retry.backoff.duration must be a Go duration such as "5s"',
-            });
-        }
-        if (!b || typeof b.maxDuration !== "string" || !GO_DURATION.test(b.maxDuration)) {
-            failures.push({
-                property: "retry.backoff.maxDuration",
-                reason: 'retry.backoff.maxDuration must be a Go duration such as "3m"',
-            });
-        }
-        if (!b || typeof b.factor !== "number" || !Number.isInteger(b.factor) || b.factor < 1) {
-            failures.push({
-                property: "retry.backoff.factor",
-                reason: "retry.backoff.factor must be a whole number >= 1",
-            });
-        }
+        failures.push(...retryFailures(news.retry as Partial<ArgoCdSyncRetry> | undefined));
+    }
+    return failures;
+}
+
+/** Argo CD rejects a retryStrategy with a bad limit, duration or factor only at sync time. */
+function retryFailures(r: Partial<ArgoCdSyncRetry> | undefined): CheckFailure[] {
+    const failures: CheckFailure[] = [];
+    const b = r?.backoff;
+    if (typeof r?.limit !== "number" || !Number.isInteger(r.limit)) {
+        failures.push({
+            property: "retry.limit",
+            reason: "retry.limit must be a whole number (0 = no retry)",
+        });
+    }
+    if (!b || typeof b.duration !== "string" || !GO_DURATION.test(b.duration)) {
+        failures.push({
+            property: "retry.backoff.duration",
+            reason: 'retry.backoff.duration must be a Go duration such as "5s"',
+        });
+    }
+    if (!b || typeof b.maxDuration !== "string" || !GO_DURATION.test(b.maxDuration)) {
+        failures.push({
+            property: "retry.backoff.maxDuration",
+            reason: 'retry.backoff.maxDuration must be a Go duration such as "3m"',
+        });
+    }
+    if (!b || typeof b.factor !== "number" || !Number.isInteger(b.factor) || b.factor < 1) {
+        failures.push({
+            property: "retry.backoff.factor",
+            reason: "retry.backoff.factor must be a whole number >= 1",
+        });
     }
     return failures;
 }
@@ -438,16 +454,7 @@ export class ArgoCdAppSyncProvider implements pulumi.dynamic.ResourceProvider<
                 await this.pause(ctx, capAt);
                 continue;
             }
-            const cluster = found[0];
-            const cs = clusterConnectionState(cluster);
-            if (cs.status === "Failed") {
-                throw argoCdSyncError(
-                    "cluster-failed",
-                    `Argo CD at ${ctx.client.url} cannot connect to cluster ${server}: ${cs.message} ` +
-                        `(connection state Failed, last cache sync ${cluster.info?.cacheInfo?.lastCacheSyncTime ?? "never"})`,
-                    ctx.client.secrets,
-                );
-            }
+            const cs = connectionState(ctx, server, found[0]);
             // Unknown is normal until an app targets the cluster ("not being monitored").
             if (until === "registered" || cs.status === "Successful") {
                 return;
@@ -667,6 +674,24 @@ export class ArgoCdAppSyncProvider implements pulumi.dynamic.ResourceProvider<
             ctx.client.secrets,
         );
     }
+}
+
+/** The cluster's connection state; Failed is final, so it throws. */
+function connectionState(
+    ctx: RunContext,
+    server: string,
+    cluster: Cluster,
+): { status: string; message: string } {
+    const cs = clusterConnectionState(cluster);
+    if (cs.status === "Failed") {
+        throw argoCdSyncError(
+            "cluster-failed",
+            `Argo CD at ${ctx.client.url} cannot connect to cluster ${server}: ${cs.message} ` +
+                `(connection state Failed, last cache sync ${cluster.info?.cacheInfo?.lastCacheSyncTime ?? "never"})`,
+            ctx.client.secrets,
+        );
+    }
+    return cs;
 }
 
 /**

@@ -2,6 +2,7 @@
 // failed.
 // Free of Pulumi imports and of captured agents: dynamic providers serialize this module by
 // value, and node:https and node:tls are imported by name so the serializer captures require().
+import type { IncomingMessage } from "node:http";
 import { request, type RequestOptions } from "node:https";
 import { createSecureContext, type SecureContext } from "node:tls";
 import { systemClock, type Clock } from "./backoff";
@@ -87,66 +88,87 @@ export function httpsRequest(opts: HttpsRequestOptions): Promise<HttpsResponse> 
         let req: ReturnType<typeof request> | undefined = undefined;
         const onDeadline = () => req?.destroy(timeoutError());
         const done = () => deadline.removeEventListener("abort", onDeadline);
-        const headers: Record<string, string | number> = { Accept: "application/json" };
-        if (opts.token) {
-            headers.Authorization = `Bearer ${opts.token}`;
-        }
+        const fail = (e: Error) => {
+            done();
+            reject(e);
+        };
         const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-        if (payload !== undefined) {
-            headers["Content-Type"] = opts.contentType ?? "application/json";
-            headers["Content-Length"] = Buffer.byteLength(payload);
-        }
-        // tls.connect takes secureContext as is; https's option type does not list it.
-        const trust: RequestOptions & { secureContext?: SecureContext } = opts.secureContext
-            ? { secureContext: opts.secureContext }
-            : { ca: opts.caPem, cert: opts.certPem, key: opts.keyPem };
-        req = request(
-            {
-                protocol: "https:",
-                hostname: hostOf(url),
-                port: url.port === "" ? 443 : Number(url.port),
-                path: `${url.pathname}${url.search}`,
-                method: opts.method ?? "GET",
-                headers,
-                ...trust,
-                servername: opts.servername,
-                // A fresh connection per request: no agent outlives the call.
-                agent: false,
-                rejectUnauthorized: true,
-            },
-            (res) => {
-                const chunks: Buffer[] = [];
-                let size = 0;
-                res.on("data", (c: Buffer) => {
-                    size += c.length;
-                    if (size > MAX_BODY_BYTES) {
-                        req?.destroy(new Error(`response body exceeds ${MAX_BODY_BYTES} bytes`));
-                        return;
-                    }
-                    chunks.push(c);
-                });
-                res.on("end", () => {
+        req = request(requestOptions(opts, url, payload), (res) =>
+            readResponse(
+                res,
+                (e) => req?.destroy(e),
+                (r) => {
                     done();
-                    resolve({
-                        status: res.statusCode ?? 0,
-                        body: Buffer.concat(chunks).toString("utf8"),
-                    });
-                });
-                res.on("error", (e) => {
-                    done();
-                    reject(e);
-                });
-            },
+                    resolve(r);
+                },
+                fail,
+            ),
         );
         // The whole request, connection included, ends at the deadline (no socket idle timer:
         // it would run on the wall clock and never fire first).
         deadline.addEventListener("abort", onDeadline, { once: true });
-        req.on("error", (e) => {
-            done();
-            reject(e);
-        });
+        req.on("error", fail);
         req.end(payload);
     });
+}
+
+/** Options of node:https request(): verified TLS, a fresh connection, JSON headers. */
+function requestOptions(
+    opts: HttpsRequestOptions,
+    url: URL,
+    payload: string | undefined,
+): RequestOptions {
+    const headers: Record<string, string | number> = { Accept: "application/json" };
+    if (opts.token) {
+        headers.Authorization = `Bearer ${opts.token}`;
+    }
+    if (payload !== undefined) {
+        headers["Content-Type"] = opts.contentType ?? "application/json";
+        headers["Content-Length"] = Buffer.byteLength(payload);
+    }
+    // tls.connect takes secureContext as is; https's option type does not list it.
+    const trust: RequestOptions & { secureContext?: SecureContext } = opts.secureContext
+        ? { secureContext: opts.secureContext }
+        : { ca: opts.caPem, cert: opts.certPem, key: opts.keyPem };
+    return {
+        protocol: "https:",
+        hostname: hostOf(url),
+        port: url.port === "" ? 443 : Number(url.port),
+        path: `${url.pathname}${url.search}`,
+        method: opts.method ?? "GET",
+        headers,
+        ...trust,
+        servername: opts.servername,
+        // A fresh connection per request: no agent outlives the call.
+        agent: false,
+        rejectUnauthorized: true,
+    };
+}
+
+/** Collects the body (aborting past MAX_BODY_BYTES) and hands over the response or error. */
+function readResponse(
+    res: IncomingMessage,
+    abort: (e: Error) => void,
+    resolve: (r: HttpsResponse) => void,
+    reject: (e: Error) => void,
+): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on("data", (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_BODY_BYTES) {
+            abort(new Error(`response body exceeds ${MAX_BODY_BYTES} bytes`));
+            return;
+        }
+        chunks.push(c);
+    });
+    res.on("end", () => {
+        resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+        });
+    });
+    res.on("error", reject);
 }
 
 function timeoutError(): Error {

@@ -85,7 +85,8 @@ const FILE_FIELDS: Record<string, string> = {
 
 const FLATTEN_HINT = "embed the data with `kubectl config view --raw --flatten --minify`";
 
-function parseAuth(user: Obj, where: string, what: string): KubeconfigAuth {
+/** Refuses user fields the provider cannot act on: plugins, basic auth, file references. */
+function rejectUnsupportedAuth(user: Obj, where: string, what: string): void {
     for (const key of ["exec", "auth-provider"]) {
         if (user[key] !== undefined && user[key] !== null) {
             throw new KubeconfigError(
@@ -108,6 +109,10 @@ function parseAuth(user: Obj, where: string, what: string): KubeconfigAuth {
             );
         }
     }
+}
+
+function parseAuth(user: Obj, where: string, what: string): KubeconfigAuth {
+    rejectUnsupportedAuth(user, where, what);
     const token = optString(user, "token", where, what);
     const certData = optString(user, "client-certificate-data", where, what);
     const keyData = optString(user, "client-key-data", where, what);
@@ -137,12 +142,8 @@ function parseAuth(user: Obj, where: string, what: string): KubeconfigAuth {
     return auth;
 }
 
-/**
- * Parses kubeconfig YAML and resolves its current context (or its only context).
- * `what` names the kubeconfig in error messages, e.g. "managementKubeconfig".
- * Errors never quote the document: YAML errors report only the reason and line.
- */
-export function parseKubeconfig(text: string, what = "kubeconfig"): KubeconfigTarget {
+/** The YAML document as a mapping. */
+function loadDocument(text: string, what: string): Obj {
     if (typeof text !== "string" || text.trim() === "") {
         throw new KubeconfigError(`${what} is empty; pass the kubeconfig YAML text`);
     }
@@ -160,27 +161,27 @@ export function parseKubeconfig(text: string, what = "kubeconfig"): KubeconfigTa
     if (!isObj(doc)) {
         throw new KubeconfigError(`${what} must be a YAML mapping (apiVersion: v1, kind: Config)`);
     }
-    const contexts = Array.isArray(doc.contexts) ? doc.contexts : [];
-    let contextName = typeof doc["current-context"] === "string" ? doc["current-context"] : "";
-    if (contextName === "") {
-        if (contexts.length !== 1 || !isObj(contexts[0]) || typeof contexts[0].name !== "string") {
-            throw new KubeconfigError(
-                `${what}: current-context is not set and there is not exactly one context; ` +
-                    `set current-context`,
-            );
-        }
-        contextName = contexts[0].name;
-    }
-    const ctxEntry = findNamed(doc.contexts, contextName, "contexts", what);
-    const ctx = isObj(ctxEntry.context) ? ctxEntry.context : {};
-    const clusterEntry = optString(ctx, "cluster", `contexts[${contextName}].context`, what);
-    if (clusterEntry === undefined) {
-        throw new KubeconfigError(`${what}: contexts[${contextName}].context.cluster is not set`);
-    }
-    const clusterItem = findNamed(doc.clusters, clusterEntry, "clusters", what);
-    const cluster = isObj(clusterItem.cluster) ? clusterItem.cluster : {};
-    const cwhere = `clusters[${clusterEntry}].cluster`;
+    return doc;
+}
 
+/** `current-context`, or the name of the only context. */
+function currentContextName(doc: Obj, what: string): string {
+    const contexts = Array.isArray(doc.contexts) ? doc.contexts : [];
+    const current = typeof doc["current-context"] === "string" ? doc["current-context"] : "";
+    if (current !== "") {
+        return current;
+    }
+    if (contexts.length !== 1 || !isObj(contexts[0]) || typeof contexts[0].name !== "string") {
+        throw new KubeconfigError(
+            `${what}: current-context is not set and there is not exactly one context; ` +
+                `set current-context`,
+        );
+    }
+    return contexts[0].name;
+}
+
+/** `server` as an https URL, normalized to `https://host:port[/prefix]`. */
+function serverOf(cluster: Obj, cwhere: string, what: string): string {
     const rawServer = optString(cluster, "server", cwhere, what);
     if (rawServer === undefined) {
         throw new KubeconfigError(`${what}: ${cwhere}.server is not set`);
@@ -194,6 +195,15 @@ export function parseKubeconfig(text: string, what = "kubeconfig"): KubeconfigTa
     if (url.protocol !== "https:") {
         throw new KubeconfigError(`${what}: ${cwhere}.server must use https://`);
     }
+    return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
+}
+
+/** How the server is verified: the embedded CA and server name; never skipped. */
+function clusterTrust(
+    cluster: Obj,
+    cwhere: string,
+    what: string,
+): Pick<KubeconfigTarget, "caData" | "caPem" | "tlsServerName"> {
     if (cluster["insecure-skip-tls-verify"] === true) {
         throw new KubeconfigError(
             `${what}: ${cwhere}.insecure-skip-tls-verify is not allowed; set ` +
@@ -221,6 +231,28 @@ export function parseKubeconfig(text: string, what = "kubeconfig"): KubeconfigTa
                   what,
               );
     const tlsServerName = optString(cluster, "tls-server-name", cwhere, what);
+    return { caData, caPem, tlsServerName };
+}
+
+/**
+ * Parses kubeconfig YAML and resolves its current context (or its only context).
+ * `what` names the kubeconfig in error messages, e.g. "managementKubeconfig".
+ * Errors never quote the document: YAML errors report only the reason and line.
+ */
+export function parseKubeconfig(text: string, what = "kubeconfig"): KubeconfigTarget {
+    const doc = loadDocument(text, what);
+    const contextName = currentContextName(doc, what);
+    const ctxEntry = findNamed(doc.contexts, contextName, "contexts", what);
+    const ctx = isObj(ctxEntry.context) ? ctxEntry.context : {};
+    const clusterEntry = optString(ctx, "cluster", `contexts[${contextName}].context`, what);
+    if (clusterEntry === undefined) {
+        throw new KubeconfigError(`${what}: contexts[${contextName}].context.cluster is not set`);
+    }
+    const clusterItem = findNamed(doc.clusters, clusterEntry, "clusters", what);
+    const cluster = isObj(clusterItem.cluster) ? clusterItem.cluster : {};
+    const cwhere = `clusters[${clusterEntry}].cluster`;
+    const server = serverOf(cluster, cwhere, what);
+    const { caData, caPem, tlsServerName } = clusterTrust(cluster, cwhere, what);
 
     const userName = optString(ctx, "user", `contexts[${contextName}].context`, what);
     let auth: KubeconfigAuth = {};
@@ -229,7 +261,5 @@ export function parseKubeconfig(text: string, what = "kubeconfig"): KubeconfigTa
         const user = isObj(userItem.user) ? userItem.user : {};
         auth = parseAuth(user, `users[${userName}].user`, what);
     }
-
-    const server = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
     return { contextName, clusterEntry, server, caData, caPem, tlsServerName, auth };
 }
