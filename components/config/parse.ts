@@ -35,8 +35,10 @@ import {
     skewProblem,
 } from "./kubernetesVersion";
 import {
+    ArgoRetryConfig,
     ArgocdConfig,
     BgpConfig,
+    BgpRouterConfig,
     ClusterConfig,
     ControlPlaneConfig,
     Environment,
@@ -515,38 +517,28 @@ function checkReservedInSubnet(c: Checker, p: string, subnet: string, reserved: 
     });
 }
 
+const ARGOCD_KEYS = [
+    "url",
+    "namespace",
+    "project",
+    "account",
+    "caCert",
+    "repoURL",
+    "targetRevision",
+    "path",
+    "tigeraOperatorVersion",
+    "chartRepoURL",
+    "retry",
+    "syncTimeoutSeconds",
+    "manageSync",
+] as const;
+
 function parseArgocd(c: Checker, v: unknown): ArgocdConfig {
     const p = "argocd";
-    const o = c.object(p, v, [
-        "url",
-        "namespace",
-        "project",
-        "account",
-        "caCert",
-        "repoURL",
-        "targetRevision",
-        "path",
-        "tigeraOperatorVersion",
-        "chartRepoURL",
-        "retry",
-        "syncTimeoutSeconds",
-        "manageSync",
-    ]);
-    const url = c.string(`${p}.url`, o.url);
-    if (url && (!/^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(url) || !URL.canParse(url))) {
-        c.fail(
-            `${p}.url`,
-            `"${url}" must be an https:// URL of the Argo CD API (TLS is never optional)`,
-        );
-    }
-    const caCert = c.optionalString(`${p}.caCert`, o.caCert);
-    if (caCert && !isPemCertificate(caCert)) {
-        c.fail(
-            `${p}.caCert`,
-            "must be the PEM certificate (-----BEGIN CERTIFICATE-----) of the CA that signs " +
-                "Argo CD's server certificate; omit it to use the system roots",
-        );
-    }
+    const o = c.object(p, v, ARGOCD_KEYS);
+    const url = parseArgocdUrl(c, `${p}.url`, o.url);
+    const caCert = parseCaCert(c, `${p}.caCert`, o.caCert);
+    // The retry objects are checked here and their values further down: the issues keep their order.
     const r = c.object(`${p}.retry`, o.retry, ["limit", "backoff"], true);
     const b = c.object(
         `${p}.retry.backoff`,
@@ -554,25 +546,8 @@ function parseArgocd(c: Checker, v: unknown): ArgocdConfig {
         ["duration", "factor", "maxDuration"],
         true,
     );
-    const duration = (k: string, d: string) => {
-        const s = c.string(`${p}.retry.backoff.${k}`, b[k], d);
-        if (s && !DURATION.test(s)) {
-            c.fail(`${p}.retry.backoff.${k}`, `"${s}" must be a duration like "10s", "5m" or "1h"`);
-        }
-        return s;
-    };
-    const repoURL = c.string(`${p}.repoURL`, o.repoURL);
-    if (repoURL && !REPO_URL.test(repoURL)) {
-        c.fail(
-            `${p}.repoURL`,
-            `"${repoURL}" must be an https://, ssh:// or git@ URL of the git repository`,
-        );
-    }
-    const chartRepoURL = c.string(`${p}.chartRepoURL`, o.chartRepoURL, TIGERA_OPERATOR_CHART_REPO);
-    const chartProblem = chartRepoURL ? chartRepoProblem(chartRepoURL) : undefined;
-    if (chartProblem) {
-        c.fail(`${p}.chartRepoURL`, chartProblem);
-    }
+    const repoURL = parseRepoUrl(c, `${p}.repoURL`, o.repoURL);
+    const chartRepoURL = parseChartRepoUrl(c, `${p}.chartRepoURL`, o.chartRepoURL);
     return {
         url: url.replace(/\/+$/, ""),
         namespace: c.dnsLabel(`${p}.namespace`, o.namespace ?? "argocd", 63),
@@ -588,14 +563,7 @@ function parseArgocd(c: Checker, v: unknown): ArgocdConfig {
             "v3.30.3",
         ),
         chartRepoURL: chartRepoURL.replace(/\/+$/, ""),
-        retry: {
-            limit: c.integer(`${p}.retry.limit`, r.limit, 1, 100, 10),
-            backoff: {
-                duration: duration("duration", "10s"),
-                factor: c.integer(`${p}.retry.backoff.factor`, b.factor, 2, 10, 2),
-                maxDuration: duration("maxDuration", "5m"),
-            },
-        },
+        retry: parseRetry(c, `${p}.retry`, r, b),
         syncTimeoutSeconds: c.integer(
             `${p}.syncTimeoutSeconds`,
             o.syncTimeoutSeconds,
@@ -604,6 +572,67 @@ function parseArgocd(c: Checker, v: unknown): ArgocdConfig {
             1800,
         ),
         manageSync: c.boolean(`${p}.manageSync`, o.manageSync, true),
+    };
+}
+
+function parseArgocdUrl(c: Checker, path: string, v: unknown): string {
+    const url = c.string(path, v);
+    if (url && (!/^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(url) || !URL.canParse(url))) {
+        c.fail(path, `"${url}" must be an https:// URL of the Argo CD API (TLS is never optional)`);
+    }
+    return url;
+}
+
+function parseCaCert(c: Checker, path: string, v: unknown): string | undefined {
+    const caCert = c.optionalString(path, v);
+    if (caCert && !isPemCertificate(caCert)) {
+        c.fail(
+            path,
+            "must be the PEM certificate (-----BEGIN CERTIFICATE-----) of the CA that signs " +
+                "Argo CD's server certificate; omit it to use the system roots",
+        );
+    }
+    return caCert;
+}
+
+function parseRepoUrl(c: Checker, path: string, v: unknown): string {
+    const repoURL = c.string(path, v);
+    if (repoURL && !REPO_URL.test(repoURL)) {
+        c.fail(path, `"${repoURL}" must be an https://, ssh:// or git@ URL of the git repository`);
+    }
+    return repoURL;
+}
+
+function parseChartRepoUrl(c: Checker, path: string, v: unknown): string {
+    const chartRepoURL = c.string(path, v, TIGERA_OPERATOR_CHART_REPO);
+    const chartProblem = chartRepoURL ? chartRepoProblem(chartRepoURL) : undefined;
+    if (chartProblem) {
+        c.fail(path, chartProblem);
+    }
+    return chartRepoURL;
+}
+
+/** The Applications' sync retry; `r` and `b` are argocd.retry and its backoff, already read. */
+function parseRetry(
+    c: Checker,
+    p: string,
+    r: Record<string, unknown>,
+    b: Record<string, unknown>,
+): ArgoRetryConfig {
+    const duration = (k: string, d: string) => {
+        const s = c.string(`${p}.backoff.${k}`, b[k], d);
+        if (s && !DURATION.test(s)) {
+            c.fail(`${p}.backoff.${k}`, `"${s}" must be a duration like "10s", "5m" or "1h"`);
+        }
+        return s;
+    };
+    return {
+        limit: c.integer(`${p}.limit`, r.limit, 1, 100, 10),
+        backoff: {
+            duration: duration("duration", "10s"),
+            factor: c.integer(`${p}.backoff.factor`, b.factor, 2, 10, 2),
+            maxDuration: duration("maxDuration", "5m"),
+        },
     };
 }
 
@@ -619,50 +648,9 @@ function isPemCertificate(pem: string): boolean {
 
 function parseBgp(c: Checker, v: unknown): BgpConfig {
     const o = c.object("bgp", v, ["routers"]);
-    const routers = c.array("bgp.routers", o.routers).map((r, i) => {
-        const p = `bgp.routers[${i}]`;
-        const ro = c.object(p, r, ["name", "address", "asNumber", "ssh"]);
-        let ssh: { host: string; port: number; user: string; hostKey?: string } | undefined;
-        if (ro.ssh !== undefined) {
-            const so = c.object(`${p}.ssh`, ro.ssh, ["host", "port", "user", "hostKey"]);
-            const hostKey = c.optionalString(`${p}.ssh.hostKey`, so.hostKey);
-            if (hostKey === undefined) {
-                c.fail(
-                    `${p}.ssh.hostKey`,
-                    "is required with ssh: the router's host public key (ssh-keyscan <host>), so its identity is verified",
-                );
-            }
-            if (
-                hostKey &&
-                !/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+$/.test(hostKey)
-            ) {
-                c.fail(
-                    `${p}.ssh.hostKey`,
-                    'must be the router\'s host public key ("ssh-ed25519 AAAA…", from ssh-keyscan)',
-                );
-            }
-            ssh = {
-                host: c.string(`${p}.ssh.host`, so.host),
-                port: c.integer(`${p}.ssh.port`, so.port, 1, 65535, 22),
-                user: c.string(`${p}.ssh.user`, so.user),
-                ...(hostKey ? { hostKey } : {}),
-            };
-        }
-        const asNumber = c.integer(`${p}.asNumber`, ro.asNumber, 1, 4294967294);
-        if (asNumber === AS_TRANS && c.ok(`${p}.asNumber`)) {
-            c.fail(
-                `${p}.asNumber`,
-                `${AS_TRANS} is AS_TRANS (RFC 6793), reserved for 2-byte BGP speakers; use the ` +
-                    `router's real AS number`,
-            );
-        }
-        return {
-            name: c.dnsLabel(`${p}.name`, ro.name, 63),
-            address: c.ip(`${p}.address`, ro.address),
-            asNumber,
-            ssh,
-        };
-    });
+    const routers = c
+        .array("bgp.routers", o.routers)
+        .map((r, i) => parseRouter(c, `bgp.routers[${i}]`, r));
     if (Array.isArray(o.routers) && o.routers.length === 0) {
         c.fail(
             "bgp.routers",
@@ -676,6 +664,55 @@ function parseBgp(c: Checker, v: unknown): BgpConfig {
                 `(add slots in cluster-config/calico and raise MAX_BGP_PEERS)`,
         );
     }
+    checkUniqueRouters(c, routers);
+    return { routers };
+}
+
+function parseRouter(c: Checker, p: string, r: unknown): BgpRouterConfig {
+    const ro = c.object(p, r, ["name", "address", "asNumber", "ssh"]);
+    const ssh = ro.ssh === undefined ? undefined : parseRouterSsh(c, `${p}.ssh`, ro.ssh);
+    const asNumber = c.integer(`${p}.asNumber`, ro.asNumber, 1, 4294967294);
+    if (asNumber === AS_TRANS && c.ok(`${p}.asNumber`)) {
+        c.fail(
+            `${p}.asNumber`,
+            `${AS_TRANS} is AS_TRANS (RFC 6793), reserved for 2-byte BGP speakers; use the ` +
+                `router's real AS number`,
+        );
+    }
+    return {
+        name: c.dnsLabel(`${p}.name`, ro.name, 63),
+        address: c.ip(`${p}.address`, ro.address),
+        asNumber,
+        ssh,
+    };
+}
+
+/** SSH access to a router; its host key is required so that its identity is verified. */
+function parseRouterSsh(c: Checker, p: string, v: unknown): BgpRouterConfig["ssh"] {
+    const so = c.object(p, v, ["host", "port", "user", "hostKey"]);
+    const hostKey = c.optionalString(`${p}.hostKey`, so.hostKey);
+    if (hostKey === undefined) {
+        c.fail(
+            `${p}.hostKey`,
+            "is required with ssh: the router's host public key (ssh-keyscan <host>), so its identity is verified",
+        );
+    }
+    if (hostKey && !/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+$/.test(hostKey)) {
+        c.fail(
+            `${p}.hostKey`,
+            'must be the router\'s host public key ("ssh-ed25519 AAAA…", from ssh-keyscan)',
+        );
+    }
+    return {
+        host: c.string(`${p}.host`, so.host),
+        port: c.integer(`${p}.port`, so.port, 1, 65535, 22),
+        user: c.string(`${p}.user`, so.user),
+        ...(hostKey ? { hostKey } : {}),
+    };
+}
+
+/** Each router needs its own name and peer address. */
+function checkUniqueRouters(c: Checker, routers: readonly BgpRouterConfig[]): void {
     const names = new Map<string, number>();
     const addresses = new Map<string, number>();
     routers.forEach((r, i) => {
@@ -698,7 +735,6 @@ function parseBgp(c: Checker, v: unknown): BgpConfig {
         }
         if (r.address && sameAddress === undefined) addresses.set(r.address, i);
     });
-    return { routers };
 }
 
 function parseMachine(
@@ -819,14 +855,7 @@ function parseCluster(
             ctx,
         }),
     );
-    const bo = c.object(`${p}.bgp`, o.bgp, CLUSTER_BGP_KEYS);
-    const asNumber = c.integer(`${p}.bgp.asNumber`, bo.asNumber, 1, 4294967294);
-    if (c.ok(`${p}.bgp.asNumber`) && !isPrivateAsn(asNumber)) {
-        c.fail(
-            `${p}.bgp.asNumber`,
-            `${asNumber} is not a private AS number (64512–65534 or 4200000000–4294967294)`,
-        );
-    }
+    const asNumber = parseClusterAsNumber(c, `${p}.bgp`, o.bgp);
     const addressBlock =
         o.addressBlock === undefined ? undefined : c.cidr(`${p}.addressBlock`, o.addressBlock);
     const vip = o.vip === undefined ? undefined : c.ip(`${p}.vip`, o.vip);
@@ -853,6 +882,19 @@ function parseCluster(
             block: blockOk ? parseCidr(addressBlock) : undefined,
         },
     };
+}
+
+/** The cluster's own AS for its eBGP sessions with the routers: a private one. */
+function parseClusterAsNumber(c: Checker, p: string, v: unknown): number {
+    const bo = c.object(p, v, CLUSTER_BGP_KEYS);
+    const asNumber = c.integer(`${p}.asNumber`, bo.asNumber, 1, 4294967294);
+    if (c.ok(`${p}.asNumber`) && !isPrivateAsn(asNumber)) {
+        c.fail(
+            `${p}.asNumber`,
+            `${asNumber} is not a private AS number (64512–65534 or 4200000000–4294967294)`,
+        );
+    }
+    return asNumber;
 }
 
 function parseControlPlane(
@@ -1035,6 +1077,11 @@ export function checkClusterSet(
     network: NetworkConfig,
     ranges?: readonly ClusterRanges[],
 ): void {
+    checkUniqueClusterNames(c, clusters);
+    checkPodNetworks(c, clusters, network, ranges);
+}
+
+function checkUniqueClusterNames(c: Checker, clusters: readonly ClusterConfig[]): void {
     const seen = new Map<string, number>();
     clusters.forEach((cl, i) => {
         if (!cl.name) return;
@@ -1048,6 +1095,16 @@ export function checkClusterSet(
         }
         seen.set(cl.name, i);
     });
+}
+
+/** Each pod network against the node subnet, its cluster's service network and the other pod
+ *  networks (`ranges`, when given, holds them parsed). */
+function checkPodNetworks(
+    c: Checker,
+    clusters: readonly ClusterConfig[],
+    network: NetworkConfig,
+    ranges?: readonly ClusterRanges[],
+): void {
     // Each pod network is compared with the earlier ones that had no problem of their own. Those
     // are pairwise disjoint, so a sorted set finds the overlaps: O(n log n), not O(n^2) parses.
     const subnetR =
