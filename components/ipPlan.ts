@@ -173,6 +173,27 @@ export function derivedBlock(region: Region, name: string, prefix: number): Inte
     return undefined;
 }
 
+/** A cluster's block, as placed (pinned or derived). */
+interface Placed {
+    readonly req: IpPlanRequest;
+    readonly block: Interval;
+    readonly prefix: number;
+}
+
+/** A pinned block that cannot be used; reported after placement so suggestions are free. */
+interface Unusable {
+    readonly req: IpPlanRequest;
+    readonly prefix: number;
+    readonly problem: string;
+}
+
+/** What placing every request yields, in request order. */
+interface Placement {
+    readonly placed: Placed[];
+    readonly unusable: Unusable[];
+    readonly issues: IpPlanIssue[];
+}
+
 /**
  * Builds the plan for a region. Inputs must already be syntactically valid (config/parse.ts does
  * that); every semantic problem (overlap, VIP in a pool, pool too small, no room) is collected
@@ -184,68 +205,116 @@ export function planRegion(
     stack?: string,
 ): RegionIpPlan {
     const region = new Region(network);
-    const issues: IpPlanIssue[] = [];
-    const defaultPrefix = network.clusterBlockPrefix;
-
-    const placed: { req: IpPlanRequest; block: Interval; prefix: number }[] = [];
-    // Pinned blocks that cannot be used; reported after placement so suggestions are free.
-    const unusable: { req: IpPlanRequest; prefix: number; problem: string }[] = [];
-    for (const req of requests) {
-        if (req.addressBlock) {
-            const { block, bitmask, exact } = pinnedBlock(req.addressBlock, req.block);
-            if (!exact) {
-                issues.push({
-                    path: `${req.path}.addressBlock`,
-                    message: `${req.addressBlock} has host bits set; use ${cidrOf(block.lo, bitmask)}`,
-                });
-                continue;
-            }
-            if (!(block.lo >= region.subnet.lo && block.hi <= region.subnet.hi)) {
-                const problem = `${req.addressBlock} is not inside the region subnet ${network.subnet}`;
-                unusable.push({ req, prefix: bitmask, problem });
-                continue;
-            }
-            if (!region.eligible(block)) {
-                const problem = `${req.addressBlock} contains ${forbiddenIn(region, block)}`;
-                unusable.push({ req, prefix: bitmask, problem });
-                continue;
-            }
-            placed.push({ req, block, prefix: bitmask });
-        } else {
-            const block = derivedBlock(region, req.name, defaultPrefix);
-            if (!block) {
-                issues.push({
-                    path: req.path,
-                    message:
-                        `no /${defaultPrefix} block of ${network.subnet} is free of reserved addresses; ` +
-                        `pin an addressBlock, shrink network.reserved, or raise ` +
-                        `network.clusterBlockPrefix for smaller blocks`,
-                });
-                continue;
-            }
-            placed.push({ req, block, prefix: defaultPrefix });
-        }
-    }
+    const { placed, unusable, issues } = placeBlocks(region, requests);
 
     // Every block is placed now: suggestions (one list per prefix) and free blocks exclude them.
     const used = IntervalUnion.of(placed.map((p) => p.block));
     // What no new block may overlap: the blocks in use and the addresses never handed out.
     const taken = IntervalUnion.of([...region.forbidden, ...used.intervals]);
+    const suggest = suggester(region, taken);
+    reportUnusable(region, unusable, suggest, issues);
+    const overlapping = reportOverlaps(placed, suggest, stack, issues);
+    const { plans, vips } = clusterPlans(region, placed, overlapping, issues);
+
+    if (issues.length > 0) {
+        throw new IpPlanError(issues);
+    }
+
+    const order = plans.map((_, k) => k).sort((a, b) => byName(plans[a].cluster, plans[b].cluster));
+    return {
+        clusters: order.map((k) => plans[k]),
+        blockRanges: order.map((k) => placed[k].block),
+        freeBlocks: freeBlockList(
+            region,
+            taken,
+            network.clusterBlockPrefix,
+            Number.MAX_SAFE_INTEGER,
+        ),
+        freeAddresses: countFree(region, used, [...vips.keys()]),
+    };
+}
+
+/** Gives every request its pinned or derived block, in request order. */
+function placeBlocks(region: Region, requests: readonly IpPlanRequest[]): Placement {
+    const out: Placement = { placed: [], unusable: [], issues: [] };
+    const defaultPrefix = region.network.clusterBlockPrefix;
+    for (const req of requests) {
+        if (req.addressBlock) {
+            placePinned(region, req, req.addressBlock, out);
+            continue;
+        }
+        const block = derivedBlock(region, req.name, defaultPrefix);
+        if (!block) {
+            out.issues.push({
+                path: req.path,
+                message:
+                    `no /${defaultPrefix} block of ${region.network.subnet} is free of reserved addresses; ` +
+                    `pin an addressBlock, shrink network.reserved, or raise ` +
+                    `network.clusterBlockPrefix for smaller blocks`,
+            });
+            continue;
+        }
+        out.placed.push({ req, block, prefix: defaultPrefix });
+    }
+    return out;
+}
+
+/** Places a pinned block, or records why it cannot be used. */
+function placePinned(region: Region, req: IpPlanRequest, spec: string, out: Placement): void {
+    const { block, bitmask, exact } = pinnedBlock(spec, req.block);
+    if (!exact) {
+        out.issues.push({
+            path: `${req.path}.addressBlock`,
+            message: `${spec} has host bits set; use ${cidrOf(block.lo, bitmask)}`,
+        });
+        return;
+    }
+    if (!(block.lo >= region.subnet.lo && block.hi <= region.subnet.hi)) {
+        const problem = `${spec} is not inside the region subnet ${region.network.subnet}`;
+        out.unusable.push({ req, prefix: bitmask, problem });
+        return;
+    }
+    if (!region.eligible(block)) {
+        const problem = `${spec} contains ${forbiddenIn(region, block)}`;
+        out.unusable.push({ req, prefix: bitmask, problem });
+        return;
+    }
+    out.placed.push({ req, block, prefix: bitmask });
+}
+
+/** Free blocks of a prefix as a hint, listed once per prefix however many issues use it. */
+function suggester(region: Region, taken: IntervalUnion): (prefix: number) => string {
     const suggestions = new Map<number, string>();
-    const suggest = (prefix: number) => {
+    return (prefix) => {
         if (!suggestions.has(prefix)) suggestions.set(prefix, suggestion(region, taken, prefix));
         return suggestions.get(prefix)!;
     };
+}
+
+function reportUnusable(
+    region: Region,
+    unusable: readonly Unusable[],
+    suggest: (prefix: number) => string,
+    issues: IpPlanIssue[],
+): void {
     for (const u of unusable) {
         // A block as large as the subnet can never fit: suggest blocks of the default size.
-        const prefix = u.prefix > region.prefix ? u.prefix : defaultPrefix;
+        const prefix = u.prefix > region.prefix ? u.prefix : region.network.clusterBlockPrefix;
         issues.push({
             path: `${u.req.path}.addressBlock`,
             message: `${u.problem}; pin a /${prefix} that is free` + suggest(prefix),
         });
     }
+}
 
-    // Overlaps between clusters' blocks, reported per pair in config order.
+/** Overlaps between clusters' blocks, reported per pair in config order; returns the names
+ *  involved (their VIP and capacity problems would only repeat the overlap). */
+function reportOverlaps(
+    placed: readonly Placed[],
+    suggest: (prefix: number) => string,
+    stack: string | undefined,
+    issues: IpPlanIssue[],
+): Set<string> {
     const overlapping = new Set<string>();
     for (const [i, j] of overlappingPairs(placed.map((p) => p.block))) {
         const a = placed[i];
@@ -264,7 +333,16 @@ export function planRegion(
                 `, or pin every unpinned cluster to a free block: ${assignCommand(stack)}`,
         });
     }
+    return overlapping;
+}
 
+/** Each placed cluster's VIP and node pool, with the VIP and capacity problems. */
+function clusterPlans(
+    region: Region,
+    placed: readonly Placed[],
+    overlapping: ReadonlySet<string>,
+    issues: IpPlanIssue[],
+): { plans: ClusterIpPlan[]; vips: Map<number, string> } {
     const plans: ClusterIpPlan[] = [];
     const vips = new Map<number, string>();
     for (const { req, block, prefix } of placed) {
@@ -290,13 +368,7 @@ export function planRegion(
 
         const capacity = block.hi - poolLo + 1;
         if (capacity < req.needed && !overlapping.has(req.name)) {
-            issues.push({
-                path: `${req.path}`,
-                message:
-                    `the node pool ${long2ip(poolLo)}-${long2ip(block.hi)} holds ${capacity} addresses ` +
-                    `but the cluster needs ${req.needed} (control plane + workers + rollout surge); ` +
-                    `pin a larger addressBlock (prefix < /${prefix}) or lower replicas/maxSurge`,
-            });
+            issues.push(capacityIssue(req, poolLo, block.hi, prefix));
         }
         plans.push({
             cluster: req.name,
@@ -308,17 +380,23 @@ export function planRegion(
             needed: req.needed,
         });
     }
+    return { plans, vips };
+}
 
-    if (issues.length > 0) {
-        throw new IpPlanError(issues);
-    }
-
-    const order = plans.map((_, k) => k).sort((a, b) => byName(plans[a].cluster, plans[b].cluster));
+/** The pool cannot hold every machine of the cluster plus its rollout surge. */
+function capacityIssue(
+    req: IpPlanRequest,
+    poolLo: number,
+    poolHi: number,
+    prefix: number,
+): IpPlanIssue {
+    const capacity = poolHi - poolLo + 1;
     return {
-        clusters: order.map((k) => plans[k]),
-        blockRanges: order.map((k) => placed[k].block),
-        freeBlocks: freeBlockList(region, taken, defaultPrefix, Number.MAX_SAFE_INTEGER),
-        freeAddresses: countFree(region, used, [...vips.keys()]),
+        path: `${req.path}`,
+        message:
+            `the node pool ${long2ip(poolLo)}-${long2ip(poolHi)} holds ${capacity} addresses ` +
+            `but the cluster needs ${req.needed} (control plane + workers + rollout surge); ` +
+            `pin a larger addressBlock (prefix < /${prefix}) or lower replicas/maxSurge`,
     };
 }
 

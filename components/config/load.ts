@@ -76,53 +76,52 @@ function checkKubeconfig(text: string | undefined, issues: ConfigIssue[]): void 
     }
 }
 
-/**
- * Loads and validates the region. Throws ConfigError before any resource is registered when the
- * configuration is invalid or a credential is missing or not stored as a secret; field, IP-plan
- * and secret problems are listed together.
- */
-export function loadRegion(): LoadedRegion {
-    // Every Config.get parses the engine's whole config again (all clusters): read it once here
-    // for the plain values, and through Config only to make the secret Outputs.
-    const all = pulumi.runtime.allConfig();
-    const plain = (key: (typeof SECRET_KEYS)[number]) => all[`${PROJECT}:${key}`];
-    const raw = rawProjectConfig(all);
-    const issues: ConfigIssue[] = [];
-    let parsed: ReturnType<typeof parseRegionConfig> | undefined;
+type SecretKey = (typeof SECRET_KEYS)[number];
+
+/** The parsed region, or undefined with its problems added to `issues`. */
+function parseCollecting(
+    raw: Record<string, unknown>,
+    issues: ConfigIssue[],
+): ParsedRegion | undefined {
     try {
-        parsed = parseRegionConfig(raw, pulumi.getStack());
+        return parseRegionConfig(raw, pulumi.getStack());
     } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
         issues.push(...e.issues);
+        return undefined;
     }
-    const secret = (key: (typeof SECRET_KEYS)[number], required: boolean) => {
-        const full = `${PROJECT}:${key}`;
-        const value = plain(key);
-        if (value === undefined || value === "") {
-            if (required) {
-                issues.push({
-                    path: key,
-                    message: `is required; set it with \`pulumi config set --secret ${key} <value>\``,
-                });
-            }
-            return undefined;
-        }
-        if (!isSecretConfig(full)) {
+}
+
+/** A secret config value as an Output; a missing or plaintext value is an issue. */
+function secretConfig(
+    all: Record<string, string>,
+    key: SecretKey,
+    required: boolean,
+    issues: ConfigIssue[],
+): pulumi.Output<string> | undefined {
+    const full = `${PROJECT}:${key}`;
+    const value = all[full];
+    if (value === undefined || value === "") {
+        if (required) {
             issues.push({
                 path: key,
-                message: `is stored in plaintext; re-set it with \`pulumi config set --secret ${key} <value>\``,
+                message: `is required; set it with \`pulumi config set --secret ${key} <value>\``,
             });
         }
-        // What Config.requireSecret returns, without it parsing the whole engine config again.
-        return pulumi.secret(value);
-    };
-    const needsRouterKey = anyRouterWithSsh(raw);
-    const managementKubeconfig = secret("managementKubeconfig", true);
-    checkKubeconfig(plain("managementKubeconfig"), issues);
-    const vspherePassword = secret("vspherePassword", true);
-    // The token is read by the Argo CD dynamic provider's configure(); here only its form.
-    secret("argocdToken", true);
-    const token = plain("argocdToken");
+        return undefined;
+    }
+    if (!isSecretConfig(full)) {
+        issues.push({
+            path: key,
+            message: `is stored in plaintext; re-set it with \`pulumi config set --secret ${key} <value>\``,
+        });
+    }
+    // What Config.requireSecret returns, without it parsing the whole engine config again.
+    return pulumi.secret(value);
+}
+
+/** The token goes into an HTTP header as it is. */
+function checkArgocdToken(token: string | undefined, issues: ConfigIssue[]): void {
     if (token && /\s/.test(token)) {
         issues.push({
             path: "argocdToken",
@@ -132,8 +131,10 @@ export function loadRegion(): LoadedRegion {
                 "`pulumi config set --secret argocdToken \"$(tr -d '\\n' < token-file)\"`",
         });
     }
-    const routerSshKey = secret("routerSshKey", needsRouterKey);
-    const key = plain("routerSshKey");
+}
+
+/** The routers' listen-range commands log in with it, so it must be a private key. */
+function checkRouterSshKey(key: string | undefined, issues: ConfigIssue[]): void {
     if (key && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) {
         issues.push({
             path: "routerSshKey",
@@ -142,15 +143,49 @@ export function loadRegion(): LoadedRegion {
                 "with `pulumi config set --secret routerSshKey < ~/.ssh/<router key>`",
         });
     }
+}
+
+/** The secrets as Outputs, each followed by the check of its form (issues in that order). */
+function readSecrets(
+    all: Record<string, string>,
+    raw: Record<string, unknown>,
+    issues: ConfigIssue[],
+): Partial<RegionSecrets> {
+    const plain = (key: SecretKey) => all[`${PROJECT}:${key}`];
+    const needsRouterKey = anyRouterWithSsh(raw);
+    const managementKubeconfig = secretConfig(all, "managementKubeconfig", true, issues);
+    checkKubeconfig(plain("managementKubeconfig"), issues);
+    const vspherePassword = secretConfig(all, "vspherePassword", true, issues);
+    // The token is read by the Argo CD dynamic provider's configure(); here only its form.
+    secretConfig(all, "argocdToken", true, issues);
+    checkArgocdToken(plain("argocdToken"), issues);
+    const routerSshKey = secretConfig(all, "routerSshKey", needsRouterKey, issues);
+    checkRouterSshKey(plain("routerSshKey"), issues);
+    return { managementKubeconfig, vspherePassword, routerSshKey };
+}
+
+/**
+ * Loads and validates the region. Throws ConfigError before any resource is registered when the
+ * configuration is invalid or a credential is missing or not stored as a secret; field, IP-plan
+ * and secret problems are listed together.
+ */
+export function loadRegion(): LoadedRegion {
+    // Every Config.get parses the engine's whole config again (all clusters): read it once here
+    // for the plain values, and through Config only to make the secret Outputs.
+    const all = pulumi.runtime.allConfig();
+    const raw = rawProjectConfig(all);
+    const issues: ConfigIssue[] = [];
+    const parsed = parseCollecting(raw, issues);
+    const secrets = readSecrets(all, raw, issues);
     if (issues.length > 0 || parsed === undefined) {
         throw new ConfigError(issues);
     }
     return {
         ...parsed,
         secrets: {
-            managementKubeconfig: managementKubeconfig!,
-            vspherePassword: vspherePassword!,
-            routerSshKey,
+            managementKubeconfig: secrets.managementKubeconfig!,
+            vspherePassword: secrets.vspherePassword!,
+            routerSshKey: secrets.routerSshKey,
         },
     };
 }

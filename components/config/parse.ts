@@ -35,8 +35,10 @@ import {
     skewProblem,
 } from "./kubernetesVersion";
 import {
+    ArgoRetryConfig,
     ArgocdConfig,
     BgpConfig,
+    BgpRouterConfig,
     ClusterConfig,
     ControlPlaneConfig,
     Environment,
@@ -123,20 +125,7 @@ function parseRegion(
     stack?: string,
 ): { config: RegionConfig; plan?: RegionIpPlan } {
     const c = new Checker();
-    for (const k of Object.keys(raw)) {
-        const known: readonly string[] = [...REGION_KEYS, ...SECRET_KEYS];
-        if (!known.includes(k)) {
-            const hint = closest(k, known);
-            c.fail(
-                k,
-                `unknown key` +
-                    (hint
-                        ? `; did you mean "${hint}"?`
-                        : `; remove it (\`pulumi config rm ${k}\`) or check its spelling`),
-            );
-        }
-    }
-
+    checkUnknownKeys(c, raw);
     const region = c.dnsLabel("region", raw.region, 20);
     const environment = c.oneOf<Environment>("environment", raw.environment, ["dev", "prod"]);
     const management = parseManagement(c, raw.management);
@@ -144,62 +133,15 @@ function parseRegion(
     const network = parseNetwork(c, raw.network);
     const argocd = parseArgocd(c, raw.argocd);
     const bgp = parseBgp(c, raw.bgp);
-    const sshAuthorizedKeys = c.array("sshAuthorizedKeys", raw.sshAuthorizedKeys).map((k, i) => {
-        const s = c.string(`sshAuthorizedKeys[${i}]`, k);
-        if (s && !/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$/.test(s)) {
-            c.fail(
-                `sshAuthorizedKeys[${i}]`,
-                'is not an OpenSSH public key ("ssh-ed25519 AAAA… comment")',
-            );
-        }
-        return s;
-    });
-    if (Array.isArray(raw.sshAuthorizedKeys) && raw.sshAuthorizedKeys.length === 0) {
-        c.fail(
-            "sshAuthorizedKeys",
-            "needs at least one key, or nobody can log in to a node to debug it",
-        );
-    }
-    const kubeVipImage = c.string(
-        "kubeVipImage",
-        raw.kubeVipImage,
-        "ghcr.io/kube-vip/kube-vip:v1.0.1",
-    );
-    if (kubeVipImage && (!PINNED_IMAGE.test(kubeVipImage) || kubeVipImage.endsWith(":latest"))) {
-        c.fail(
-            "kubeVipImage",
-            `"${kubeVipImage}" must be an image pinned to a version tag or digest`,
-        );
-    }
-
+    const sshAuthorizedKeys = parseSshAuthorizedKeys(c, raw.sshAuthorizedKeys);
+    const kubeVipImage = parseKubeVipImage(c, raw.kubeVipImage);
     const ctx = clusterContext(c, environment, vsphere);
-    const parsed = c
-        .array("clusters", raw.clusters)
-        .map((v, i) => parseCluster(c, `clusters[${i}]`, v, ctx));
-    const clusters = parsed.map((p) => p.config);
-    const ranges = parsed.map((p) => p.ranges);
-    if (Array.isArray(raw.clusters) && raw.clusters.length === 0) {
-        c.fail(
-            "clusters",
-            "is empty; a region stack needs at least one cluster. To remove every cluster of a " +
-                "region, run `pulumi destroy` on its stack instead (in prod after " +
-                "`pulumi state unprotect`)",
-        );
-    }
+    const { clusters, ranges } = parseClusters(c, raw.clusters, ctx);
     checkClusterSet(c, clusters, network, ranges);
     checkServiceCidrs(c, clusters, network, ranges);
     checkNamespaces(c, management, argocd);
     checkGeneratedNames(c, clusters, management, argocd, bgp, vsphere.manageInventory);
-    clusters.forEach((cl, i) => {
-        const router = bgp.routers.find((r) => r.asNumber === cl.bgp.asNumber);
-        if (router && c.ok(`clusters[${i}].bgp.asNumber`)) {
-            c.fail(
-                `clusters[${i}].bgp.asNumber`,
-                `${cl.bgp.asNumber} equals the AS of router ${router.name}; the peering is eBGP, ` +
-                    `give the cluster its own private AS (64512-65534)`,
-            );
-        }
-    });
+    checkClusterAsNumbers(c, clusters, bgp);
 
     // The IP plan runs on the part of the input that is valid, so its problems are listed
     // together with the field errors; nothing is planned from a substituted fallback.
@@ -222,6 +164,82 @@ function parseRegion(
         },
         plan,
     };
+}
+
+/** A misspelt key would otherwise be ignored and its default used without a word. */
+function checkUnknownKeys(c: Checker, raw: Record<string, unknown>): void {
+    for (const k of Object.keys(raw)) {
+        const known: readonly string[] = [...REGION_KEYS, ...SECRET_KEYS];
+        if (!known.includes(k)) {
+            const hint = closest(k, known);
+            c.fail(
+                k,
+                `unknown key` +
+                    (hint
+                        ? `; did you mean "${hint}"?`
+                        : `; remove it (\`pulumi config rm ${k}\`) or check its spelling`),
+            );
+        }
+    }
+}
+
+function parseSshAuthorizedKeys(c: Checker, v: unknown): string[] {
+    const keys = c.array("sshAuthorizedKeys", v).map((k, i) => {
+        const s = c.string(`sshAuthorizedKeys[${i}]`, k);
+        if (s && !/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$/.test(s)) {
+            c.fail(
+                `sshAuthorizedKeys[${i}]`,
+                'is not an OpenSSH public key ("ssh-ed25519 AAAA… comment")',
+            );
+        }
+        return s;
+    });
+    if (Array.isArray(v) && v.length === 0) {
+        c.fail(
+            "sshAuthorizedKeys",
+            "needs at least one key, or nobody can log in to a node to debug it",
+        );
+    }
+    return keys;
+}
+
+function parseKubeVipImage(c: Checker, v: unknown): string {
+    const image = c.string("kubeVipImage", v, "ghcr.io/kube-vip/kube-vip:v1.0.1");
+    if (image && (!PINNED_IMAGE.test(image) || image.endsWith(":latest"))) {
+        c.fail("kubeVipImage", `"${image}" must be an image pinned to a version tag or digest`);
+    }
+    return image;
+}
+
+function parseClusters(
+    c: Checker,
+    v: unknown,
+    ctx: ClusterContext,
+): { clusters: ClusterConfig[]; ranges: ClusterRanges[] } {
+    const parsed = c.array("clusters", v).map((x, i) => parseCluster(c, `clusters[${i}]`, x, ctx));
+    if (Array.isArray(v) && v.length === 0) {
+        c.fail(
+            "clusters",
+            "is empty; a region stack needs at least one cluster. To remove every cluster of a " +
+                "region, run `pulumi destroy` on its stack instead (in prod after " +
+                "`pulumi state unprotect`)",
+        );
+    }
+    return { clusters: parsed.map((p) => p.config), ranges: parsed.map((p) => p.ranges) };
+}
+
+/** The peering is eBGP: a cluster must not share its AS with a router. */
+function checkClusterAsNumbers(c: Checker, clusters: readonly ClusterConfig[], bgp: BgpConfig) {
+    clusters.forEach((cl, i) => {
+        const router = bgp.routers.find((r) => r.asNumber === cl.bgp.asNumber);
+        if (router && c.ok(`clusters[${i}].bgp.asNumber`)) {
+            c.fail(
+                `clusters[${i}].bgp.asNumber`,
+                `${cl.bgp.asNumber} equals the AS of router ${router.name}; the peering is eBGP, ` +
+                    `give the cluster its own private AS (64512-65534)`,
+            );
+        }
+    });
 }
 
 /** What the IP plan needs to know about each cluster (all valid: `--assign` runs after parsing). */
@@ -285,62 +303,88 @@ function parseManagement(c: Checker, v: unknown): ManagementConfig {
     };
 }
 
+const VSPHERE_KEYS = [
+    "server",
+    "thumbprint",
+    "username",
+    "datacenter",
+    "computeCluster",
+    "datastore",
+    "network",
+    "folder",
+    "resourcePool",
+    "templates",
+    "tagCategory",
+    "storagePolicy",
+    "manageInventory",
+] as const;
+
 function parseVsphere(c: Checker, v: unknown): VsphereConfig {
     const p = "vsphere";
-    const o = c.object(p, v, [
-        "server",
-        "thumbprint",
-        "username",
-        "datacenter",
-        "computeCluster",
-        "datastore",
-        "network",
-        "folder",
-        "resourcePool",
-        "templates",
-        "tagCategory",
-        "storagePolicy",
-        "manageInventory",
-    ]);
-    const placement = (k: string, what: string) => {
-        if (o[k] === undefined) {
-            c.fail(`${p}.${k}`, `is required: the ${what} the machines are placed in`);
-            return "";
-        }
-        return c.string(`${p}.${k}`, o[k]);
+    const o = c.object(p, v, VSPHERE_KEYS);
+    const thumbprint = parseThumbprint(c, `${p}.thumbprint`, o.thumbprint);
+    const templates = parseTemplates(c, `${p}.templates`, o.templates);
+    const datacenter = placement(c, p, o, "datacenter", "datacenter");
+    const folder = placement(c, p, o, "folder", "parent VM folder");
+    checkFolder(c, p, datacenter, folder);
+    return {
+        server: vcenterHost(c, `${p}.server`, o.server),
+        thumbprint,
+        username: c.string(`${p}.username`, o.username),
+        datacenter,
+        computeCluster: placement(c, p, o, "computeCluster", "compute cluster"),
+        datastore: placement(c, p, o, "datastore", "datastore"),
+        network: placement(c, p, o, "network", "port group (network)"),
+        folder,
+        resourcePool: placement(c, p, o, "resourcePool", "parent resource pool"),
+        templates,
+        tagCategory: c.string(`${p}.tagCategory`, o.tagCategory, "cluster-fleet"),
+        storagePolicy: c.optionalString(`${p}.storagePolicy`, o.storagePolicy),
+        manageInventory: c.boolean(`${p}.manageInventory`, o.manageInventory, true),
     };
-    const thumbprint = c.string(`${p}.thumbprint`, o.thumbprint);
+}
+
+/** A vSphere inventory object the machines are placed in: required, it has no default. */
+function placement(c: Checker, p: string, o: Record<string, unknown>, k: string, what: string) {
+    if (o[k] === undefined) {
+        c.fail(`${p}.${k}`, `is required: the ${what} the machines are placed in`);
+        return "";
+    }
+    return c.string(`${p}.${k}`, o[k]);
+}
+
+function parseThumbprint(c: Checker, path: string, v: unknown): string {
+    const thumbprint = c.string(path, v);
     if (thumbprint && !THUMBPRINT.test(thumbprint)) {
         c.fail(
-            `${p}.thumbprint`,
+            path,
             "must be the SHA-1 fingerprint of the vCenter certificate as 20 colon-separated hex bytes " +
                 "(openssl x509 -noout -fingerprint -sha1)",
         );
     }
-    const templatesRaw = o.templates;
+    return thumbprint;
+}
+
+/** vsphere.templates: the VM template of each Kubernetes version the clusters may run. */
+function parseTemplates(c: Checker, path: string, v: unknown): Record<string, string> {
     const templates: Record<string, string> = {};
     const example = '{"v1.34.2": "ubuntu-2404-kube-v1.34.2"}';
-    if (
-        templatesRaw === undefined ||
-        typeof templatesRaw !== "object" ||
-        templatesRaw === null ||
-        Array.isArray(templatesRaw)
-    ) {
-        c.fail(
-            `${p}.templates`,
-            `is required: a map of Kubernetes version to VM template, e.g. ${example}`,
-        );
-    } else {
-        for (const [ver, name] of Object.entries(templatesRaw)) {
-            const at = `${p}.templates["${ver}"]`;
-            if (!parseKubernetesVersion(ver)) {
-                c.fail(at, `key must be a Kubernetes version like "v1.34.2"; rename the key`);
-            }
-            templates[ver] = c.string(at, name);
-        }
+    if (v === undefined || typeof v !== "object" || v === null || Array.isArray(v)) {
+        c.fail(path, `is required: a map of Kubernetes version to VM template, e.g. ${example}`);
+        return templates;
     }
-    const datacenter = placement("datacenter", "datacenter");
-    const folder = placement("folder", "parent VM folder");
+    for (const [ver, name] of Object.entries(v)) {
+        const at = `${path}["${ver}"]`;
+        if (!parseKubernetesVersion(ver)) {
+            c.fail(at, `key must be a Kubernetes version like "v1.34.2"; rename the key`);
+        }
+        templates[ver] = c.string(at, name);
+    }
+    return templates;
+}
+
+/** The folder must resolve under the datacenter's VM folder, as the preflight resolves it. */
+function checkFolder(c: Checker, p: string, datacenter: string, folder: string): void {
     if (datacenter && folder && c.ok(`${p}.datacenter`) && c.ok(`${p}.folder`)) {
         try {
             vmFolderPaths(datacenter, folder);
@@ -348,21 +392,6 @@ function parseVsphere(c: Checker, v: unknown): VsphereConfig {
             c.fail(`${p}.folder`, (e as Error).message.replace(/^vsphere\.folder /, ""));
         }
     }
-    return {
-        server: vcenterHost(c, `${p}.server`, o.server),
-        thumbprint,
-        username: c.string(`${p}.username`, o.username),
-        datacenter,
-        computeCluster: placement("computeCluster", "compute cluster"),
-        datastore: placement("datastore", "datastore"),
-        network: placement("network", "port group (network)"),
-        folder,
-        resourcePool: placement("resourcePool", "parent resource pool"),
-        templates,
-        tagCategory: c.string(`${p}.tagCategory`, o.tagCategory, "cluster-fleet"),
-        storagePolicy: c.optionalString(`${p}.storagePolicy`, o.storagePolicy),
-        manageInventory: c.boolean(`${p}.manageInventory`, o.manageInventory, true),
-    };
 }
 
 /** vsphere.server: the vCenter's host name or IP, exactly as vsphere.conf and CAPV use it. */
@@ -383,69 +412,25 @@ function vcenterHost(c: Checker, path: string, v: unknown): string {
     return s;
 }
 
+const NETWORK_KEYS = [
+    "subnet",
+    "gateway",
+    "nameservers",
+    "searchDomains",
+    "reserved",
+    "clusterBlockPrefix",
+] as const;
+
 function parseNetwork(c: Checker, v: unknown): NetworkConfig {
     const p = "network";
-    const o = c.object(p, v, [
-        "subnet",
-        "gateway",
-        "nameservers",
-        "searchDomains",
-        "reserved",
-        "clusterBlockPrefix",
-    ]);
+    const o = c.object(p, v, NETWORK_KEYS);
     const subnet = c.cidr(`${p}.subnet`, o.subnet);
     const gateway = c.ip(`${p}.gateway`, o.gateway);
-    const nameservers = c
-        .array(`${p}.nameservers`, o.nameservers)
-        .map((x, i) => c.ip(`${p}.nameservers[${i}]`, x));
-    if (Array.isArray(o.nameservers) && (o.nameservers.length === 0 || o.nameservers.length > 3)) {
-        c.fail(`${p}.nameservers`, "needs 1 to 3 addresses (there is no DHCP to provide them)");
-    }
+    const nameservers = parseNameservers(c, `${p}.nameservers`, o.nameservers);
     const reserved = c
         .array(`${p}.reserved`, o.reserved, true)
         .map((x, i) => c.addressRange(`${p}.reserved[${i}]`, x));
-    let prefix = 0;
-    if (subnet && c.ok(`${p}.subnet`)) {
-        const nm = new Netmask(subnet);
-        prefix = nm.bitmask;
-        if (nm.base !== subnet.split("/")[0]) {
-            c.fail(`${p}.subnet`, `${subnet} has host bits set; use ${nm.base}/${nm.bitmask}`);
-        }
-        if (prefix < MIN_SUBNET_PREFIX || prefix > MAX_SUBNET_PREFIX) {
-            c.fail(
-                `${p}.subnet`,
-                `${subnet} is a /${prefix}; a node subnet must be a /${MIN_SUBNET_PREFIX} to ` +
-                    `/${MAX_SUBNET_PREFIX}, e.g. 10.20.0.0/20`,
-            );
-        }
-        if (gateway && c.ok(`${p}.gateway`)) {
-            if (!nm.contains(gateway)) {
-                c.fail(
-                    `${p}.gateway`,
-                    `${gateway} is outside the subnet ${subnet}, so the nodes could not reach it; ` +
-                        `use the router address of ${nm.base}/${nm.bitmask} (often ${nm.first})`,
-                );
-            } else if (gateway === nm.base || gateway === nm.broadcast) {
-                c.fail(
-                    `${p}.gateway`,
-                    `${gateway} is the ${gateway === nm.base ? "network" : "broadcast"} address of ` +
-                        `${subnet}, which no host can use; use the router's address (often ${nm.first})`,
-                );
-            }
-        }
-        reserved.forEach((r, i) => {
-            if (!c.ok(`${p}.reserved[${i}]`)) return;
-            const { lo, hi } = parseRange(r);
-            const s = parseRange(subnet);
-            if (lo < s.lo || hi > s.hi) {
-                c.fail(
-                    `${p}.reserved[${i}]`,
-                    `${r} is not inside the subnet ${subnet}; remove it or correct it (addresses ` +
-                        `outside the subnet are never handed out anyway)`,
-                );
-            }
-        });
-    }
+    const prefix = subnet && c.ok(`${p}.subnet`) ? checkSubnet(c, p, subnet, gateway, reserved) : 0;
     const clusterBlockPrefix = c.integer(
         `${p}.clusterBlockPrefix`,
         o.clusterBlockPrefix,
@@ -465,38 +450,95 @@ function parseNetwork(c: Checker, v: unknown): NetworkConfig {
     };
 }
 
+function parseNameservers(c: Checker, path: string, v: unknown): string[] {
+    const nameservers = c.array(path, v).map((x, i) => c.ip(`${path}[${i}]`, x));
+    if (Array.isArray(v) && (v.length === 0 || v.length > 3)) {
+        c.fail(path, "needs 1 to 3 addresses (there is no DHCP to provide them)");
+    }
+    return nameservers;
+}
+
+/** Checks a valid CIDR as the node subnet, and the gateway and reserved ranges against it;
+ *  returns its prefix length. */
+function checkSubnet(
+    c: Checker,
+    p: string,
+    subnet: string,
+    gateway: string,
+    reserved: readonly string[],
+): number {
+    const nm = new Netmask(subnet);
+    const prefix = nm.bitmask;
+    if (nm.base !== subnet.split("/")[0]) {
+        c.fail(`${p}.subnet`, `${subnet} has host bits set; use ${nm.base}/${nm.bitmask}`);
+    }
+    if (prefix < MIN_SUBNET_PREFIX || prefix > MAX_SUBNET_PREFIX) {
+        c.fail(
+            `${p}.subnet`,
+            `${subnet} is a /${prefix}; a node subnet must be a /${MIN_SUBNET_PREFIX} to ` +
+                `/${MAX_SUBNET_PREFIX}, e.g. 10.20.0.0/20`,
+        );
+    }
+    if (gateway && c.ok(`${p}.gateway`)) checkGateway(c, `${p}.gateway`, nm, subnet, gateway);
+    checkReservedInSubnet(c, p, subnet, reserved);
+    return prefix;
+}
+
+/** The nodes' default route: a host address of the subnet. */
+function checkGateway(c: Checker, path: string, nm: Netmask, subnet: string, gateway: string) {
+    if (!nm.contains(gateway)) {
+        c.fail(
+            path,
+            `${gateway} is outside the subnet ${subnet}, so the nodes could not reach it; ` +
+                `use the router address of ${nm.base}/${nm.bitmask} (often ${nm.first})`,
+        );
+    } else if (gateway === nm.base || gateway === nm.broadcast) {
+        c.fail(
+            path,
+            `${gateway} is the ${gateway === nm.base ? "network" : "broadcast"} address of ` +
+                `${subnet}, which no host can use; use the router's address (often ${nm.first})`,
+        );
+    }
+}
+
+/** A reserved range outside the subnet is a typo: those addresses are never handed out anyway. */
+function checkReservedInSubnet(c: Checker, p: string, subnet: string, reserved: readonly string[]) {
+    reserved.forEach((r, i) => {
+        if (!c.ok(`${p}.reserved[${i}]`)) return;
+        const { lo, hi } = parseRange(r);
+        const s = parseRange(subnet);
+        if (lo < s.lo || hi > s.hi) {
+            c.fail(
+                `${p}.reserved[${i}]`,
+                `${r} is not inside the subnet ${subnet}; remove it or correct it (addresses ` +
+                    `outside the subnet are never handed out anyway)`,
+            );
+        }
+    });
+}
+
+const ARGOCD_KEYS = [
+    "url",
+    "namespace",
+    "project",
+    "account",
+    "caCert",
+    "repoURL",
+    "targetRevision",
+    "path",
+    "tigeraOperatorVersion",
+    "chartRepoURL",
+    "retry",
+    "syncTimeoutSeconds",
+    "manageSync",
+] as const;
+
 function parseArgocd(c: Checker, v: unknown): ArgocdConfig {
     const p = "argocd";
-    const o = c.object(p, v, [
-        "url",
-        "namespace",
-        "project",
-        "account",
-        "caCert",
-        "repoURL",
-        "targetRevision",
-        "path",
-        "tigeraOperatorVersion",
-        "chartRepoURL",
-        "retry",
-        "syncTimeoutSeconds",
-        "manageSync",
-    ]);
-    const url = c.string(`${p}.url`, o.url);
-    if (url && (!/^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(url) || !URL.canParse(url))) {
-        c.fail(
-            `${p}.url`,
-            `"${url}" must be an https:// URL of the Argo CD API (TLS is never optional)`,
-        );
-    }
-    const caCert = c.optionalString(`${p}.caCert`, o.caCert);
-    if (caCert && !isPemCertificate(caCert)) {
-        c.fail(
-            `${p}.caCert`,
-            "must be the PEM certificate (-----BEGIN CERTIFICATE-----) of the CA that signs " +
-                "Argo CD's server certificate; omit it to use the system roots",
-        );
-    }
+    const o = c.object(p, v, ARGOCD_KEYS);
+    const url = parseArgocdUrl(c, `${p}.url`, o.url);
+    const caCert = parseCaCert(c, `${p}.caCert`, o.caCert);
+    // The retry objects are checked here and their values further down: the issues keep their order.
     const r = c.object(`${p}.retry`, o.retry, ["limit", "backoff"], true);
     const b = c.object(
         `${p}.retry.backoff`,
@@ -504,25 +546,8 @@ function parseArgocd(c: Checker, v: unknown): ArgocdConfig {
         ["duration", "factor", "maxDuration"],
         true,
     );
-    const duration = (k: string, d: string) => {
-        const s = c.string(`${p}.retry.backoff.${k}`, b[k], d);
-        if (s && !DURATION.test(s)) {
-            c.fail(`${p}.retry.backoff.${k}`, `"${s}" must be a duration like "10s", "5m" or "1h"`);
-        }
-        return s;
-    };
-    const repoURL = c.string(`${p}.repoURL`, o.repoURL);
-    if (repoURL && !REPO_URL.test(repoURL)) {
-        c.fail(
-            `${p}.repoURL`,
-            `"${repoURL}" must be an https://, ssh:// or git@ URL of the git repository`,
-        );
-    }
-    const chartRepoURL = c.string(`${p}.chartRepoURL`, o.chartRepoURL, TIGERA_OPERATOR_CHART_REPO);
-    const chartProblem = chartRepoURL ? chartRepoProblem(chartRepoURL) : undefined;
-    if (chartProblem) {
-        c.fail(`${p}.chartRepoURL`, chartProblem);
-    }
+    const repoURL = parseRepoUrl(c, `${p}.repoURL`, o.repoURL);
+    const chartRepoURL = parseChartRepoUrl(c, `${p}.chartRepoURL`, o.chartRepoURL);
     return {
         url: url.replace(/\/+$/, ""),
         namespace: c.dnsLabel(`${p}.namespace`, o.namespace ?? "argocd", 63),
@@ -538,14 +563,7 @@ function parseArgocd(c: Checker, v: unknown): ArgocdConfig {
             "v3.30.3",
         ),
         chartRepoURL: chartRepoURL.replace(/\/+$/, ""),
-        retry: {
-            limit: c.integer(`${p}.retry.limit`, r.limit, 1, 100, 10),
-            backoff: {
-                duration: duration("duration", "10s"),
-                factor: c.integer(`${p}.retry.backoff.factor`, b.factor, 2, 10, 2),
-                maxDuration: duration("maxDuration", "5m"),
-            },
-        },
+        retry: parseRetry(c, `${p}.retry`, r, b),
         syncTimeoutSeconds: c.integer(
             `${p}.syncTimeoutSeconds`,
             o.syncTimeoutSeconds,
@@ -554,6 +572,67 @@ function parseArgocd(c: Checker, v: unknown): ArgocdConfig {
             1800,
         ),
         manageSync: c.boolean(`${p}.manageSync`, o.manageSync, true),
+    };
+}
+
+function parseArgocdUrl(c: Checker, path: string, v: unknown): string {
+    const url = c.string(path, v);
+    if (url && (!/^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(url) || !URL.canParse(url))) {
+        c.fail(path, `"${url}" must be an https:// URL of the Argo CD API (TLS is never optional)`);
+    }
+    return url;
+}
+
+function parseCaCert(c: Checker, path: string, v: unknown): string | undefined {
+    const caCert = c.optionalString(path, v);
+    if (caCert && !isPemCertificate(caCert)) {
+        c.fail(
+            path,
+            "must be the PEM certificate (-----BEGIN CERTIFICATE-----) of the CA that signs " +
+                "Argo CD's server certificate; omit it to use the system roots",
+        );
+    }
+    return caCert;
+}
+
+function parseRepoUrl(c: Checker, path: string, v: unknown): string {
+    const repoURL = c.string(path, v);
+    if (repoURL && !REPO_URL.test(repoURL)) {
+        c.fail(path, `"${repoURL}" must be an https://, ssh:// or git@ URL of the git repository`);
+    }
+    return repoURL;
+}
+
+function parseChartRepoUrl(c: Checker, path: string, v: unknown): string {
+    const chartRepoURL = c.string(path, v, TIGERA_OPERATOR_CHART_REPO);
+    const chartProblem = chartRepoURL ? chartRepoProblem(chartRepoURL) : undefined;
+    if (chartProblem) {
+        c.fail(path, chartProblem);
+    }
+    return chartRepoURL;
+}
+
+/** The Applications' sync retry; `r` and `b` are argocd.retry and its backoff, already read. */
+function parseRetry(
+    c: Checker,
+    p: string,
+    r: Record<string, unknown>,
+    b: Record<string, unknown>,
+): ArgoRetryConfig {
+    const duration = (k: string, d: string) => {
+        const s = c.string(`${p}.backoff.${k}`, b[k], d);
+        if (s && !DURATION.test(s)) {
+            c.fail(`${p}.backoff.${k}`, `"${s}" must be a duration like "10s", "5m" or "1h"`);
+        }
+        return s;
+    };
+    return {
+        limit: c.integer(`${p}.limit`, r.limit, 1, 100, 10),
+        backoff: {
+            duration: duration("duration", "10s"),
+            factor: c.integer(`${p}.backoff.factor`, b.factor, 2, 10, 2),
+            maxDuration: duration("maxDuration", "5m"),
+        },
     };
 }
 
@@ -569,50 +648,9 @@ function isPemCertificate(pem: string): boolean {
 
 function parseBgp(c: Checker, v: unknown): BgpConfig {
     const o = c.object("bgp", v, ["routers"]);
-    const routers = c.array("bgp.routers", o.routers).map((r, i) => {
-        const p = `bgp.routers[${i}]`;
-        const ro = c.object(p, r, ["name", "address", "asNumber", "ssh"]);
-        let ssh: { host: string; port: number; user: string; hostKey?: string } | undefined;
-        if (ro.ssh !== undefined) {
-            const so = c.object(`${p}.ssh`, ro.ssh, ["host", "port", "user", "hostKey"]);
-            const hostKey = c.optionalString(`${p}.ssh.hostKey`, so.hostKey);
-            if (hostKey === undefined) {
-                c.fail(
-                    `${p}.ssh.hostKey`,
-                    "is required with ssh: the router's host public key (ssh-keyscan <host>), so its identity is verified",
-                );
-            }
-            if (
-                hostKey &&
-                !/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+$/.test(hostKey)
-            ) {
-                c.fail(
-                    `${p}.ssh.hostKey`,
-                    'must be the router\'s host public key ("ssh-ed25519 AAAA…", from ssh-keyscan)',
-                );
-            }
-            ssh = {
-                host: c.string(`${p}.ssh.host`, so.host),
-                port: c.integer(`${p}.ssh.port`, so.port, 1, 65535, 22),
-                user: c.string(`${p}.ssh.user`, so.user),
-                ...(hostKey ? { hostKey } : {}),
-            };
-        }
-        const asNumber = c.integer(`${p}.asNumber`, ro.asNumber, 1, 4294967294);
-        if (asNumber === AS_TRANS && c.ok(`${p}.asNumber`)) {
-            c.fail(
-                `${p}.asNumber`,
-                `${AS_TRANS} is AS_TRANS (RFC 6793), reserved for 2-byte BGP speakers; use the ` +
-                    `router's real AS number`,
-            );
-        }
-        return {
-            name: c.dnsLabel(`${p}.name`, ro.name, 63),
-            address: c.ip(`${p}.address`, ro.address),
-            asNumber,
-            ssh,
-        };
-    });
+    const routers = c
+        .array("bgp.routers", o.routers)
+        .map((r, i) => parseRouter(c, `bgp.routers[${i}]`, r));
     if (Array.isArray(o.routers) && o.routers.length === 0) {
         c.fail(
             "bgp.routers",
@@ -626,6 +664,55 @@ function parseBgp(c: Checker, v: unknown): BgpConfig {
                 `(add slots in cluster-config/calico and raise MAX_BGP_PEERS)`,
         );
     }
+    checkUniqueRouters(c, routers);
+    return { routers };
+}
+
+function parseRouter(c: Checker, p: string, r: unknown): BgpRouterConfig {
+    const ro = c.object(p, r, ["name", "address", "asNumber", "ssh"]);
+    const ssh = ro.ssh === undefined ? undefined : parseRouterSsh(c, `${p}.ssh`, ro.ssh);
+    const asNumber = c.integer(`${p}.asNumber`, ro.asNumber, 1, 4294967294);
+    if (asNumber === AS_TRANS && c.ok(`${p}.asNumber`)) {
+        c.fail(
+            `${p}.asNumber`,
+            `${AS_TRANS} is AS_TRANS (RFC 6793), reserved for 2-byte BGP speakers; use the ` +
+                `router's real AS number`,
+        );
+    }
+    return {
+        name: c.dnsLabel(`${p}.name`, ro.name, 63),
+        address: c.ip(`${p}.address`, ro.address),
+        asNumber,
+        ssh,
+    };
+}
+
+/** SSH access to a router; its host key is required so that its identity is verified. */
+function parseRouterSsh(c: Checker, p: string, v: unknown): BgpRouterConfig["ssh"] {
+    const so = c.object(p, v, ["host", "port", "user", "hostKey"]);
+    const hostKey = c.optionalString(`${p}.hostKey`, so.hostKey);
+    if (hostKey === undefined) {
+        c.fail(
+            `${p}.hostKey`,
+            "is required with ssh: the router's host public key (ssh-keyscan <host>), so its identity is verified",
+        );
+    }
+    if (hostKey && !/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+$/.test(hostKey)) {
+        c.fail(
+            `${p}.hostKey`,
+            'must be the router\'s host public key ("ssh-ed25519 AAAA…", from ssh-keyscan)',
+        );
+    }
+    return {
+        host: c.string(`${p}.host`, so.host),
+        port: c.integer(`${p}.port`, so.port, 1, 65535, 22),
+        user: c.string(`${p}.user`, so.user),
+        ...(hostKey ? { hostKey } : {}),
+    };
+}
+
+/** Each router needs its own name and peer address. */
+function checkUniqueRouters(c: Checker, routers: readonly BgpRouterConfig[]): void {
     const names = new Map<string, number>();
     const addresses = new Map<string, number>();
     routers.forEach((r, i) => {
@@ -648,7 +735,6 @@ function parseBgp(c: Checker, v: unknown): BgpConfig {
         }
         if (r.address && sameAddress === undefined) addresses.set(r.address, i);
     });
-    return { routers };
 }
 
 function parseMachine(
@@ -769,14 +855,7 @@ function parseCluster(
             ctx,
         }),
     );
-    const bo = c.object(`${p}.bgp`, o.bgp, CLUSTER_BGP_KEYS);
-    const asNumber = c.integer(`${p}.bgp.asNumber`, bo.asNumber, 1, 4294967294);
-    if (c.ok(`${p}.bgp.asNumber`) && !isPrivateAsn(asNumber)) {
-        c.fail(
-            `${p}.bgp.asNumber`,
-            `${asNumber} is not a private AS number (64512–65534 or 4200000000–4294967294)`,
-        );
-    }
+    const asNumber = parseClusterAsNumber(c, `${p}.bgp`, o.bgp);
     const addressBlock =
         o.addressBlock === undefined ? undefined : c.cidr(`${p}.addressBlock`, o.addressBlock);
     const vip = o.vip === undefined ? undefined : c.ip(`${p}.vip`, o.vip);
@@ -803,6 +882,19 @@ function parseCluster(
             block: blockOk ? parseCidr(addressBlock) : undefined,
         },
     };
+}
+
+/** The cluster's own AS for its eBGP sessions with the routers: a private one. */
+function parseClusterAsNumber(c: Checker, p: string, v: unknown): number {
+    const bo = c.object(p, v, CLUSTER_BGP_KEYS);
+    const asNumber = c.integer(`${p}.asNumber`, bo.asNumber, 1, 4294967294);
+    if (c.ok(`${p}.asNumber`) && !isPrivateAsn(asNumber)) {
+        c.fail(
+            `${p}.asNumber`,
+            `${asNumber} is not a private AS number (64512–65534 or 4200000000–4294967294)`,
+        );
+    }
+    return asNumber;
 }
 
 function parseControlPlane(
@@ -985,6 +1077,11 @@ export function checkClusterSet(
     network: NetworkConfig,
     ranges?: readonly ClusterRanges[],
 ): void {
+    checkUniqueClusterNames(c, clusters);
+    checkPodNetworks(c, clusters, network, ranges);
+}
+
+function checkUniqueClusterNames(c: Checker, clusters: readonly ClusterConfig[]): void {
     const seen = new Map<string, number>();
     clusters.forEach((cl, i) => {
         if (!cl.name) return;
@@ -998,6 +1095,16 @@ export function checkClusterSet(
         }
         seen.set(cl.name, i);
     });
+}
+
+/** Each pod network against the node subnet, its cluster's service network and the other pod
+ *  networks (`ranges`, when given, holds them parsed). */
+function checkPodNetworks(
+    c: Checker,
+    clusters: readonly ClusterConfig[],
+    network: NetworkConfig,
+    ranges?: readonly ClusterRanges[],
+): void {
     // Each pod network is compared with the earlier ones that had no problem of their own. Those
     // are pairwise disjoint, so a sorted set finds the overlaps: O(n log n), not O(n^2) parses.
     const subnetR =
