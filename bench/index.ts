@@ -167,10 +167,8 @@ function scaling(results: SizeResult[]): string {
     );
 }
 
-async function main(): Promise<void> {
-    const sizes = (process.env.BENCH_SIZES ?? "1,10,100,200").split(",").map(Number);
-    const reps = Number(process.env.BENCH_REPS ?? 3);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-"));
+/** Node, CPUs, load, the program's node arguments and whether the SDK patches are in effect. */
+function printEnvironment(): void {
     console.log(`node ${process.version}, ${os.cpus().length} CPUs; at start: ${load()}`);
     console.log(
         `program node arguments (Pulumi.yaml nodeargs): ${programNodeArgs().join(" ") || "none"}`,
@@ -183,6 +181,10 @@ async function main(): Promise<void> {
         },
     );
     console.log(patch.trim() || "patches: in effect (patches/patches.json)");
+}
+
+function printEvaluation(sizes: readonly number[], reps: number): void {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-"));
     try {
         const results = sizes.map((n) => measureSize(n, reps, dir));
         console.log(
@@ -195,7 +197,9 @@ async function main(): Promise<void> {
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
+}
 
+function printConfigPath(): void {
     // Process CPU includes V8's compiler and GC threads; the main thread's is the program's own.
     console.log("\nConfig path (loadRegion: parse, checks, IP plan) of a synthetic region");
     for (const n of (process.env.BENCH_CONFIG_SIZES ?? "1000,4000").split(",").map(Number)) {
@@ -206,7 +210,9 @@ async function main(): Promise<void> {
                 `(CPU ${fmt(r.medianCpuMs)} ms, main thread ${fmt(r.medianMainCpuMs)} ms)`,
         );
     }
+}
 
+function printCollisions(): void {
     console.log(
         "\nIP plan: regions whose preview fails with a block collision (/26 blocks in a /16)",
     );
@@ -219,16 +225,28 @@ async function main(): Promise<void> {
                 `regions; grown with --assign ${fmt(100 * r.after, 1)}% (clusters moved: ${r.moved})`,
         );
     }
+}
 
+async function printReadiness(): Promise<void> {
+    const r = await runReadinessBench();
+    console.log("\nReadiness provider (ApiServerReady) against a local TLS API server");
+    console.log(
+        `  detection latency after /readyz turns ok: p50 ${fmt(r.detectionLatencyMs.p50)} ms, p95 ${fmt(r.detectionLatencyMs.p95)} ms, max ${fmt(r.detectionLatencyMs.max)} ms`,
+    );
+    console.log(
+        `  /readyz requests per second while waiting (per cluster): ${fmt(r.requestsPerSecondWhileWaiting, 2)}`,
+    );
+}
+
+async function main(): Promise<void> {
+    const sizes = (process.env.BENCH_SIZES ?? "1,10,100,200").split(",").map(Number);
+    const reps = Number(process.env.BENCH_REPS ?? 3);
+    printEnvironment();
+    printEvaluation(sizes, reps);
+    printConfigPath();
+    printCollisions();
     if (process.env.BENCH_SKIP_READINESS !== "1") {
-        const r = await runReadinessBench();
-        console.log("\nReadiness provider (ApiServerReady) against a local TLS API server");
-        console.log(
-            `  detection latency after /readyz turns ok: p50 ${fmt(r.detectionLatencyMs.p50)} ms, p95 ${fmt(r.detectionLatencyMs.p95)} ms, max ${fmt(r.detectionLatencyMs.max)} ms`,
-        );
-        console.log(
-            `  /readyz requests per second while waiting (per cluster): ${fmt(r.requestsPerSecondWhileWaiting, 2)}`,
-        );
+        await printReadiness();
     }
     console.log(`\nat end: ${load()}`);
 }

@@ -35,70 +35,90 @@ function percentile(sorted: number[], p: number): number {
     return sorted[Math.min(rank, sorted.length) - 1];
 }
 
-export async function runReadinessBench(
-    opts: ReadinessBenchOptions = {},
-): Promise<ReadinessBenchResult> {
-    const runs = opts.runs ?? 5;
-    const notReadyMs = opts.notReadyMs ?? 12_000;
-    const pollIntervalSeconds = opts.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS;
-    const maxPollIntervalSeconds = opts.maxPollIntervalSeconds ?? DEFAULT_MAX_POLL_INTERVAL_SECONDS;
-
+/** The CAs, server and client certificates and the management token every run shares. */
+function benchPki() {
     const mgmtCa = createTestCa("bench mgmt CA");
     const wlCa = createTestCa("bench workload CA");
-    const mgmtServer = mgmtCa.issue("kube-apiserver", "server");
-    const wlServer = wlCa.issue("kube-apiserver", "server");
-    const wlClient = wlCa.issue("kubernetes-admin", "client", "system:masters");
-    const token = "bench-token-0123456789";
-
-    const one = async (i: number) => {
-        const clusterName = `bench-${i}`;
-        const workload = await startFakeWorkload({ serverCert: wlServer, statuses: [503] });
-        const mgmt = await startFakeManagement({
-            serverCert: mgmtServer,
-            token,
-            namespace: "bench",
-            clusterName,
-            kubeconfig: buildKubeconfig({
-                server: workload.url,
-                caPem: wlCa.certPem,
-                cert: wlClient,
-                name: clusterName,
-            }),
-        });
-        try {
-            const provider = new ApiServerReadyProvider({ progress: () => undefined });
-            const started = Date.now();
-            const done = provider
-                .create({
-                    clusterName,
-                    namespace: "bench",
-                    managementKubeconfig: buildKubeconfig({
-                        server: mgmt.url,
-                        caPem: mgmtCa.certPem,
-                        token,
-                        name: "mgmt",
-                    }),
-                    timeoutSeconds: Math.ceil(notReadyMs / 1000) + 120,
-                    pollIntervalSeconds,
-                    maxPollIntervalSeconds,
-                })
-                .then(() => Date.now());
-            await new Promise((r) => setTimeout(r, notReadyMs));
-            const switchedAt = Date.now();
-            workload.setStatus(200);
-            const returnedAt = await done;
-            const waitingRequests = workload.readyzTimes.filter((t) => t < switchedAt).length;
-            return {
-                latencyMs: returnedAt - switchedAt,
-                rps: waitingRequests / ((switchedAt - started) / 1000),
-            };
-        } finally {
-            await workload.close();
-            await mgmt.close();
-        }
+    return {
+        mgmtCa,
+        wlCa,
+        mgmtServer: mgmtCa.issue("kube-apiserver", "server"),
+        wlServer: wlCa.issue("kube-apiserver", "server"),
+        wlClient: wlCa.issue("kubernetes-admin", "client", "system:masters"),
+        token: "bench-token-0123456789",
     };
+}
 
-    const results = await Promise.all(Array.from({ length: runs }, (_, i) => one(i)));
+type BenchPki = ReturnType<typeof benchPki>;
+
+interface WaitTiming {
+    readonly notReadyMs: number;
+    readonly pollIntervalSeconds: number;
+    readonly maxPollIntervalSeconds: number;
+}
+
+interface WaitResult {
+    readonly latencyMs: number;
+    readonly rps: number;
+}
+
+/** A workload API server whose /readyz answers 503, and a management one serving its kubeconfig. */
+async function startFakes(pki: BenchPki, clusterName: string) {
+    const workload = await startFakeWorkload({ serverCert: pki.wlServer, statuses: [503] });
+    const mgmt = await startFakeManagement({
+        serverCert: pki.mgmtServer,
+        token: pki.token,
+        namespace: "bench",
+        clusterName,
+        kubeconfig: buildKubeconfig({
+            server: workload.url,
+            caPem: pki.wlCa.certPem,
+            cert: pki.wlClient,
+            name: clusterName,
+        }),
+    });
+    return { workload, mgmt };
+}
+
+/** One create() against its own fakes: /readyz turns 200 after notReadyMs. */
+async function oneWait(pki: BenchPki, i: number, t: WaitTiming): Promise<WaitResult> {
+    const clusterName = `bench-${i}`;
+    const { workload, mgmt } = await startFakes(pki, clusterName);
+    try {
+        const provider = new ApiServerReadyProvider({ progress: () => undefined });
+        const started = Date.now();
+        const done = provider
+            .create({
+                clusterName,
+                namespace: "bench",
+                managementKubeconfig: buildKubeconfig({
+                    server: mgmt.url,
+                    caPem: pki.mgmtCa.certPem,
+                    token: pki.token,
+                    name: "mgmt",
+                }),
+                timeoutSeconds: Math.ceil(t.notReadyMs / 1000) + 120,
+                pollIntervalSeconds: t.pollIntervalSeconds,
+                maxPollIntervalSeconds: t.maxPollIntervalSeconds,
+            })
+            .then(() => Date.now());
+        await new Promise((r) => setTimeout(r, t.notReadyMs));
+        const switchedAt = Date.now();
+        workload.setStatus(200);
+        const returnedAt = await done;
+        const waitingRequests = workload.readyzTimes.filter((x) => x < switchedAt).length;
+        return {
+            latencyMs: returnedAt - switchedAt,
+            rps: waitingRequests / ((switchedAt - started) / 1000),
+        };
+    } finally {
+        await workload.close();
+        await mgmt.close();
+    }
+}
+
+/** Latency percentiles and the mean polling rate over all runs. */
+function summary(results: readonly WaitResult[]): ReadinessBenchResult {
     const latencies = results.map((r) => r.latencyMs).sort((a, b) => a - b);
     const rps = results.reduce((sum, r) => sum + r.rps, 0) / results.length;
     return {
@@ -109,6 +129,21 @@ export async function runReadinessBench(
         },
         requestsPerSecondWhileWaiting: Math.round(rps * 100) / 100,
     };
+}
+
+export async function runReadinessBench(
+    opts: ReadinessBenchOptions = {},
+): Promise<ReadinessBenchResult> {
+    const runs = opts.runs ?? 5;
+    const timing: WaitTiming = {
+        notReadyMs: opts.notReadyMs ?? 12_000,
+        pollIntervalSeconds: opts.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS,
+        maxPollIntervalSeconds: opts.maxPollIntervalSeconds ?? DEFAULT_MAX_POLL_INTERVAL_SECONDS,
+    };
+    const pki = benchPki();
+    return summary(
+        await Promise.all(Array.from({ length: runs }, (_, i) => oneWait(pki, i, timing))),
+    );
 }
 
 if (require.main === module) {

@@ -11,6 +11,7 @@
 // It stops on SIGTERM/SIGINT. Every request is logged as one line (method, path, status).
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import * as https from "node:https";
 import * as path from "node:path";
 import { flagReader } from "./cliFlags";
@@ -55,7 +56,7 @@ const CONTENT_TYPES: Record<string, string> = {
     ".tgz": "application/gzip",
 };
 
-function serveStatic(root: string, rel: string, res: import("node:http").ServerResponse): number {
+function serveStatic(root: string, rel: string, res: ServerResponse): number {
     const file = within(root, decodeURIComponent(rel));
     if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
         res.writeHead(404).end("not found\n");
@@ -69,40 +70,60 @@ function serveStatic(root: string, rel: string, res: import("node:http").ServerR
     return 200;
 }
 
-/** Runs `git http-backend` as CGI for one request and relays its response. */
-function serveGit(
+/** The CGI environment of `git http-backend` for one request (of this process's, only PATH). */
+function cgiEnv(
     o: GitServeOptions,
-    log: (line: string) => void,
-    req: import("node:http").IncomingMessage,
-    res: import("node:http").ServerResponse,
+    req: IncomingMessage,
     pathInfo: string,
     query: string,
-): Promise<number> {
-    return new Promise((resolve) => {
-        const child = spawn("git", ["http-backend"], {
-            env: {
-                PATH: process.env.PATH ?? "/usr/bin:/bin",
-                GIT_PROJECT_ROOT: o.gitRoot,
-                GIT_HTTP_EXPORT_ALL: "1",
-                GIT_CONFIG_NOSYSTEM: "1",
-                HOME: o.gitRoot,
-                REQUEST_METHOD: req.method ?? "GET",
-                PATH_INFO: pathInfo,
-                QUERY_STRING: query,
-                CONTENT_TYPE: req.headers["content-type"] ?? "",
-                HTTP_CONTENT_ENCODING: String(req.headers["content-encoding"] ?? ""),
-                GIT_PROTOCOL: String(req.headers["git-protocol"] ?? ""),
-                REMOTE_ADDR: req.socket.remoteAddress ?? "",
-                REMOTE_USER: "",
-            },
-            stdio: ["pipe", "pipe", "pipe"],
-        });
-        req.pipe(child.stdin);
-        let head = Buffer.alloc(0);
-        let headerDone = false;
-        let status = 200;
-        child.stdout.on("data", (chunk: Buffer) => {
-            if (headerDone) {
+): NodeJS.ProcessEnv {
+    return {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        GIT_PROJECT_ROOT: o.gitRoot,
+        GIT_HTTP_EXPORT_ALL: "1",
+        GIT_CONFIG_NOSYSTEM: "1",
+        HOME: o.gitRoot,
+        REQUEST_METHOD: req.method ?? "GET",
+        PATH_INFO: pathInfo,
+        QUERY_STRING: query,
+        CONTENT_TYPE: req.headers["content-type"] ?? "",
+        HTTP_CONTENT_ENCODING: String(req.headers["content-encoding"] ?? ""),
+        GIT_PROTOCOL: String(req.headers["git-protocol"] ?? ""),
+        REMOTE_ADDR: req.socket.remoteAddress ?? "",
+        REMOTE_USER: "",
+    };
+}
+
+/** A CGI response head: its Status header's code (200 without one) and the other headers. */
+function parseCgiHead(text: string): { status: number; headers: Record<string, string> } {
+    const headers: Record<string, string> = {};
+    for (const line of text.split("\r\n")) {
+        const i = line.indexOf(":");
+        if (i > 0) {
+            headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+        }
+    }
+    let status = 200;
+    if (headers.status) {
+        status = Number(headers.status.split(" ")[0]) || 200;
+        delete headers.status;
+    }
+    return { status, headers };
+}
+
+/**
+ * Relays a CGI program's stdout to `res`: the head, once complete, becomes the response's status
+ * and headers, the rest its body. `status` is undefined until the head was complete.
+ */
+function cgiRelay(res: ServerResponse): {
+    write(chunk: Buffer): void;
+    status(): number | undefined;
+} {
+    let head = Buffer.alloc(0);
+    let status: number | undefined;
+    return {
+        write(chunk) {
+            if (status !== undefined) {
                 res.write(chunk);
                 return;
             }
@@ -111,30 +132,42 @@ function serveGit(
             if (end < 0) {
                 return;
             }
-            headerDone = true;
-            const headers: Record<string, string> = {};
-            for (const line of head.subarray(0, end).toString("latin1").split("\r\n")) {
-                const i = line.indexOf(":");
-                if (i > 0) {
-                    headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
-                }
-            }
-            if (headers.status) {
-                status = Number(headers.status.split(" ")[0]) || 200;
-                delete headers.status;
-            }
-            res.writeHead(status, headers);
+            const parsed = parseCgiHead(head.subarray(0, end).toString("latin1"));
+            status = parsed.status;
+            res.writeHead(status, parsed.headers);
             res.write(head.subarray(end + 4));
+        },
+        status: () => status,
+    };
+}
+
+/** Runs `git http-backend` as CGI for one request and relays its response. */
+function serveGit(
+    o: GitServeOptions,
+    log: (line: string) => void,
+    req: IncomingMessage,
+    res: ServerResponse,
+    pathInfo: string,
+    query: string,
+): Promise<number> {
+    return new Promise((resolve) => {
+        const child = spawn("git", ["http-backend"], {
+            env: cgiEnv(o, req, pathInfo, query),
+            stdio: ["pipe", "pipe", "pipe"],
         });
+        req.pipe(child.stdin);
+        const relay = cgiRelay(res);
+        child.stdout.on("data", (chunk: Buffer) => relay.write(chunk));
         child.stderr.on("data", (d: Buffer) => log(`git http-backend: ${String(d).trim()}`));
         child.on("close", (code) => {
-            if (!headerDone) {
-                status = 500;
+            const status = relay.status();
+            if (status === undefined) {
                 res.writeHead(500).end(`git http-backend exited with ${code}\n`);
+                resolve(500);
             } else {
                 res.end();
+                resolve(status);
             }
-            resolve(status);
         });
     });
 }

@@ -98,6 +98,101 @@ async function ensureChild(
     return found ? found.ref : create();
 }
 
+/** Renames the only DV port group that is a VM network (not the switch's uplinks). */
+async function renameNetwork(
+    vc: VsphereSoap,
+    network: string,
+    log: (s: string) => void,
+): Promise<void> {
+    const pgs = await vc.objects("DistributedVirtualPortgroup", ["name"]);
+    const pg = only(
+        pgs.filter((p) => !p.props.name.text.includes("-DVUplinks-")),
+        "DV port groups (besides the uplinks)",
+    );
+    if (pg.props.name.text !== network) {
+        await vc.task("Rename_Task", pg.ref, `<newName>${escapeXml(network)}</newName>`);
+        log(`network ${pg.props.name.text} -> ${network}`);
+    }
+}
+
+/** The datastore, created as a local one in `dir` on the cluster's only host when missing. */
+async function ensureDatastore(
+    vc: VsphereSoap,
+    cluster: MoRef,
+    name: string,
+    dir: string,
+    log: (s: string) => void,
+): Promise<MoRef> {
+    const host = only(
+        await vc.objects("HostSystem", ["configManager.datastoreSystem"], cluster),
+        "hosts",
+    );
+    if ((await vc.byName("Datastore", name)).length === 0) {
+        fs.mkdirSync(dir, { recursive: true });
+        await vc.call(
+            "CreateLocalDatastore",
+            moRef(host.props["configManager.datastoreSystem"]),
+            `<name>${escapeXml(name)}</name><path>${escapeXml(dir)}</path>`,
+        );
+        log(`datastore ${name} (local, ${dir})`);
+    }
+    const [ds] = await vc.byName("Datastore", name);
+    return ds.ref;
+}
+
+/** The folder path below `vmFolder`, each missing folder created. */
+async function ensureFolder(
+    vc: VsphereSoap,
+    vmFolder: MoRef,
+    folderPath: string,
+    log: (s: string) => void,
+): Promise<MoRef> {
+    let folder = vmFolder;
+    for (const name of folderPath.split("/").filter((s) => s !== "")) {
+        const parent = folder;
+        folder = await ensureChild(vc, parent, "Folder", name, async () => {
+            const r = await vc.call("CreateFolder", parent, `<name>${escapeXml(name)}</name>`);
+            log(`folder ${name}`);
+            return moRef(child(r, "returnval")!);
+        });
+    }
+    return folder;
+}
+
+/** CreateResourcePool's arguments: expandable, unlimited, normal shares. */
+function resourcePoolSpec(name: string): string {
+    return (
+        `<name>${escapeXml(name)}</name><spec>` +
+        ["cpuAllocation", "memoryAllocation"]
+            .map(
+                (a) =>
+                    `<${a}><reservation>0</reservation><expandableReservation>true</expandableReservation>` +
+                    `<limit>-1</limit><shares><shares>4000</shares><level>normal</level></shares></${a}>`,
+            )
+            .join("") +
+        `</spec>`
+    );
+}
+
+/** The pools of `poolPath` ("<cluster>/Resources/..."), each missing one created. */
+async function ensurePool(
+    vc: VsphereSoap,
+    cluster: MoRef,
+    poolPath: string,
+    log: (s: string) => void,
+): Promise<MoRef> {
+    let pool = moRef((await vc.propsOf(cluster, ["resourcePool"])).resourcePool);
+    for (const name of poolPath.split("/").slice(2)) {
+        const parent = pool;
+        pool = await ensureChild(vc, parent, "ResourcePool", name, async () => {
+            const r = await vc.call("CreateResourcePool", parent, resourcePoolSpec(name));
+            log(`resource pool ${name}`);
+            return moRef(child(r, "returnval")!);
+        });
+    }
+    return pool;
+}
+
 export async function shapeInventory(
     vc: VsphereSoap,
     inv: LabInventory,
@@ -106,64 +201,12 @@ export async function shapeInventory(
 ): Promise<void> {
     const dc = await renameOnly(vc, "Datacenter", inv.datacenter, log);
     const cluster = await renameOnly(vc, "ClusterComputeResource", inv.computeCluster, log);
-    // The DV switch's uplink port group is not a VM network.
-    const pgs = await vc.objects("DistributedVirtualPortgroup", ["name"]);
-    const pg = only(
-        pgs.filter((p) => !p.props.name.text.includes("-DVUplinks-")),
-        "DV port groups (besides the uplinks)",
-    );
-    if (pg.props.name.text !== inv.network) {
-        await vc.task("Rename_Task", pg.ref, `<newName>${escapeXml(inv.network)}</newName>`);
-        log(`network ${pg.props.name.text} -> ${inv.network}`);
-    }
-
-    const host = only(
-        await vc.objects("HostSystem", ["configManager.datastoreSystem"], cluster),
-        "hosts",
-    );
-    if ((await vc.byName("Datastore", inv.datastore)).length === 0) {
-        fs.mkdirSync(datastoreDir, { recursive: true });
-        await vc.call(
-            "CreateLocalDatastore",
-            moRef(host.props["configManager.datastoreSystem"]),
-            `<name>${escapeXml(inv.datastore)}</name><path>${escapeXml(datastoreDir)}</path>`,
-        );
-        log(`datastore ${inv.datastore} (local, ${datastoreDir})`);
-    }
-    const [ds] = await vc.byName("Datastore", inv.datastore);
-
-    const dcProps = await vc.propsOf(dc, ["vmFolder"]);
-    let folder = moRef(dcProps.vmFolder);
-    for (const name of inv.folder.split("/").filter((s) => s !== "")) {
-        const parent = folder;
-        folder = await ensureChild(vc, parent, "Folder", name, async () => {
-            const r = await vc.call("CreateFolder", parent, `<name>${escapeXml(name)}</name>`);
-            log(`folder ${name}`);
-            return moRef(child(r, "returnval")!);
-        });
-    }
-
-    let pool = moRef((await vc.propsOf(cluster, ["resourcePool"])).resourcePool);
-    for (const name of inv.resourcePool.split("/").slice(2)) {
-        const parent = pool;
-        pool = await ensureChild(vc, parent, "ResourcePool", name, async () => {
-            const spec =
-                `<name>${escapeXml(name)}</name><spec>` +
-                ["cpuAllocation", "memoryAllocation"]
-                    .map(
-                        (a) =>
-                            `<${a}><reservation>0</reservation><expandableReservation>true</expandableReservation>` +
-                            `<limit>-1</limit><shares><shares>4000</shares><level>normal</level></shares></${a}>`,
-                    )
-                    .join("") +
-                `</spec>`;
-            const r = await vc.call("CreateResourcePool", parent, spec);
-            log(`resource pool ${name}`);
-            return moRef(child(r, "returnval")!);
-        });
-    }
-
-    await templates(vc, inv, moRef(dcProps.vmFolder), pool, ds.ref, log);
+    await renameNetwork(vc, inv.network, log);
+    const ds = await ensureDatastore(vc, cluster, inv.datastore, datastoreDir, log);
+    const vmFolder = moRef((await vc.propsOf(dc, ["vmFolder"])).vmFolder);
+    await ensureFolder(vc, vmFolder, inv.folder, log);
+    const pool = await ensurePool(vc, cluster, inv.resourcePool, log);
+    await templates(vc, inv, vmFolder, pool, ds, log);
 }
 
 /** One template per name, cloned from vcsim's model VM, which then goes. */
