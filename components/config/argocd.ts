@@ -1,5 +1,5 @@
-// Validates the region's `argocd` section: the Argo CD API and its CA, the git repository and chart
-// repository the cluster-config Applications sync from, and their sync retry and timeout.
+// Validates the region's `argocd` section: the Argo CD API and its CA, the repositories the
+// cluster-config Applications use, and their sync retry and timeout.
 import { X509Certificate } from "node:crypto";
 import { TIGERA_OPERATOR_CHART_REPO, chartRepoProblem } from "../argocd/clusterConfigApp";
 import { Checker, DURATION, REPO_URL } from "./checker";
