@@ -8,12 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { BlockAssignment, assignBlocks } from "../components/blockAssignment";
 import { ConfigError } from "../components/config/checker";
-import {
-    addressesNeeded,
-    ipPlanRequests,
-    parseRegionConfig,
-    parseRegionSettings,
-} from "../components/config/parse";
+import { addressesNeeded } from "../components/config/clusters";
+import { ipPlanRequests, parseRegionConfig, parseRegionSettings } from "../components/config/parse";
 import { pinAddressBlocks } from "../components/config/pinAddressBlocks";
 import { projectConfigOfStackFile } from "../components/config/stackFile";
 import { IpPlanError } from "../components/ipPlan";

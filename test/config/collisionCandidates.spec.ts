@@ -17,7 +17,7 @@ import {
     generatedNames,
     nameCollisions,
 } from "../../components/config/generatedNames";
-import { MAX_CLUSTER_NAME, MAX_POOL_NAME } from "../../components/config/parse";
+import { MAX_CLUSTER_NAME, MAX_POOL_NAME } from "../../components/config/clusters";
 
 const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
 const factor = Math.max(1, Number(process.env.FUZZ_RUNS ?? 1) || 1);

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { ConfigError } from "../../components/config/checker";
-import { addressesNeeded, parseRegionConfig } from "../../components/config/parse";
+import { addressesNeeded } from "../../components/config/clusters";
+import { parseRegionConfig } from "../../components/config/parse";
 import * as fs from "node:fs";
 import { REPO_ROOT, clone, rawStackConfig } from "../support/regionFixtures";
 

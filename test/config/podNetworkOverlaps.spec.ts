@@ -1,10 +1,10 @@
-// The pod-network overlap check (config/parse.ts checkClusterSet) was rewritten from a pairwise
-// loop that parsed every earlier CIDR for every cluster into a sorted-set search. This property
-// test runs both on random regions and requires the same issues in the same order.
+// The pod-network overlap check (config/clusterSet.ts checkClusterSet) was rewritten from a
+// pairwise loop that parsed every earlier CIDR for every cluster into a sorted-set search. This
+// property test runs both on random regions and requires the same issues in the same order.
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
 import { Checker } from "../../components/config/checker";
-import { checkClusterSet } from "../../components/config/parse";
+import { checkClusterSet } from "../../components/config/clusterSet";
 import { ClusterConfig, NetworkConfig } from "../../components/config/types";
 import { parseRange } from "../../components/ipPlan";
 
