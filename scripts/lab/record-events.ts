@@ -306,6 +306,8 @@ function scrubber(p: LabProject, labHome: string, clusters: readonly LabCluster[
         [p.root, "/tmp/record-events"],
         [labHome, "/lab-home"],
         [REPO_ROOT, "/repo"],
+        // A worktree may link node_modules to another checkout; the SDK's frames name its real path.
+        [path.dirname(fs.realpathSync(path.join(REPO_ROOT, "node_modules"))), "/repo"],
         [os.homedir(), "/home/lab"],
         [os.tmpdir(), "/tmp"],
     ];
