@@ -16,10 +16,10 @@ describe("pipeline/clusterOutputs", () => {
         assert.deepEqual(Object.keys(outputs ?? {}).sort(), ["clusters", "ipPlan"]);
         assert.deepEqual(clusterOutputs(outputs), {
             "lab-apps": {
-                endpoint: "https://10.99.0.64:6443",
-                vip: "10.99.0.64",
-                addressBlock: "10.99.0.64/26",
-                poolRange: "10.99.0.65-10.99.0.127",
+                endpoint: "https://127.77.0.64:6443",
+                vip: "127.77.0.64",
+                addressBlock: "127.77.0.64/26",
+                poolRange: "127.77.0.65-127.77.0.127",
                 kubernetesVersion: "v1.34.4",
                 syncStatus: "Unmanaged",
                 healthStatus: "Unmanaged",

@@ -84,7 +84,7 @@ describe("pipeline/report", () => {
         );
         assert.match(
             text,
-            /\| lab-apps \| https:\/\/10\.99\.0\.64:6443 \| 10\.99\.0\.64 \| 10\.99\.0\.64\/26 \| 10\.99\.0\.65-10\.99\.0\.127 \| v1\.34\.4 \| Unmanaged \| Unmanaged \|/,
+            /\| lab-apps \| https:\/\/127\.77\.0\.64:6443 \| 127\.77\.0\.64 \| 127\.77\.0\.64\/26 \| 127\.77\.0\.65-127\.77\.0\.127 \| v1\.34\.4 \| Unmanaged \| Unmanaged \|/,
         );
         assert.match(text, /Note: not started: lab ended with failed/);
         assert.doesNotMatch(text, /scrubbed by record-events|eyJhbGci/);
