@@ -85,17 +85,7 @@ export async function runRollout(opts: RolloutOptions): Promise<RegionSummary[]>
         try {
             summary = await opts.run(stack, opts.signal);
         } catch (err) {
-            // The runner reports engine failures itself; this is a driver bug or an I/O error.
-            summary = {
-                stack,
-                command: opts.command,
-                result: opts.signal.aborted ? "interrupted" : "failed",
-                durationMs: Date.now() - started,
-                changes: emptyChanges(),
-                policyViolations: [],
-                errors: [{ message: errorSummary(err) }],
-                failedResources: [],
-            };
+            summary = crashedRegion(stack, opts.command, opts.signal.aborted, started, err);
         }
         results.set(stack, summary);
         if (!stoppedBy && stopsRollout(opts.command, summary.result)) {
@@ -119,15 +109,31 @@ export async function runRollout(opts: RolloutOptions): Promise<RegionSummary[]>
         }
     }
 
+    const notStarted = opts.signal.aborted
+        ? "not started: interrupted (SIGINT)"
+        : `not started: ${stoppedBy?.stack ?? "an earlier region"} ended with ${stoppedBy?.result ?? "a failure"}`;
     return order.map(
-        (stack) =>
-            results.get(stack) ??
-            skippedRegion(
-                stack,
-                opts.command,
-                opts.signal.aborted
-                    ? "not started: interrupted (SIGINT)"
-                    : `not started: ${stoppedBy?.stack ?? "an earlier region"} ended with ${stoppedBy?.result ?? "a failure"}`,
-            ),
+        (stack) => results.get(stack) ?? skippedRegion(stack, opts.command, notStarted),
     );
+}
+
+/** A region whose runner threw: the runner reports engine failures itself, so this is a driver
+ *  bug or an I/O error. */
+function crashedRegion(
+    stack: string,
+    command: EngineCommand,
+    aborted: boolean,
+    started: number,
+    err: unknown,
+): RegionSummary {
+    return {
+        stack,
+        command,
+        result: aborted ? "interrupted" : "failed",
+        durationMs: Date.now() - started,
+        changes: emptyChanges(),
+        policyViolations: [],
+        errors: [{ message: errorSummary(err) }],
+        failedResources: [],
+    };
 }

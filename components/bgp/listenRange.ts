@@ -235,6 +235,20 @@ export interface BgpListenRangeArgs {
     readonly vtysh?: string;
 }
 
+type RouterSsh = NonNullable<BgpRouterConfig["ssh"]>;
+
+/** Throws on a router the component cannot configure: a bad name, a repeat, a bad SSH port. */
+function checkManagedRouter(router: BgpRouterConfig, ssh: RouterSsh, seen: Set<string>): void {
+    assertName("bgp.routers[].name", router.name);
+    if (seen.has(router.name)) {
+        throw new Error(`bgp.routers: router name "${router.name}" appears twice`);
+    }
+    seen.add(router.name);
+    if (!Number.isInteger(ssh.port) || ssh.port < 1 || ssh.port > 65535) {
+        throw new Error(`bgp.routers[${router.name}].ssh.port: ${ssh.port} is not a TCP port`);
+    }
+}
+
 /**
  * One remote.Command per region router that has `ssh` set, adding the cluster's listen range on
  * create and removing it on delete. Routers without `ssh` are left alone (configured by hand).
@@ -254,52 +268,53 @@ export class BgpListenRange extends pulumi.ComponentResource {
         this.routers = managed.map((m) => m.router.name);
         const seen = new Set<string>();
         for (const { router, ssh } of managed) {
-            assertName("bgp.routers[].name", router.name);
-            if (seen.has(router.name)) {
-                throw new Error(`bgp.routers: router name "${router.name}" appears twice`);
-            }
-            seen.add(router.name);
-            if (!Number.isInteger(ssh.port) || ssh.port < 1 || ssh.port > 65535) {
-                throw new Error(
-                    `bgp.routers[${router.name}].ssh.port: ${ssh.port} is not a TCP port`,
-                );
-            }
-            const spec = listenRangeSpec(args.region, router, args.cluster, args.plan, args.vtysh);
-            const hostKey = args.hostKeys?.[router.name];
-            if (hostKey === undefined) {
-                pulumi.log.warn(
-                    `router ${router.name}: no SSH host key given, the router's identity is not ` +
-                        `verified; pass hostKeys["${router.name}"] to BgpListenRange`,
-                    this,
-                );
-            }
-            this.commands[router.name] = new remote.Command(
-                `${name}-${router.name}`,
-                {
-                    connection: {
-                        host: ssh.host,
-                        port: ssh.port,
-                        user: ssh.user,
-                        privateKey: pulumi.secret(args.privateKey),
-                        ...(hostKey === undefined ? {} : { hostKey }),
-                    },
-                    create: listenRangeCreateCommand(spec),
-                    delete: listenRangeDeleteCommand(spec),
-                    // Any change means: remove the old range, then add the new one (see opts).
-                    triggers: [
-                        ssh.host,
-                        spec.routerAsNumber,
-                        spec.peerGroup,
-                        spec.listenRange,
-                        spec.remoteAs,
-                        spec.podCidr,
-                    ],
-                    addPreviousOutputInEnv: false,
-                },
-                // Old delete before new create: both touch the same peer-group.
-                { parent: this, deleteBeforeReplace: true },
-            );
+            checkManagedRouter(router, ssh, seen);
+            this.commands[router.name] = this.routerCommand(name, args, router, ssh);
         }
         this.registerOutputs({ routers: this.routers });
+    }
+
+    /** The router's listen-range command: added on create, removed on delete. */
+    private routerCommand(
+        name: string,
+        args: BgpListenRangeArgs,
+        router: BgpRouterConfig,
+        ssh: RouterSsh,
+    ): remote.Command {
+        const spec = listenRangeSpec(args.region, router, args.cluster, args.plan, args.vtysh);
+        const hostKey = args.hostKeys?.[router.name];
+        if (hostKey === undefined) {
+            pulumi.log.warn(
+                `router ${router.name}: no SSH host key given, the router's identity is not ` +
+                    `verified; pass hostKeys["${router.name}"] to BgpListenRange`,
+                this,
+            );
+        }
+        return new remote.Command(
+            `${name}-${router.name}`,
+            {
+                connection: {
+                    host: ssh.host,
+                    port: ssh.port,
+                    user: ssh.user,
+                    privateKey: pulumi.secret(args.privateKey),
+                    ...(hostKey === undefined ? {} : { hostKey }),
+                },
+                create: listenRangeCreateCommand(spec),
+                delete: listenRangeDeleteCommand(spec),
+                // Any change means: remove the old range, then add the new one (see opts).
+                triggers: [
+                    ssh.host,
+                    spec.routerAsNumber,
+                    spec.peerGroup,
+                    spec.listenRange,
+                    spec.remoteAs,
+                    spec.podCidr,
+                ],
+                addPreviousOutputInEnv: false,
+            },
+            // Old delete before new create: both touch the same peer-group.
+            { parent: this, deleteBeforeReplace: true },
+        );
     }
 }
