@@ -83,43 +83,54 @@ function regionSection(r: RegionSummary): string[] {
         lines.push("", "Recovery (done by the driver before the command):", "");
         lines.push(...r.recovery.map((l) => `- ${l}`));
     }
-    if (r.policyViolations.length > 0) {
-        lines.push(
-            "",
-            "Policy violations:",
-            "",
-            ...table(
-                ["Level", "Policy", "Pack", "Resource", "Message"],
-                r.policyViolations.map((v) => [
-                    v.level,
-                    v.policyName,
-                    `${v.policyPack}@${v.policyPackVersion}`,
-                    v.urn,
-                    v.message,
-                ]),
-            ),
-        );
-    }
-    if (r.failedResources.length > 0) {
-        lines.push(
-            "",
-            "Failed resources:",
-            "",
-            ...table(
-                ["Operation", "Type", "URN"],
-                r.failedResources.map((f) => [f.op, f.type, f.urn]),
-            ),
-        );
-    }
-    if (r.errors.length > 0) {
-        lines.push("", "Errors:", "");
-        for (const e of r.errors) {
-            const text = e.message.split("\n").join("\n  ");
-            lines.push(e.urn ? `- ${e.urn}: ${text}` : `- ${text}`);
-        }
-    }
-    lines.push(...clusterLines(r.clusters));
+    lines.push(...policyLines(r), ...failedLines(r), ...errorLines(r), ...clusterLines(r.clusters));
     return lines;
+}
+
+function policyLines(r: RegionSummary): string[] {
+    if (r.policyViolations.length === 0) return [];
+    return [
+        "",
+        "Policy violations:",
+        "",
+        ...table(
+            ["Level", "Policy", "Pack", "Resource", "Message"],
+            r.policyViolations.map((v) => [
+                v.level,
+                v.policyName,
+                `${v.policyPack}@${v.policyPackVersion}`,
+                v.urn,
+                v.message,
+            ]),
+        ),
+    ];
+}
+
+function failedLines(r: RegionSummary): string[] {
+    if (r.failedResources.length === 0) return [];
+    return [
+        "",
+        "Failed resources:",
+        "",
+        ...table(
+            ["Operation", "Type", "URN"],
+            r.failedResources.map((f) => [f.op, f.type, f.urn]),
+        ),
+    ];
+}
+
+/** Each error a list item; a message's further lines indented under it. */
+function errorLines(r: RegionSummary): string[] {
+    if (r.errors.length === 0) return [];
+    return [
+        "",
+        "Errors:",
+        "",
+        ...r.errors.map((e) => {
+            const text = e.message.split("\n").join("\n  ");
+            return e.urn ? `- ${e.urn}: ${text}` : `- ${text}`;
+        }),
+    ];
 }
 
 export function renderReport(s: RunSummary): string {
