@@ -13,7 +13,7 @@
 // each value in pulumi.secret): whether the kubeconfig of a `pulumi:providers:kubernetes` or the
 // vsphere provider password came from secret config, and the Argo CD token, which the dynamic
 // provider reads in configure().
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { types } from "../../components/constants";
 import { namespacedName } from "../lib/k8s";
 import { readKnown, unknownAtPreview } from "../lib/known";
@@ -80,6 +80,71 @@ export function credentialPaths(value: unknown, path = ""): string[] {
     return out;
 }
 
+/** A Secret's payload is secret, and its metadata holds no credential. */
+function checkSecret(args: ResourceValidationArgs, report: ReportViolation): void {
+    const what = `Secret ${namespacedName(args.props)}`;
+    const fields = ["data", "stringData"].filter((f) => {
+        const set = readKnown(() => args.props[f] !== undefined && args.props[f] !== null);
+        return !set.known || set.value; // unknown payload: it is there, just not known yet
+    });
+    const missing = fields.filter((f) => !args.opts.additionalSecretOutputs.includes(f));
+    if (missing.length > 0) {
+        report(
+            `${what}: ${missing.join(" and ")} must be secret outputs. Create it with ` +
+                `k8s.core.v1.Secret (which marks them) or add additionalSecretOutputs: ` +
+                `${JSON.stringify(missing)}.`,
+        );
+    }
+    const meta = readKnown(() => args.props.metadata as unknown);
+    for (const p of credentialPaths(meta.known ? meta.value : undefined, ".metadata")) {
+        report(`${what}: ${p} holds a credential; keep credentials in data/stringData.`);
+    }
+}
+
+/** A VSphereCluster names its credentials, so CAPV does not fall back to its global account. */
+function checkIdentityRef(args: ResourceValidationArgs, report: ReportViolation): void {
+    const ref = readKnown(() => ({
+        kind: args.props.spec?.identityRef?.kind as unknown,
+        name: args.props.spec?.identityRef?.name as unknown,
+    }));
+    const what = `VSphereCluster ${namespacedName(args.props)}`;
+    if (!ref.known) {
+        report(`${what}: ${unknownAtPreview("spec.identityRef", ref.path)}`);
+    } else if (
+        !["Secret", "VSphereClusterIdentity"].includes(String(ref.value.kind)) ||
+        typeof ref.value.name !== "string" ||
+        ref.value.name === ""
+    ) {
+        report(
+            `${what}: spec.identityRef must name the Secret (or VSphereClusterIdentity) ` +
+                `holding the vCenter credentials; without it CAPV uses its global account.`,
+        );
+    }
+}
+
+/** Outputs that carry credentials are declared secret; scanned types hold none in plain inputs. */
+function checkCredentialInputs(args: ResourceValidationArgs, report: ReportViolation): void {
+    const required = SECRET_OUTPUTS_BY_TYPE[args.type] ?? [];
+    const undeclared = required.filter((o) => !args.opts.additionalSecretOutputs.includes(o));
+    if (undeclared.length > 0) {
+        report(
+            `${args.type} ${args.name}: outputs ${undeclared.join(", ")} carry credentials; ` +
+                `declare them in additionalSecretOutputs.`,
+        );
+    }
+    if (!scanned(args.type)) {
+        return;
+    }
+    for (const p of credentialPaths(args.props)) {
+        // Name the path only, never the value.
+        report(
+            `${args.type} ${args.name}: ${p} holds a credential in plain inputs. Put it in a ` +
+                `k8s.core.v1.Secret and reference it, or (dynamic providers) read it from secret ` +
+                `config in configure().`,
+        );
+    }
+}
+
 export const credentialsAsSecrets: ResourceValidationPolicy = {
     name: "credentials-as-secrets",
     description:
@@ -87,63 +152,13 @@ export const credentialsAsSecrets: ResourceValidationPolicy = {
     severity: "critical",
     validateResource: (args, report) => {
         if (args.type === types.Secret) {
-            const what = `Secret ${namespacedName(args.props)}`;
-            const fields = ["data", "stringData"].filter((f) => {
-                const set = readKnown(() => args.props[f] !== undefined && args.props[f] !== null);
-                return !set.known || set.value; // unknown payload: it is there, just not known yet
-            });
-            const missing = fields.filter((f) => !args.opts.additionalSecretOutputs.includes(f));
-            if (missing.length > 0) {
-                report(
-                    `${what}: ${missing.join(" and ")} must be secret outputs. Create it with ` +
-                        `k8s.core.v1.Secret (which marks them) or add additionalSecretOutputs: ` +
-                        `${JSON.stringify(missing)}.`,
-                );
-            }
-            const meta = readKnown(() => args.props.metadata as unknown);
-            for (const p of credentialPaths(meta.known ? meta.value : undefined, ".metadata")) {
-                report(`${what}: ${p} holds a credential; keep credentials in data/stringData.`);
-            }
+            checkSecret(args, report);
             return;
         }
         if (args.type === types.VSphereCluster) {
-            const ref = readKnown(() => ({
-                kind: args.props.spec?.identityRef?.kind as unknown,
-                name: args.props.spec?.identityRef?.name as unknown,
-            }));
-            const what = `VSphereCluster ${namespacedName(args.props)}`;
-            if (!ref.known) {
-                report(`${what}: ${unknownAtPreview("spec.identityRef", ref.path)}`);
-            } else if (
-                !["Secret", "VSphereClusterIdentity"].includes(String(ref.value.kind)) ||
-                typeof ref.value.name !== "string" ||
-                ref.value.name === ""
-            ) {
-                report(
-                    `${what}: spec.identityRef must name the Secret (or VSphereClusterIdentity) ` +
-                        `holding the vCenter credentials; without it CAPV uses its global account.`,
-                );
-            }
+            checkIdentityRef(args, report);
         }
-        const required = SECRET_OUTPUTS_BY_TYPE[args.type] ?? [];
-        const undeclared = required.filter((o) => !args.opts.additionalSecretOutputs.includes(o));
-        if (undeclared.length > 0) {
-            report(
-                `${args.type} ${args.name}: outputs ${undeclared.join(", ")} carry credentials; ` +
-                    `declare them in additionalSecretOutputs.`,
-            );
-        }
-        if (!scanned(args.type)) {
-            return;
-        }
-        for (const p of credentialPaths(args.props)) {
-            // Name the path only, never the value.
-            report(
-                `${args.type} ${args.name}: ${p} holds a credential in plain inputs. Put it in a ` +
-                    `k8s.core.v1.Secret and reference it, or (dynamic providers) read it from secret ` +
-                    `config in configure().`,
-            );
-        }
+        checkCredentialInputs(args, report);
     },
 };
 
