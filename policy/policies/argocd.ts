@@ -104,6 +104,40 @@ function readApp(p: Props) {
     };
 }
 
+type AppRetry = NonNullable<ReturnType<typeof readApp>["retry"]>;
+
+/** What is wrong with a retry: too few attempts, or a backoff that is not exponential and capped. */
+function retryProblems(retry: AppRetry, cfg: ArgocdClusterConfigAppConfig): string[] {
+    const out: string[] = [];
+    if (!Number.isInteger(retry.limit) || (retry.limit as number) < cfg.minRetryLimit) {
+        out.push(
+            `spec.syncPolicy.retry.limit must be an integer >= ${cfg.minRetryLimit}, ` +
+                `got ${JSON.stringify(retry.limit)}.`,
+        );
+    }
+    const duration = parseDurationSeconds(retry.duration);
+    const max = parseDurationSeconds(retry.maxDuration);
+    if (duration === undefined || duration <= 0) {
+        out.push(`spec.syncPolicy.retry.backoff.duration must be a positive duration like "10s".`);
+    }
+    if (!Number.isInteger(retry.factor) || (retry.factor as number) < 2) {
+        out.push(
+            `spec.syncPolicy.retry.backoff.factor must be an integer >= 2 (exponential backoff).`,
+        );
+    }
+    if (
+        max === undefined ||
+        (duration !== undefined && max < duration) ||
+        max > cfg.maxBackoffSeconds
+    ) {
+        out.push(
+            `spec.syncPolicy.retry.backoff.maxDuration must be a duration between ` +
+                `backoff.duration and ${cfg.maxBackoffSeconds}s.`,
+        );
+    }
+    return out;
+}
+
 /** Applies to every Application in the stack: the program creates only cluster-config ones. */
 export const argocdClusterConfigApp: ResourceValidationPolicy = {
     name: appName,
@@ -139,34 +173,7 @@ export const argocdClusterConfigApp: ResourceValidationPolicy = {
             report(`${what}: spec.syncPolicy.retry must be set (limit and backoff).`);
             return;
         }
-        if (!Number.isInteger(retry.limit) || (retry.limit as number) < cfg.minRetryLimit) {
-            report(
-                `${what}: spec.syncPolicy.retry.limit must be an integer >= ${cfg.minRetryLimit}, ` +
-                    `got ${JSON.stringify(retry.limit)}.`,
-            );
-        }
-        const duration = parseDurationSeconds(retry.duration);
-        const max = parseDurationSeconds(retry.maxDuration);
-        if (duration === undefined || duration <= 0) {
-            report(
-                `${what}: spec.syncPolicy.retry.backoff.duration must be a positive duration like "10s".`,
-            );
-        }
-        if (!Number.isInteger(retry.factor) || (retry.factor as number) < 2) {
-            report(
-                `${what}: spec.syncPolicy.retry.backoff.factor must be an integer >= 2 (exponential backoff).`,
-            );
-        }
-        if (
-            max === undefined ||
-            (duration !== undefined && max < duration) ||
-            max > cfg.maxBackoffSeconds
-        ) {
-            report(
-                `${what}: spec.syncPolicy.retry.backoff.maxDuration must be a duration between ` +
-                    `backoff.duration and ${cfg.maxBackoffSeconds}s.`,
-            );
-        }
+        for (const problem of retryProblems(retry, cfg)) report(`${what}: ${problem}`);
     },
 };
 
