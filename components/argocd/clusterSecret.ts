@@ -104,15 +104,8 @@ export interface ArgoClusterSecretArgs {
     readonly extraLabels?: Readonly<Record<string, string>>;
 }
 
-/**
- * Args for the Argo CD cluster Secret (management cluster): label
- * `argocd.argoproj.io/secret-type: cluster`, region/environment/cluster labels for ApplicationSet
- * selectors, stringData `name`, `server` and a secret `config`.
- */
-export function buildArgoClusterSecret(args: ArgoClusterSecretArgs): k8s.core.v1.SecretArgs {
-    assertLabel("argocd.namespace", args.namespace);
-    assertLabel("region", args.region);
-    assertLabel("environment", args.environment);
+/** The Secret's labels, sorted: ours, plus the cluster's own labels, which may not replace ours. */
+function clusterSecretLabels(args: ArgoClusterSecretArgs): Record<string, string> {
     const own: Record<string, string> = {
         [labels.argocdSecretType]: "cluster",
         [labels.cluster]: argoClusterName(args.cluster),
@@ -139,11 +132,23 @@ export function buildArgoClusterSecret(args: ArgoClusterSecretArgs): k8s.core.v1
         }
     }
     const merged = { ...extra, ...own };
-    const sortedLabels = Object.fromEntries(
+    return Object.fromEntries(
         Object.keys(merged)
             .sort()
             .map((k) => [k, merged[k]]),
     );
+}
+
+/**
+ * Args for the Argo CD cluster Secret (management cluster): label
+ * `argocd.argoproj.io/secret-type: cluster`, region/environment/cluster labels for ApplicationSet
+ * selectors, stringData `name`, `server` and a secret `config`.
+ */
+export function buildArgoClusterSecret(args: ArgoClusterSecretArgs): k8s.core.v1.SecretArgs {
+    assertLabel("argocd.namespace", args.namespace);
+    assertLabel("region", args.region);
+    assertLabel("environment", args.environment);
+    const sortedLabels = clusterSecretLabels(args);
     // name and a plain server stay known at preview (policies match Applications to clusters by
     // them); only config is secret. pulumi-kubernetes marks all of stringData secret anyway.
     const server =

@@ -11,6 +11,30 @@ import { nodeRegistration, nodeUsers, preKubeadmCommands } from "./kubeadm";
 import { Manifest } from "./manifest";
 import { objectNames } from "./names";
 
+/** kube-vip's static Pod and what it needs before kubeadm runs (see kubeVip.ts). */
+function kubeVipFiles(ctx: ClusterContext): Record<string, string>[] {
+    return [
+        {
+            path: KUBE_VIP_MANIFEST_PATH,
+            owner: "root:root",
+            permissions: "0644",
+            content: kubeVipPodYaml(ctx.plan.vip, ctx.region.kubeVipImage),
+        },
+        {
+            path: KUBE_VIP_HOSTS_PATH,
+            owner: "root:root",
+            permissions: "0644",
+            content: "127.0.0.1 localhost kubernetes\n",
+        },
+        {
+            path: KUBE_VIP_PREPARE_PATH,
+            owner: "root:root",
+            permissions: "0700",
+            content: KUBE_VIP_PREPARE_SCRIPT,
+        },
+    ];
+}
+
 /**
  * The KubeadmControlPlane: kube-vip static Pod on the VIP, the VIP in the API server's certSANs,
  * and the external cloud provider. `machineTemplateName` is the hashed VSphereMachineTemplate
@@ -48,26 +72,7 @@ export function controlPlane(ctx: ClusterContext, machineTemplateName: string): 
                 },
                 initConfiguration: { nodeRegistration: nodeRegistration() },
                 joinConfiguration: { nodeRegistration: nodeRegistration() },
-                files: [
-                    {
-                        path: KUBE_VIP_MANIFEST_PATH,
-                        owner: "root:root",
-                        permissions: "0644",
-                        content: kubeVipPodYaml(plan.vip, ctx.region.kubeVipImage),
-                    },
-                    {
-                        path: KUBE_VIP_HOSTS_PATH,
-                        owner: "root:root",
-                        permissions: "0644",
-                        content: "127.0.0.1 localhost kubernetes\n",
-                    },
-                    {
-                        path: KUBE_VIP_PREPARE_PATH,
-                        owner: "root:root",
-                        permissions: "0700",
-                        content: KUBE_VIP_PREPARE_SCRIPT,
-                    },
-                ],
+                files: kubeVipFiles(ctx),
                 preKubeadmCommands: preKubeadmCommands(),
                 users: nodeUsers(ctx),
             },
