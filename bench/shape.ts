@@ -49,10 +49,8 @@ type Callback = (err: unknown, resp?: { getUrn(): string }) => void;
 
 const LONG = 256;
 
-/** Starts recording every registration that reaches the mock monitor. Call after installMocks. */
-export function recordShape(mocks: RecordingMocks): () => Shape {
-    const resources: ShapeResource[] = [];
-    const byUrn = new Map<string, number>();
+/** Long strings (kubeconfigs, manifests, provider code) stored once and referenced by index. */
+function interner(): { strings: string[]; intern: (v: unknown) => unknown } {
     const strings: string[] = [];
     const interned = new Map<string, number>();
     const intern = (v: unknown): unknown => {
@@ -67,6 +65,40 @@ export function recordShape(mocks: RecordingMocks): () => Shape {
         }
         return v;
     };
+    return { strings, intern };
+}
+
+/** One registration as the floor replays it; references are indexes of earlier registrations. */
+function shapeOf(
+    req: RegisterRequest,
+    intern: (v: unknown) => unknown,
+    index: (urn: string) => number,
+): ShapeResource {
+    const type = req.getType();
+    return {
+        type,
+        name: req.getName(),
+        kind: type.startsWith("pulumi:providers:")
+            ? "provider"
+            : req.getCustom()
+              ? "custom"
+              : "component",
+        parent: index(req.getParent()),
+        provider: index(req.getProvider()),
+        deps: req.getDependenciesList().map(index),
+        inputs: intern(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+        protect: req.getProtect(),
+        retainOnDelete: req.getRetainondelete(),
+        ignoreChanges: req.getIgnorechangesList(),
+        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+    };
+}
+
+/** Starts recording every registration that reaches the mock monitor. Call after installMocks. */
+export function recordShape(mocks: RecordingMocks): () => Shape {
+    const resources: ShapeResource[] = [];
+    const byUrn = new Map<string, number>();
+    const { strings, intern } = interner();
     const index = (urn: string) =>
         urn ? (byUrn.get(urn.split("::").slice(0, 4).join("::")) ?? -1) : -1;
     const monitor = pulumi.runtime.getMonitor() as unknown as {
@@ -74,25 +106,7 @@ export function recordShape(mocks: RecordingMocks): () => Shape {
     };
     const original = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) => {
-        const type = req.getType();
-        const r: ShapeResource = {
-            type,
-            name: req.getName(),
-            kind: type.startsWith("pulumi:providers:")
-                ? "provider"
-                : req.getCustom()
-                  ? "custom"
-                  : "component",
-            parent: index(req.getParent()),
-            provider: index(req.getProvider()),
-            deps: req.getDependenciesList().map(index),
-            inputs: intern(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
-            protect: req.getProtect(),
-            retainOnDelete: req.getRetainondelete(),
-            ignoreChanges: req.getIgnorechangesList(),
-            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-        };
-        const i = resources.push(r) - 1;
+        const i = resources.push(shapeOf(req, intern, index)) - 1;
         return original(req, (err, resp) => {
             if (resp) byUrn.set(resp.getUrn(), i);
             cb(err, resp);
