@@ -67,6 +67,25 @@ function withoutInjection(d: KubeDoc): KubeDoc {
     return { ...d, metadata };
 }
 
+/** Webhook configurations and CRD conversion webhooks pointed at the lab's endpoint. */
+function withLocalWebhooks(d: KubeDoc, ep: WebhookEndpoint): { doc: KubeDoc; webhooks: number } {
+    if (d.kind === "ValidatingWebhookConfiguration" || d.kind === "MutatingWebhookConfiguration") {
+        const o = withoutInjection(d);
+        o.webhooks = (d.webhooks ?? []).map((w: KubeDoc) => ({
+            ...w,
+            clientConfig: localClientConfig(w.clientConfig, ep, `${ref(d)} ${w.name}`),
+        }));
+        return { doc: o, webhooks: o.webhooks.length };
+    }
+    if (d.kind !== "CustomResourceDefinition") return { doc: d, webhooks: 0 };
+    const o = withoutInjection(d);
+    const conv = d.spec?.conversion;
+    if (conv?.strategy !== "Webhook") return { doc: o, webhooks: 0 };
+    const clientConfig = localClientConfig(conv.webhook?.clientConfig, ep, ref(d));
+    o.spec = { ...d.spec, conversion: { ...conv, webhook: { ...conv.webhook, clientConfig } } };
+    return { doc: o, webhooks: 1 };
+}
+
 /** The provider's objects as the lab applies them; throws on anything it cannot place. */
 export function labManifests(docs: readonly KubeDoc[], ep: WebhookEndpoint): LabManifests {
     if (!Number.isInteger(ep.port) || ep.port < 1 || ep.port > 65535) {
@@ -84,31 +103,9 @@ export function labManifests(docs: readonly KubeDoc[], ep: WebhookEndpoint): Lab
             gone.push(ref(d));
             continue;
         }
-        let o = d;
-        if (
-            d.kind === "ValidatingWebhookConfiguration" ||
-            d.kind === "MutatingWebhookConfiguration"
-        ) {
-            o = withoutInjection(d);
-            o.webhooks = (d.webhooks ?? []).map((w: KubeDoc) => {
-                webhooks += 1;
-                return {
-                    ...w,
-                    clientConfig: localClientConfig(w.clientConfig, ep, `${ref(d)} ${w.name}`),
-                };
-            });
-        } else if (d.kind === "CustomResourceDefinition") {
-            o = withoutInjection(d);
-            const conv = d.spec?.conversion;
-            if (conv?.strategy === "Webhook") {
-                webhooks += 1;
-                const clientConfig = localClientConfig(conv.webhook?.clientConfig, ep, ref(d));
-                o.spec = {
-                    ...d.spec,
-                    conversion: { ...conv, webhook: { ...conv.webhook, clientConfig } },
-                };
-            }
-        }
+        const local = withLocalWebhooks(d, ep);
+        const o = local.doc;
+        webhooks += local.webhooks;
         if (CLUSTERCTL_VARIABLE.test(JSON.stringify(o))) {
             throw new Error(
                 `${ref(o)} still holds a clusterctl variable (${CLUSTERCTL_VARIABLE.exec(JSON.stringify(o))?.[0]})`,
