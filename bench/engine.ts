@@ -150,6 +150,25 @@ interface Measured {
     readonly summary: RunSummary;
 }
 
+/** One op's figures: wall time, the driver's check, CPU and memory per role, changes made. */
+function opFigures(
+    result: { ms: number; stderr: string },
+    procs: ProcessFigures[],
+    regions: RunSummary["regions"],
+): OpFigures {
+    return {
+        wallSeconds: result.ms / 1000,
+        driverChecked: /^type check: /m.test(result.stderr),
+        roles: Object.fromEntries(byRole(procs)),
+        cpuSeconds: procs.reduce((s, x) => s + x.cpuSeconds, 0),
+        changes: regions.reduce(
+            (sum, r) =>
+                sum + r.changes.create + r.changes.update + r.changes.delete + r.changes.replace,
+            0,
+        ),
+    };
+}
+
 /**
  * One driver run over `stacks`, sampled; fails unless it succeeded and, when it ran the program,
  * ran one program per region on the variant's SDK, checked by the driver exactly when it covered
@@ -187,17 +206,7 @@ async function measured(
         ? (JSON.parse(fs.readFileSync(summaryFile, "utf8")) as RunSummary)
         : undefined;
     const regions = summary?.regions ?? [];
-    const figures: OpFigures = {
-        wallSeconds: result.ms / 1000,
-        driverChecked: /^type check: /m.test(result.stderr),
-        roles: Object.fromEntries(byRole(procs)),
-        cpuSeconds: procs.reduce((s, x) => s + x.cpuSeconds, 0),
-        changes: regions.reduce(
-            (sum, r) =>
-                sum + r.changes.create + r.changes.update + r.changes.delete + r.changes.replace,
-            0,
-        ),
-    };
+    const figures = opFigures(result, procs, regions);
     if (result.code !== 0 || summary?.exitCode !== 0) {
         // The figures up to the failure still say where the time went.
         const errors = regions.flatMap((r) => r.errors);
@@ -421,19 +430,14 @@ function median(xs: number[]): number {
     return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** A table of medians per size and variant of the main op (preview or up), and t(N)/t(1). */
-function summarize(
-    results: RunFigures[],
-    sizes: number[],
-    variants: Variant[],
-    op: "preview" | "up",
-): void {
-    const med = (n: number, v: string, f: (r: RunFigures) => number) =>
-        median(results.filter((r) => r.n === n && r.variant === v).map(f));
+type Median = (n: number, v: string, f: (r: RunFigures) => number) => number;
+type Column = [string, (r: RunFigures) => number, number];
+
+/** The table's columns: header, figure of one run, decimals. */
+function summaryColumns(op: "preview" | "up"): Column[] {
     const main = (r: RunFigures) => r.ops[op]!;
     const role = (r: RunFigures, name: string) => main(r).roles[name] ?? NONE;
-    type Column = [string, (r: RunFigures) => number, number];
-    const cols: Column[] = [
+    return [
         [`${op} wall s`, (r) => main(r).wallSeconds, 1],
         ["engine MiB", (r) => role(r, "engine").peakRssMiB, 0],
         ["engine CPU s", (r) => role(r, "engine").cpuSeconds, 1],
@@ -458,6 +462,32 @@ function summarize(
               ]
             : []),
     ];
+}
+
+/** t(N)/t(1) of each variant's wall time, when the sizes include 1 cluster. */
+function printWaitRatios(med: Median, sizes: number[], variants: Variant[], op: "preview" | "up") {
+    if (!sizes.includes(1)) return;
+    const wall = (r: RunFigures) => r.ops[op]!.wallSeconds;
+    for (const v of variants) {
+        // A variant not run at 1 cluster is compared with "patched" there (same work, one wait).
+        const t1 = med(1, v.sizes && !v.sizes.includes(1) ? "patched" : v.name, wall);
+        const ratios = sizes
+            .filter((n) => n !== 1 && (!v.sizes || v.sizes.includes(n)))
+            .map((n) => `t(${n})/t(1) ${fmt(med(n, v.name, wall) / t1, 2)}`);
+        if (ratios.length > 0) console.log(`${v.name}: ${op} ${ratios.join(", ")}`);
+    }
+}
+
+/** A table of medians per size and variant of the main op (preview or up), and t(N)/t(1). */
+function summarize(
+    results: RunFigures[],
+    sizes: number[],
+    variants: Variant[],
+    op: "preview" | "up",
+): void {
+    const med: Median = (n, v, f) =>
+        median(results.filter((r) => r.n === n && r.variant === v).map(f));
+    const cols = summaryColumns(op);
     console.log(`\n| clusters | variant | ${cols.map((c) => c[0]).join(" | ")} |`);
     console.log(`|---:|---|${cols.map(() => "---:").join("|")}|`);
     for (const n of sizes) {
@@ -466,22 +496,20 @@ function summarize(
             console.log(`| ${n} | ${v.name} | ${cells.join(" | ")} |`);
         }
     }
-    if (!sizes.includes(1)) return;
-    for (const v of variants) {
-        // A variant not run at 1 cluster is compared with "patched" there (same work, one wait).
-        const t1 = med(
-            1,
-            v.sizes && !v.sizes.includes(1) ? "patched" : v.name,
-            (r) => main(r).wallSeconds,
-        );
-        const ratios = sizes
-            .filter((n) => n !== 1 && (!v.sizes || v.sizes.includes(n)))
-            .map((n) => `t(${n})/t(1) ${fmt(med(n, v.name, (r) => main(r).wallSeconds) / t1, 2)}`);
-        if (ratios.length > 0) console.log(`${v.name}: ${op} ${ratios.join(", ")}`);
-    }
+    printWaitRatios(med, sizes, variants, op);
 }
 
-async function main(): Promise<void> {
+interface BenchSettings {
+    readonly sizes: number[];
+    readonly reps: number;
+    readonly variants: Variant[];
+    readonly delaySeconds: number;
+    readonly op: "up" | "preview";
+    readonly regions: number;
+}
+
+/** BENCH_ENGINE_*, read and checked before the first run. */
+function readSettings(): BenchSettings {
     const sizes = (process.env.BENCH_ENGINE_SIZES ?? "1,10,50").split(",").map(Number);
     const reps = Number(process.env.BENCH_ENGINE_REPS ?? 1);
     const variants = (process.env.BENCH_ENGINE_VARIANTS ?? "stock,patched")
@@ -504,6 +532,11 @@ async function main(): Promise<void> {
     if (split && regions === 1) {
         throw new Error(`${split.name}: +split needs BENCH_ENGINE_REGIONS > 1`);
     }
+    return { sizes, reps, variants, delaySeconds, op, regions };
+}
+
+async function main(): Promise<void> {
+    const { sizes, reps, variants, delaySeconds, op, regions } = readSettings();
     console.log(
         `real engine: ${op === "up" ? "up + destroy" : "preview"} of the lab region` +
             `${regions > 1 ? ` as ${regions} region stacks` : ""}, ` +
