@@ -87,36 +87,31 @@ function regionSection(r: RegionSummary): string[] {
     return lines;
 }
 
+/** A titled table, or nothing when there are no rows. */
+function tableSection(title: string, header: readonly string[], rows: unknown[][]): string[] {
+    return rows.length === 0 ? [] : ["", `${title}:`, "", ...table(header, rows)];
+}
+
 function policyLines(r: RegionSummary): string[] {
-    if (r.policyViolations.length === 0) return [];
-    return [
-        "",
-        "Policy violations:",
-        "",
-        ...table(
-            ["Level", "Policy", "Pack", "Resource", "Message"],
-            r.policyViolations.map((v) => [
-                v.level,
-                v.policyName,
-                `${v.policyPack}@${v.policyPackVersion}`,
-                v.urn,
-                v.message,
-            ]),
-        ),
-    ];
+    return tableSection(
+        "Policy violations",
+        ["Level", "Policy", "Pack", "Resource", "Message"],
+        r.policyViolations.map((v) => [
+            v.level,
+            v.policyName,
+            `${v.policyPack}@${v.policyPackVersion}`,
+            v.urn,
+            v.message,
+        ]),
+    );
 }
 
 function failedLines(r: RegionSummary): string[] {
-    if (r.failedResources.length === 0) return [];
-    return [
-        "",
-        "Failed resources:",
-        "",
-        ...table(
-            ["Operation", "Type", "URN"],
-            r.failedResources.map((f) => [f.op, f.type, f.urn]),
-        ),
-    ];
+    return tableSection(
+        "Failed resources",
+        ["Operation", "Type", "URN"],
+        r.failedResources.map((f) => [f.op, f.type, f.urn]),
+    );
 }
 
 /** Each error a list item; a message's further lines indented under it. */
