@@ -4,9 +4,8 @@
 // half-applied, which is worse than a finished one. Only SIGINT cancels in-flight regions.
 
 import type { EngineCommand } from "./args";
-import { emptyChanges } from "./events";
 import type { RegionResult } from "./exitCodes";
-import { errorSummary, skippedRegion, type RegionSummary } from "./summary";
+import { crashedRegion, skippedRegion, type RegionSummary } from "./summary";
 
 export interface RolloutPhase {
     readonly stacks: readonly string[];
@@ -85,7 +84,13 @@ export async function runRollout(opts: RolloutOptions): Promise<RegionSummary[]>
         try {
             summary = await opts.run(stack, opts.signal);
         } catch (err) {
-            summary = crashedRegion(stack, opts.command, opts.signal.aborted, started, err);
+            summary = crashedRegion(
+                stack,
+                opts.command,
+                opts.signal.aborted,
+                Date.now() - started,
+                err,
+            );
         }
         results.set(stack, summary);
         if (!stoppedBy && stopsRollout(opts.command, summary.result)) {
@@ -115,25 +120,4 @@ export async function runRollout(opts: RolloutOptions): Promise<RegionSummary[]>
     return order.map(
         (stack) => results.get(stack) ?? skippedRegion(stack, opts.command, notStarted),
     );
-}
-
-/** A region whose runner threw: the runner reports engine failures itself, so this is a driver
- *  bug or an I/O error. */
-function crashedRegion(
-    stack: string,
-    command: EngineCommand,
-    aborted: boolean,
-    started: number,
-    err: unknown,
-): RegionSummary {
-    return {
-        stack,
-        command,
-        result: aborted ? "interrupted" : "failed",
-        durationMs: Date.now() - started,
-        changes: emptyChanges(),
-        policyViolations: [],
-        errors: [{ message: errorSummary(err) }],
-        failedResources: [],
-    };
 }

@@ -149,17 +149,42 @@ export function classifyRegion(o: RegionOutcome, secrets: readonly string[] = []
     return { result, cliExitCode, extraErrors };
 }
 
-export function skippedRegion(stack: string, command: EngineCommand, note: string): RegionSummary {
+/** A region that ran nothing the engine reported: no changes, findings or failed resources. */
+function emptyRegion(
+    stack: string,
+    command: EngineCommand,
+    result: RegionResult,
+    durationMs: number,
+): RegionSummary {
     return {
         stack,
         command,
-        result: "skipped",
-        durationMs: 0,
+        result,
+        durationMs,
         changes: emptyChanges(),
         policyViolations: [],
         errors: [],
         failedResources: [],
-        note,
+    };
+}
+
+export function skippedRegion(stack: string, command: EngineCommand, note: string): RegionSummary {
+    return { ...emptyRegion(stack, command, "skipped", 0), note };
+}
+
+/** A region whose runner threw: the runner reports engine failures itself, so this is a driver
+ *  bug or an I/O error. */
+export function crashedRegion(
+    stack: string,
+    command: EngineCommand,
+    aborted: boolean,
+    durationMs: number,
+    err: unknown,
+): RegionSummary {
+    const result = aborted ? "interrupted" : "failed";
+    return {
+        ...emptyRegion(stack, command, result, durationMs),
+        errors: [{ message: errorSummary(err) }],
     };
 }
 
